@@ -1,0 +1,173 @@
+"""Dataset versions on disk, written in a staging folder and published by one rename."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from datastore.errors import DatastoreError, NotFound
+
+# Keys and file names are ours, never the user's: a dataset key is a hex id the catalogue
+# generates, and an original keeps one of these extensions (its real name is metadata).
+_KEY = re.compile(r"^[0-9a-f]{32}$")
+ORIGINAL_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
+PARQUET = "data.parquet"
+SCHEMA = "schema.json"
+REPORT = "report.json"
+FACTS = "version.json"
+
+
+@dataclass(frozen=True)
+class VersionRef:
+    """Where one published version lives."""
+
+    dataset_key: str
+    number: int
+    folder: Path
+
+    @property
+    def parquet(self) -> Path:
+        return self.folder / PARQUET
+
+    def original(self) -> Path:
+        for path in self.folder.glob("original.*"):
+            return path
+        raise NotFound(f"version {self.number} has no original file")
+
+    def read_json(self, name: str) -> Any:
+        return json.loads((self.folder / name).read_text(encoding="utf-8"))
+
+
+@dataclass
+class Staged:
+    """A version being written. Nothing in it is visible until Store.publish()."""
+
+    folder: Path
+
+    def write_json(self, name: str, value: Any) -> None:
+        write_json(self.folder / name, value)
+
+    def original_path(self, original_name: str) -> Path:
+        suffix = Path(original_name).suffix.lower()
+        return self.folder / ("original" + (suffix if suffix in ORIGINAL_SUFFIXES else ".csv"))
+
+
+class Store:
+    """The data folder: published versions, versions being written, rejected uploads."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        for name in ("datasets", "staging", "rejected"):
+            (self.root / name).mkdir(parents=True, exist_ok=True)
+
+    @contextmanager
+    def staging(self) -> Iterator[Staged]:
+        """A fresh staging folder, removed again unless its content was published or kept."""
+        folder = self.root / "staging" / uuid.uuid4().hex
+        folder.mkdir()
+        try:
+            yield Staged(folder)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def publish(self, staged: Staged, dataset_key: str) -> VersionRef:
+        """Make a staged version visible as the dataset's next version, in one rename."""
+        dataset_folder = self._dataset_folder(dataset_key)
+        dataset_folder.mkdir(parents=True, exist_ok=True)
+        _fsync_tree(staged.folder)
+        number = max(self.version_numbers(dataset_key), default=0) + 1
+        while True:
+            target = dataset_folder / str(number)
+            try:
+                os.rename(staged.folder, target)  # fails if another writer took the number
+            except OSError:
+                if not target.exists():
+                    raise
+                number += 1
+                continue
+            _fsync_dir(dataset_folder)
+            return VersionRef(dataset_key, number, target)
+
+    def reject(self, staged: Staged) -> Path:
+        """Keep a failed upload (its original and report) under rejected/ for the fix."""
+        target = self.root / "rejected" / staged.folder.name
+        _fsync_tree(staged.folder)
+        os.rename(staged.folder, target)
+        return target
+
+    def version(self, dataset_key: str, number: int) -> VersionRef:
+        folder = self._dataset_folder(dataset_key) / str(int(number))
+        if not (folder / FACTS).is_file():
+            raise NotFound(f"there is no version {number} of this dataset")
+        return VersionRef(dataset_key, int(number), folder)
+
+    def version_numbers(self, dataset_key: str) -> list[int]:
+        folder = self._dataset_folder(dataset_key)
+        if not folder.is_dir():
+            return []
+        return sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit())
+
+    def remove_version(self, ref: VersionRef) -> None:
+        """Take back a version whose catalogue record could not be saved."""
+        trash = self.root / "staging" / f"removing-{uuid.uuid4().hex}"
+        os.rename(ref.folder, trash)
+        shutil.rmtree(trash, ignore_errors=True)
+
+    def sweep_staging(self, older_than_seconds: float = 3600) -> int:
+        """Delete staging folders left by a crashed ingest. Returns how many went."""
+        cutoff = time.time() - older_than_seconds
+        removed = 0
+        for folder in (self.root / "staging").iterdir():
+            if folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed += 1
+        return removed
+
+    def _dataset_folder(self, dataset_key: str) -> Path:
+        if not _KEY.match(dataset_key):
+            raise DatastoreError(f"not a dataset key: {dataset_key!r}")
+        return self.root / "datasets" / dataset_key
+
+
+def write_json(path: Path, value: Any) -> None:
+    path.write_text(json.dumps(value, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+
+
+def copy_with_sha256(source: Path | BinaryIO, target: Path) -> tuple[int, str]:
+    """Copy a file or stream to `target`, returning its size and sha256 (read once)."""
+    digest = hashlib.sha256()
+    size = 0
+    with ExitStack() as stack:
+        reader = stack.enter_context(open(source, "rb")) if isinstance(source, Path) else source
+        writer = stack.enter_context(open(target, "wb"))
+        while chunk := reader.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+            writer.write(chunk)
+    return size, digest.hexdigest()
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.iterdir():
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+    _fsync_dir(folder)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,89 @@
+"""From an uploaded file to a published version, or to a report and a kept original."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from datastore import Store, VersionRef
+from datastore.store import FACTS, PARQUET, REPORT, SCHEMA, copy_with_sha256
+from ingest.convert import convert_to_parquet
+from ingest.sniff import DEFAULT_LEGACY_ENCODINGS, Sniffed, sniff_file
+from ingest.validate import DEFAULT_ERROR_LIMIT, Progress, validate_file
+from schemas import infer_schema
+
+
+@dataclass
+class IngestResult:
+    """What happened to one upload."""
+
+    valid: bool
+    report: dict[str, Any]
+    schema: dict[str, Any]
+    sniffed: Sniffed
+    facts: dict[str, Any] = field(default_factory=dict)
+    version: VersionRef | None = None  # the published version, when valid
+    kept_at: Path | None = None  # where the original waits for a fix, when invalid
+
+
+def ingest_file(
+    store: Store,
+    dataset_key: str,
+    source: Path | BinaryIO,
+    *,
+    original_name: str,
+    schema: dict[str, Any] | None,
+    limit_errors: int = DEFAULT_ERROR_LIMIT,
+    legacy_encodings: tuple[str, ...] = DEFAULT_LEGACY_ENCODINGS,
+    progress: Progress | None = None,
+) -> IngestResult:
+    """Validate an upload and publish it as the dataset's next version if it is valid.
+
+    Everything is written in a staging folder first. A valid upload becomes visible by
+    one rename; an invalid one publishes nothing, and its original and report are kept
+    under the store's rejected/ folder. A crash at any point leaves no partial version.
+    """
+    with store.staging() as staged:
+        original = staged.original_path(original_name)
+        size, sha256 = copy_with_sha256(source, original)
+        sniffed = sniff_file(original, legacy_encodings)
+        if schema is None:
+            schema = infer_schema(original, encoding=sniffed.encoding, delimiter=sniffed.delimiter)
+        report = validate_file(
+            original,
+            schema,
+            sniffed,
+            name=original_name,
+            limit_errors=limit_errors,
+            progress=progress,
+        )
+        facts = {
+            "original_name": original_name,
+            "original_file": original.name,
+            "bytes": size,
+            "sha256": sha256,
+            **sniffed.to_dict(),
+            "valid": report["valid"],
+            "rows": _rows(report),
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        }
+        staged.write_json(SCHEMA, schema)
+        staged.write_json(REPORT, report)
+        if not report["valid"]:
+            staged.write_json(FACTS, facts)
+            kept_at = store.reject(staged)
+            return IngestResult(False, report, schema, sniffed, facts, kept_at=kept_at)
+        facts["rows"] = convert_to_parquet(
+            original, schema, sniffed, staged.folder / PARQUET, progress
+        )
+        staged.write_json(FACTS, facts)
+        version = store.publish(staged, dataset_key)
+        return IngestResult(True, report, schema, sniffed, facts, version=version)
+
+
+def _rows(report: dict[str, Any]) -> int | None:
+    tasks = report.get("tasks") or [{}]
+    rows = tasks[0].get("stats", {}).get("rows")
+    return int(rows) if rows is not None else None

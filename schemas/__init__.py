@@ -1,0 +1,32 @@
+"""Table Schema handling: load and check a schema, infer one, the library of ready schemas.
+
+A schema is kept as a plain JSON-able dict (a Table Schema descriptor) everywhere in the
+project; frictionless is used to check it and to infer one.
+"""
+
+from schemas.arrow import arrow_schema, csv_schema
+from schemas.infer import infer_schema
+from schemas.library import LibraryEntry, library_entries, library_schema
+from schemas.schema import (
+    SchemaError,
+    SchemaProblem,
+    check_schema,
+    load_schema,
+    parse_schema,
+    schema_warnings,
+)
+
+__all__ = [
+    "LibraryEntry",
+    "SchemaError",
+    "SchemaProblem",
+    "arrow_schema",
+    "check_schema",
+    "csv_schema",
+    "infer_schema",
+    "library_entries",
+    "library_schema",
+    "load_schema",
+    "parse_schema",
+    "schema_warnings",
+]

@@ -1,0 +1,196 @@
+"""Load a Table Schema from a file and check it, naming each bad property."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from frictionless import Schema
+
+FIELD_TYPES = (
+    "string", "number", "integer", "boolean", "date", "time", "datetime", "year",
+    "yearmonth", "duration", "geopoint", "geojson", "object", "array", "list", "any",
+)  # fmt: skip
+
+# Old (pre-v1) Table Schema idioms that frictionless 5 reads literally, so no value ever
+# matches them. We warn rather than refuse, because real published schemas use them.
+_LEGACY_DATE_PATTERN = re.compile(r"^[DMYhms/\-. :]+$")
+
+
+@dataclass(frozen=True)
+class SchemaProblem:
+    """One thing wrong with a schema: where (a property path) and what, in plain words."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class SchemaError(Exception):
+    """A schema file could not be read or is not a valid Table Schema."""
+
+    def __init__(self, problems: list[SchemaProblem], source: str = "") -> None:
+        self.problems = problems
+        self.source = source
+        where = f" in {source}" if source else ""
+        lines = "; ".join(str(p) for p in problems)
+        super().__init__(f"The schema{where} is not valid: {lines}")
+
+
+def read_descriptor(path: Path) -> dict[str, Any]:
+    """Read a JSON or YAML descriptor file into a dict."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise SchemaError([SchemaProblem("", f"cannot read the file: {exc.strerror}")], str(path))
+    except UnicodeDecodeError:
+        raise SchemaError([SchemaProblem("", "the file is not UTF-8 text")], str(path))
+    return parse_descriptor(text, str(path))
+
+
+def parse_descriptor(text: str, source: str = "") -> dict[str, Any]:
+    """Parse descriptor text (JSON, or YAML as a fallback) into a dict."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as json_error:
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError:
+            message = (
+                f"this is not valid JSON (line {json_error.lineno}, column {json_error.colno}: "
+                f"{json_error.msg}) nor valid YAML"
+            )
+            raise SchemaError([SchemaProblem("", message)], source) from None
+    if not isinstance(value, dict):
+        raise SchemaError([SchemaProblem("", "a schema must be a JSON object")], source)
+    return value
+
+
+def load_schema(path: str | Path, data_name: str | None = None) -> dict[str, Any]:
+    """Load a Table Schema from a file and check it.
+
+    The file may be a Table Schema, a Data Resource descriptor (its `schema` is used) or a
+    Data Package descriptor (the schema of the resource whose path ends with `data_name`,
+    or of its only resource). JSON and YAML are both accepted.
+    """
+    path = Path(path)
+    descriptor = read_descriptor(path)
+    if "resources" in descriptor:
+        descriptor = _pick_resource(descriptor, data_name, str(path))
+    if "fields" not in descriptor and "schema" in descriptor:
+        schema = descriptor["schema"]
+        if isinstance(schema, str):
+            schema = read_descriptor(_inside(path.parent, schema, str(path)))
+        descriptor = schema
+    return parse_schema(descriptor, str(path))
+
+
+def parse_schema(descriptor: Any, source: str = "") -> dict[str, Any]:
+    """Check a schema descriptor and return it; raise SchemaError listing every problem."""
+    problems = check_schema(descriptor)
+    if problems:
+        raise SchemaError(problems, source)
+    return dict(descriptor)
+
+
+def check_schema(descriptor: Any) -> list[SchemaProblem]:
+    """Every problem in a Table Schema descriptor, each naming the property at fault."""
+    if not isinstance(descriptor, dict):
+        return [SchemaProblem("", "a schema must be a JSON object with a 'fields' list")]
+    fields = descriptor.get("fields")
+    if not isinstance(fields, list) or not fields:
+        return [SchemaProblem("fields", "a schema needs a 'fields' list with at least one field")]
+    problems: list[SchemaProblem] = []
+    names: list[str] = []
+    for number, field in enumerate(fields, start=1):
+        where = f"fields[{number}]"
+        if not isinstance(field, dict):
+            problems.append(SchemaProblem(where, "each field must be an object with a 'name'"))
+            continue
+        name = field.get("name")
+        if not isinstance(name, str) or not name:
+            problems.append(SchemaProblem(where, "this field has no 'name'"))
+            continue
+        where = f'fields[{number}] "{name}"'
+        names.append(name)
+        field_type = field.get("type", "string")
+        if field_type not in FIELD_TYPES:
+            choices = ", ".join(FIELD_TYPES)
+            message = f"type {field_type!r} is not a Table Schema type; use one of: {choices}"
+            problems.append(SchemaProblem(f"{where}.type", message))
+            continue
+        report = Schema.validate_descriptor({"fields": [field]})
+        problems.extend(SchemaProblem(where, _plain(e.note)) for e in report.errors)
+    if problems:
+        return problems
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        return [SchemaProblem("fields", f"field names must be unique; repeated: {duplicates}")]
+    report = Schema.validate_descriptor(descriptor)
+    return [SchemaProblem(_top_path(e.note), _plain(e.note)) for e in report.errors]
+
+
+def schema_warnings(descriptor: dict[str, Any]) -> list[SchemaProblem]:
+    """Things in a valid schema that are almost certainly mistakes (old-style formats)."""
+    warnings = []
+    for number, field in enumerate(descriptor.get("fields", []), start=1):
+        fmt = field.get("format")
+        where = f'fields[{number}] "{field.get("name")}".format'
+        kind = field.get("type")
+        if kind in ("date", "datetime", "time") and isinstance(fmt, str):
+            if fmt not in ("default", "any") and "%" not in fmt and _LEGACY_DATE_PATTERN.match(fmt):
+                hint = fmt.replace("DD", "%d").replace("MM", "%m").replace("YYYY", "%Y")
+                message = (
+                    f"{fmt!r} is an old-style date pattern that matches no value; "
+                    f"write it as {hint!r}"
+                )
+                warnings.append(SchemaProblem(where, message))
+        if kind == "number" and fmt == "currency":
+            message = (
+                "'currency' is an old-style number format; use \"bareNumber\": false "
+                'and "groupChar": "," to accept values like £1,234.56'
+            )
+            warnings.append(SchemaProblem(where, message))
+    return warnings
+
+
+def _pick_resource(package: dict[str, Any], data_name: str | None, source: str) -> dict[str, Any]:
+    resources = [r for r in package.get("resources") or [] if isinstance(r, dict)]
+    if data_name:
+        wanted = Path(data_name).name
+        for resource in resources:
+            paths = resource.get("path")
+            paths = paths if isinstance(paths, list) else [paths]
+            if any(isinstance(p, str) and Path(p).name == wanted for p in paths):
+                return resource
+    if len(resources) == 1:
+        return resources[0]
+    names = [r.get("path") for r in resources]
+    message = f"this data package has no resource for {data_name!r}; its resources are {names}"
+    raise SchemaError([SchemaProblem("resources", message)], source)
+
+
+def _inside(folder: Path, relative: str, source: str) -> Path:
+    """A path named inside a descriptor, refused if it leaves the descriptor's folder."""
+    candidate = (folder / relative).resolve()
+    if not candidate.is_relative_to(folder.resolve()):
+        message = f"the schema path {relative!r} points outside the descriptor's folder"
+        raise SchemaError([SchemaProblem("schema", message)], source)
+    return candidate
+
+
+def _plain(note: str) -> str:
+    return note.replace('"', "'")
+
+
+def _top_path(note: str) -> str:
+    for key in ("primary key", "foreign key", "missingValues", "fieldsMatch"):
+        if key.lower() in note.lower():
+            return {"primary key": "primaryKey", "foreign key": "foreignKeys"}.get(key, key)
+    return ""
