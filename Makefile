@@ -19,8 +19,11 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/datastore run
 
-# The whole suite. Catalogue tests run against SQLite, and against PostgreSQL too
-# when DATASTORE_TEST_POSTGRES_URL is set (.ci/run sets it).
+# The whole suite. Catalogue tests run against SQLite and against the PostgreSQL named
+# here (skipped if it is not answering, except in CI, which requires it).
+DATASTORE_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+export DATASTORE_TEST_POSTGRES_URL
+
 test: $(STAMP)
 	$(BIN)/python -m pytest
 

@@ -1,0 +1,68 @@
+"""Signing in and out. Accounts are made with `datastore user create`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlparse
+
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from catalog.accounts import authenticate
+
+blueprint = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    username = StringField("User name", validators=[DataRequired(), Length(max=64)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
+
+
+def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if g.get("user") is None:
+            flash("Sign in to publish data.", "info")
+            return redirect(url_for("auth.login", next=request.full_path))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    from catalog.app import current_site
+
+    form = LoginForm()
+    if form.validate_on_submit():
+        with current_site().session() as db:
+            user = authenticate(db, form.username.data or "", form.password.data or "")
+            db.commit()
+            if user is not None:
+                session.clear()
+                session["user_id"] = user.id
+                flash(f"Signed in as {user.username}.", "success")
+                return redirect(_safe_next(request.args.get("next")))
+        form.password.errors.append("That user name and password do not match.")
+    return render_template("login.html", form=form), 200 if request.method == "GET" else 401
+
+
+@blueprint.route("/logout", methods=["POST"])
+def logout() -> Any:
+    session.clear()
+    flash("Signed out.", "info")
+    return redirect(url_for("pages.home"))
+
+
+def _safe_next(target: str | None) -> str:
+    """Only ever redirect within this site."""
+    if not target:
+        return url_for("pages.home")
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("pages.home")
+    return target

@@ -1,0 +1,212 @@
+"""Read-only views of the catalogue as plain data, shared by pages, API and CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from catalog.errors import NotFound
+from catalog.licences import LICENCES, licence
+from catalog.models import Dataset, Organisation, Version
+from catalog.site import Site
+from datastore import NotFound as FileNotFound
+from datastore import read_page
+from schemas import csv_schema
+
+
+def dataset_summary(dataset: Dataset) -> dict[str, Any]:
+    latest = dataset.versions[-1] if dataset.versions else None
+    organisation = dataset.organisation
+    found = licence(dataset.licence_id)
+    return {
+        "id": dataset.id,
+        "name": dataset.name,
+        "title": dataset.title,
+        "description": dataset.description,
+        "organisation": {"name": organisation.name, "title": organisation.title}
+        if organisation
+        else None,
+        "licence": {"id": dataset.licence_id, "title": found.title if found else dataset.licence_id, "url": found.url if found else ""},
+        "tags": [t.name for t in dataset.tags],
+        "source_url": dataset.source_url,
+        "created": dataset.created.isoformat(timespec="seconds"),
+        "modified": dataset.modified.isoformat(timespec="seconds"),
+        "rows": latest.rows if latest else 0,
+        "columns": len(json.loads(latest.schema_json)["fields"]) if latest else 0,
+        "versions": len(dataset.versions),
+    }
+
+
+def recent_datasets(session: Session, limit: int = 6) -> list[dict[str, Any]]:
+    query = select(Dataset).order_by(Dataset.modified.desc()).limit(limit).options(*_eager())
+    return [dataset_summary(d) for d in session.scalars(query)]
+
+
+def catalogue_counts(session: Session) -> dict[str, int]:
+    return {
+        "datasets": session.scalar(select(func.count()).select_from(Dataset)) or 0,
+        "organisations": session.scalar(select(func.count()).select_from(Organisation)) or 0,
+        "rows": session.scalar(select(func.coalesce(func.sum(Version.rows), 0))) or 0,
+    }
+
+
+def search_datasets(
+    site: Site,
+    session: Session,
+    q: str = "",
+    filters: dict[str, str] | None = None,
+    page: int = 1,
+    sort: str = "relevance",
+) -> dict[str, Any]:
+    """One page of search results with facet counts, ready for a template or JSON."""
+    per_page = site.settings.page_size
+    filters = {k: v for k, v in (filters or {}).items() if v}
+    found = site.index.search(q, filters, (max(1, page) - 1) * per_page, per_page, sort)
+    pages = max(1, math.ceil(found.total / per_page))
+    if page > pages and found.total:  # past the end: show the last page
+        return search_datasets(site, session, q, filters, pages, sort)
+    datasets = {
+        d.id: d
+        for d in session.scalars(
+            select(Dataset).where(Dataset.id.in_(found.dataset_ids)).options(*_eager())
+        )
+    }
+    results = [dataset_summary(datasets[i]) for i in found.dataset_ids if i in datasets]
+    org_titles = dict(session.execute(select(Organisation.name, Organisation.title)).tuples())
+    labels = {
+        "organisation": org_titles,
+        "licence": {item.id: item.title for item in LICENCES},
+        "tags": {},
+    }
+    facets = {
+        name: [
+            {
+                "value": value,
+                "label": labels[name].get(value, value),
+                "count": count,
+                "active": filters.get(name) == value,
+            }
+            for value, count in counts
+        ]
+        for name, counts in found.facets.items()
+    }
+    return {
+        "q": q,
+        "filters": filters,
+        "sort": sort,
+        "results": results,
+        "total": found.total,
+        "page": max(1, page),
+        "pages": pages,
+        "facets": facets,
+    }
+
+
+def find_datasets(
+    site: Site, session: Session, q: str, offset: int, limit: int
+) -> tuple[int, list[dict[str, Any]]]:
+    """(total, summaries) of the datasets matching `q`, `limit` from `offset`."""
+    found = site.index.search(q, None, offset, limit)
+    datasets = {
+        d.id: d
+        for d in session.scalars(
+            select(Dataset).where(Dataset.id.in_(found.dataset_ids)).options(*_eager())
+        )
+    }
+    return found.total, [dataset_summary(datasets[i]) for i in found.dataset_ids if i in datasets]
+
+
+def dataset_names(session: Session) -> list[str]:
+    return list(session.scalars(select(Dataset.name).order_by(Dataset.name)))
+
+
+def dataset_details(
+    site: Site, session: Session, name: str, version: int | None = None, offset: int = 0
+) -> dict[str, Any]:
+    """Everything the dataset page shows: metadata, schema, report, versions, a preview."""
+    dataset = session.scalar(select(Dataset).where(Dataset.name == name).options(*_eager()))
+    if dataset is None or not dataset.versions:
+        raise NotFound(f"There is no dataset called {name!r}.")
+    chosen = _version(dataset, version)
+    ref = site.store.version(dataset.key, chosen.number)
+    schema = json.loads(chosen.schema_json)
+    try:
+        page = read_page(ref.parquet, offset, site.settings.preview_rows)
+    except FileNotFound:
+        raise NotFound("The table of this version is missing from the data folder.") from None
+    report = ref.read_json("report.json")
+    task = (report.get("tasks") or [{}])[0]
+    return {
+        **dataset_summary(dataset),
+        "version": _version_summary(chosen),
+        "latest_number": dataset.versions[-1].number,
+        "all_versions": [_version_summary(v) for v in reversed(dataset.versions)],
+        "schema": schema,
+        "report": {
+            "valid": report.get("valid"),
+            "rows": task.get("stats", {}).get("rows"),
+            "warnings": task.get("warnings", []),
+            "encoding": task.get("encoding"),
+            "dialect": task.get("dialect", {}),
+        },
+        "preview": {
+            "columns": page.columns,
+            "rows": page.rows,
+            "offset": page.offset,
+            "total": page.total,
+            "limit": site.settings.preview_rows,
+        },
+    }
+
+
+def download_schema(site: Site, session: Session, name: str, number: int) -> dict[str, Any]:
+    """The Table Schema of the CSV download of one version."""
+    dataset = session.scalar(select(Dataset).where(Dataset.name == name).options(*_eager()))
+    if dataset is None:
+        raise NotFound(f"There is no dataset called {name!r}.")
+    return csv_schema(json.loads(_version(dataset, number).schema_json))
+
+
+def version_files(site: Site, session: Session, name: str, number: int) -> tuple[Any, Version]:
+    dataset = session.scalar(select(Dataset).where(Dataset.name == name).options(*_eager()))
+    if dataset is None:
+        raise NotFound(f"There is no dataset called {name!r}.")
+    chosen = _version(dataset, number)
+    try:
+        return site.store.version(dataset.key, chosen.number), chosen
+    except FileNotFound:
+        raise NotFound("The files of this version are missing from the data folder.") from None
+
+
+def _version(dataset: Dataset, number: int | None) -> Version:
+    if number is None:
+        return dataset.versions[-1]
+    for item in dataset.versions:
+        if item.number == number:
+            return item
+    raise NotFound(f"{dataset.title!r} has no version {number}.")
+
+
+def _version_summary(version: Version) -> dict[str, Any]:
+    return {
+        "number": version.number,
+        "created": version.created.isoformat(timespec="seconds"),
+        "original_name": version.original_name,
+        "bytes": version.bytes,
+        "rows": version.rows,
+        "encoding": version.encoding,
+        "delimiter": version.delimiter,
+        "sha256": version.sha256,
+    }
+
+
+def _eager() -> list[Any]:
+    return [
+        selectinload(Dataset.versions),
+        selectinload(Dataset.tags),
+        selectinload(Dataset.organisation),
+    ]

@@ -1,0 +1,281 @@
+"""The `datastore` command: run the site, publish and check files, manage the catalogue."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from catalog.errors import CatalogError
+from catalog.settings import Settings, setting_help
+from schemas import SchemaError, library_entries, library_schema, load_schema
+
+
+def _settings_epilog() -> str:
+    lines = ["Settings (environment variables):"]
+    lines += [f"  {name} (default {default!r})" for name, default, _ in setting_help()]
+    return "\n".join(lines)
+
+
+@click.group(epilog=_settings_epilog())
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Open datastore: a community data catalogue."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if ctx.obj is None:
+        try:
+            ctx.obj = Settings.from_env()
+        except ValueError as error:
+            raise click.UsageError(str(error)) from None
+
+
+def _site(ctx: click.Context) -> Any:
+    from catalog.site import Site
+
+    site = Site(ctx.obj)
+    ctx.call_on_close(site.close)
+    site.prepare()
+    return site
+
+
+@main.command()
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Create the data folder, the database tables and the search index."""
+    site = _site(ctx)
+    click.echo(f"Catalogue ready in {site.settings.data_dir}")
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to listen on (default: DATASTORE_HOST).")
+@click.option("--port", type=int, default=None, help="Port (default: DATASTORE_PORT).")
+@click.pass_context
+def run(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Serve the site (with the sample datasets on first start)."""
+    from waitress import serve
+
+    from catalog.app import create_app
+    from catalog.samples import load_samples
+
+    site = _site(ctx)
+    if site.settings.load_samples:
+        count = load_samples(site)
+        if count:
+            click.echo(f"Published {count} sample datasets.")
+    app = create_app(site=site)
+    host = host or site.settings.host
+    port = port or site.settings.port
+    click.echo(f"Serving the open datastore on http://{host}:{port} (data in {site.settings.data_dir})")
+    serve(app, host=host, port=port, threads=site.settings.threads)
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--schema", "schema_spec", required=True, help="A schema file, a ready schema's name, or 'infer'.")
+@click.option("--title", help="Title of a new dataset (default: the file name).")
+@click.option("--description", default="", help="What the data is.")
+@click.option("--org", "organisation", default="", help="The organisation that publishes it.")
+@click.option("--licence", "licence_id", default="notspecified", help="Licence id (see the README).")
+@click.option("--tag", "tags", multiple=True, help="A tag; repeat for more.")
+@click.option("--source-url", default="", help="Where the data came from.")
+@click.option("--name", default="", help="URL name of a new dataset (default: from the title).")
+@click.option("--dataset", "dataset_name", default=None, help="Add a new version to this dataset instead.")
+@click.pass_context
+def ingest(ctx: click.Context, file: Path, schema_spec: str, **options: Any) -> None:
+    """Validate FILE and publish it if it is valid; otherwise print every problem."""
+    from catalog.publishing import DatasetMetadata, publish_file
+
+    schema = _resolve_schema(schema_spec, file)
+    site = _site(ctx)
+    dataset_name = options.pop("dataset_name")
+    metadata = None
+    if not dataset_name:
+        metadata = DatasetMetadata(
+            title=options["title"] or file.stem.replace("_", " ").replace("-", " "),
+            description=options["description"],
+            organisation=options["organisation"],
+            licence_id=options["licence_id"],
+            tags=list(options["tags"]),
+            source_url=options["source_url"],
+            name=options["name"],
+        )
+    with _ProgressBar() as bar:
+        try:
+            outcome = publish_file(
+                site,
+                file,
+                original_name=file.name,
+                schema=schema,
+                metadata=metadata,
+                dataset_name=dataset_name,
+                progress=bar.update,
+            )
+        except CatalogError as error:
+            _fail(error)
+    result = outcome.result
+    if outcome.published:
+        click.echo(
+            f"Published {file.name} as {outcome.dataset_name}, version {outcome.version_number}: "
+            f"{result.facts['rows']:,} rows (read as {result.sniffed.encoding_label}, "
+            f"{result.sniffed.delimiter_label}-separated)."
+        )
+        return
+    _print_report(result.report, file.name)
+    click.echo(f"Nothing was published. The original file and its report are kept in {result.kept_at}")
+    sys.exit(1)
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--schema", "schema_spec", default="infer", help="A schema file, a ready schema's name, or 'infer' (default).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (frictionless's shape).")
+@click.option("--limit-errors", type=int, default=None, help="Stop after this many errors.")
+@click.pass_context
+def validate(ctx: click.Context, file: Path, schema_spec: str, as_json: bool, limit_errors: int | None) -> None:
+    """Check FILE against a schema without publishing anything."""
+    from ingest import sniff_file, validate_file
+
+    settings: Settings = ctx.obj
+    schema = _resolve_schema(schema_spec, file)
+    sniffed = sniff_file(file, tuple(e.strip() for e in settings.legacy_encodings.split(",") if e.strip()))
+    limit = limit_errors or settings.error_limit
+    with _ProgressBar(enabled=not as_json) as bar:
+        report = validate_file(file, schema, sniffed, limit_errors=limit, progress=bar.update)
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+    elif report["valid"]:
+        rows = report["tasks"][0]["stats"].get("rows", 0)
+        click.echo(f"{file.name} is valid: {rows:,} rows (read as {sniffed.encoding_label}, {sniffed.delimiter_label}-separated).")
+    else:
+        _print_report(report, file.name)
+    sys.exit(0 if report["valid"] else 1)
+
+
+@main.command()
+@click.pass_context
+def reindex(ctx: click.Context) -> None:
+    """Rebuild the search index from the database."""
+    from catalog.publishing import reindex as rebuild
+
+    count = rebuild(_site(ctx))
+    click.echo(f"Search index rebuilt: {count} datasets.")
+
+
+@main.group()
+def user() -> None:
+    """Manage user accounts."""
+
+
+@user.command("create")
+@click.argument("username")
+@click.option("--admin", is_flag=True, help="Make this user an administrator.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_context
+def user_create(ctx: click.Context, username: str, admin: bool, password_stdin: bool) -> None:
+    """Create a user who can sign in and publish."""
+    from catalog.accounts import create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    site = _site(ctx)
+    with site.session() as session:
+        try:
+            create_user(session, username, password, is_admin=admin)
+            session.commit()
+        except CatalogError as error:
+            _fail(error)
+    click.echo(f"Created user {username}{' (administrator)' if admin else ''}.")
+
+
+def _resolve_schema(spec: str, data: Path) -> dict[str, Any] | None:
+    """A schema file's path, a ready schema's name, or 'infer' (returns None)."""
+    if spec == "infer":
+        return None
+    try:
+        if Path(spec).is_file():
+            return load_schema(Path(spec), data_name=data.name)
+        names = [e.name for e in library_entries()]
+        if spec in names:
+            return library_schema(spec)
+    except SchemaError as error:
+        click.echo(f"The schema {spec} cannot be used:", err=True)
+        for problem in error.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(2)
+    raise click.BadParameter(
+        f"{spec!r} is neither a schema file nor a ready schema. Ready schemas: {', '.join(names)}; "
+        "or use 'infer'.",
+        param_hint="--schema",
+    )
+
+
+def _print_report(report: dict[str, Any], name: str) -> None:
+    errors = list(report.get("errors", []))
+    for task in report.get("tasks", []):
+        errors += task.get("errors", [])
+        for warning in task.get("warnings", []):
+            click.echo(f"Warning: {warning}")
+    more = " or more (validation stopped at the error limit)" if len(errors) >= 1000 else ""
+    click.echo(f"{name} is not valid: {len(errors)} problem{'s' if len(errors) != 1 else ''}{more}.")
+    for error in errors:
+        click.echo(f"  {_where(error)}: [{error.get('type')}] {error.get('message')}")
+        click.echo(f"      How to fix: {error.get('fix')}")
+
+
+def _where(error: dict[str, Any]) -> str:
+    if error.get("rowNumber"):
+        row = f"row {error['rowNumber']}"
+    elif error.get("rowNumbers"):
+        row = "header row"
+    else:
+        row = "file"
+    if error.get("fieldNumber"):
+        name = f' "{error["fieldName"]}"' if error.get("fieldName") else ""
+        return f"{row}, column {error['fieldNumber']}{name}"
+    return row
+
+
+def _fail(error: CatalogError) -> None:
+    click.echo(f"Error: {error.message}", err=True)
+    for field, problem in error.fields.items():
+        click.echo(f"  {field}: {problem}", err=True)
+    sys.exit(2)
+
+
+class _ProgressBar:
+    """A progress bar on standard error that follows the ingest's stages."""
+
+    LABELS = {"validating": "Checking  ", "converting": "Converting"}
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self.bar: Any = None
+        self.stage = ""
+
+    def __enter__(self) -> _ProgressBar:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._close()
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if stage != self.stage:
+            self._close()
+            self.stage = stage
+            self.bar = click.progressbar(length=max(total, 1), label=self.LABELS.get(stage, stage), file=sys.stderr, show_pos=True)
+            self.bar.__enter__()
+        if self.bar is not None:
+            self.bar.update(max(0, min(done, self.bar.length) - self.bar.pos))
+
+    def _close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None

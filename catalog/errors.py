@@ -1,0 +1,32 @@
+"""The catalogue's exceptions. One handler in app.py turns each into an HTTP answer."""
+
+from __future__ import annotations
+
+
+class CatalogError(Exception):
+    """Base class: `status` is the HTTP status the web answers with."""
+
+    status = 400
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+class InvalidInput(CatalogError):
+    """What was sent cannot be used as it is; `fields` says what is wrong with each."""
+
+    status = 400
+
+
+class Conflict(CatalogError):
+    status = 409
+
+
+class NotAuthorised(CatalogError):
+    status = 403
+
+
+class NotFound(CatalogError):
+    status = 404

@@ -1,0 +1,104 @@
+"""The catalogue's tables (SQLAlchemy 2.0 typed models). The database is the source of truth."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+dataset_tags = Table(
+    "dataset_tags",
+    Base.metadata,
+    Column("dataset_id", ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)  # URL name
+    title: Mapped[str] = mapped_column(String(300))
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+
+class Dataset(Base):
+    __tablename__ = "datasets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), unique=True)  # names its folder on disk
+    name: Mapped[str] = mapped_column(String(100), unique=True)  # URL name
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    licence_id: Mapped[str] = mapped_column(String(50))
+    source_url: Mapped[str] = mapped_column(String(1000), default="")
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    creator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    modified: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    organisation: Mapped[Organisation | None] = relationship()
+    tags: Mapped[list[Tag]] = relationship(secondary=dataset_tags, order_by=Tag.name)
+    versions: Mapped[list[Version]] = relationship(
+        back_populates="dataset", order_by="Version.number", cascade="all, delete-orphan"
+    )
+
+
+class Version(Base):
+    """One validated upload of a dataset's table; its files live in the datastore."""
+
+    __tablename__ = "versions"
+    __table_args__ = (UniqueConstraint("dataset_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    original_name: Mapped[str] = mapped_column(String(300))
+    bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    encoding: Mapped[str] = mapped_column(String(40))
+    delimiter: Mapped[str] = mapped_column(String(4))
+    rows: Mapped[int] = mapped_column(BigInteger)
+    schema_json: Mapped[str] = mapped_column(Text)
+    creator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    dataset: Mapped[Dataset] = relationship(back_populates="versions")

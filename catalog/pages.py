@@ -1,0 +1,138 @@
+"""Public pages: home, search, dataset, and the downloads of each version."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request, send_file, stream_with_context
+
+from catalog import browse
+from catalog.errors import InvalidInput
+from catalog.licences import LICENCES
+from datastore import iter_csv
+from schemas import library_entries
+
+blueprint = Blueprint("pages", __name__)
+
+
+def _site() -> Any:
+    from catalog.app import current_site
+
+    return current_site()
+
+
+def _int_arg(name: str, default: int, minimum: int = 0) -> int:
+    raw = request.args.get(name, "")
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise InvalidInput(f"{name!r} must be a whole number, not {raw!r}.", {name: "not a number"})
+    return max(minimum, int(raw))
+
+
+@blueprint.route("/")
+def home() -> Any:
+    site = _site()
+    with site.session() as db:
+        recent = browse.recent_datasets(db)
+        counts = browse.catalogue_counts(db)
+    return render_template("home.html", recent=recent, counts=counts, library=library_entries())
+
+
+@blueprint.route("/search")
+def search() -> Any:
+    site = _site()
+    sort = request.args.get("sort", "relevance")
+    if sort not in ("relevance", "title", "modified"):
+        raise InvalidInput("sort must be relevance, title or modified.", {"sort": sort})
+    filters = {k: request.args.get(k, "") for k in ("organisation", "tags", "licence")}
+    with site.session() as db:
+        data = browse.search_datasets(
+            site, db, request.args.get("q", "")[:500], filters, _int_arg("page", 1, 1), sort
+        )
+    return render_template("search.html", **data)
+
+
+@blueprint.route("/dataset/<name>")
+def dataset(name: str) -> Any:
+    site = _site()
+    version = _int_arg("version", 0) or None
+    with site.session() as db:
+        data = browse.dataset_details(site, db, name, version, _int_arg("offset", 0))
+    licences = {item.id: item for item in LICENCES}
+    return render_template("dataset.html", d=data, licences=licences)
+
+
+@blueprint.route("/dataset/<name>/v<int:number>/data.csv")
+def download_csv(name: str, number: int) -> Any:
+    site = _site()
+    with site.session() as db:
+        ref, _ = browse.version_files(site, db, name, number)
+    response = Response(stream_with_context(iter_csv(ref.parquet)), mimetype="text/csv")
+    return _attachment(response, f"{name}-v{number}.csv")
+
+
+@blueprint.route("/dataset/<name>/v<int:number>/data.parquet")
+def download_parquet(name: str, number: int) -> Any:
+    site = _site()
+    with site.session() as db:
+        ref, _ = browse.version_files(site, db, name, number)
+    return send_file(
+        ref.parquet,
+        mimetype="application/vnd.apache.parquet",
+        as_attachment=True,
+        download_name=f"{name}-v{number}.parquet",
+        conditional=True,
+    )
+
+
+@blueprint.route("/dataset/<name>/v<int:number>/original")
+def download_original(name: str, number: int) -> Any:
+    site = _site()
+    with site.session() as db:
+        ref, version = browse.version_files(site, db, name, number)
+    return send_file(
+        ref.original(),
+        mimetype="text/csv",
+        as_attachment=True,
+        download_name=_safe_filename(version.original_name, f"{name}-v{number}.csv"),
+        conditional=True,
+    )
+
+
+@blueprint.route("/dataset/<name>/v<int:number>/schema.json")
+def download_schema(name: str, number: int) -> Any:
+    site = _site()
+    with site.session() as db:
+        schema = browse.download_schema(site, db, name, number)
+    body = json.dumps(schema, indent=2, ensure_ascii=False)
+    response = Response(body, mimetype="application/json")
+    return _attachment(response, f"{name}-v{number}.schema.json")
+
+
+@blueprint.route("/dataset/<name>/v<int:number>/report.json")
+def download_report(name: str, number: int) -> Any:
+    site = _site()
+    with site.session() as db:
+        ref, _ = browse.version_files(site, db, name, number)
+    return Response(
+        json.dumps(ref.read_json("report.json"), indent=2, ensure_ascii=False),
+        mimetype="application/json",
+    )
+
+
+@blueprint.route("/schemas")
+def schema_library() -> Any:
+    return render_template("schemas.html", library=library_entries())
+
+
+def _attachment(response: Response, filename: str) -> Response:
+    response.headers["Content-Disposition"] = f'attachment; filename="{_safe_filename(filename, "download")}"'
+    return response
+
+
+def _safe_filename(name: str, fallback: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")
+    return cleaned[:150] or fallback

@@ -1,0 +1,254 @@
+"""Publishing: one function that the upload page, the API and `datastore ingest` all use."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+from urllib.parse import urlparse
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from catalog.errors import InvalidInput, NotFound
+from catalog.licences import DEFAULT_LICENCE, licence
+from catalog.models import Dataset, Organisation, Tag, Version, utcnow
+from catalog.search import column_text
+from catalog.site import Site
+from ingest import IngestResult, ingest_file
+from ingest.validate import Progress
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DatasetMetadata:
+    """What a person says about a dataset when publishing it."""
+
+    title: str
+    description: str = ""
+    organisation: str = ""
+    licence_id: str = DEFAULT_LICENCE
+    tags: list[str] = field(default_factory=list)
+    source_url: str = ""
+    name: str = ""
+
+    def problems(self) -> dict[str, str]:
+        problems = {}
+        if not self.title.strip():
+            problems["title"] = "Give the dataset a title."
+        elif len(self.title) > 300:
+            problems["title"] = "A title has at most 300 characters."
+        if licence(self.licence_id) is None:
+            problems["licence"] = f"{self.licence_id!r} is not a licence this catalogue knows."
+        if self.source_url and urlparse(self.source_url).scheme not in ("http", "https"):
+            problems["source_url"] = "The source must be a web address starting http:// or https://."
+        if self.name and not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,99}", self.name):
+            problems["name"] = "A URL name is 2 to 100 lower-case letters, digits or dashes."
+        bad_tags = [t for t in self.tags if len(t) > 100]
+        if bad_tags:
+            problems["tags"] = "A tag has at most 100 characters."
+        return problems
+
+
+@dataclass
+class PublishOutcome:
+    result: IngestResult
+    dataset_name: str | None = None
+    version_number: int | None = None
+
+    @property
+    def published(self) -> bool:
+        return self.result.valid
+
+
+def publish_file(
+    site: Site,
+    source: Path | BinaryIO,
+    *,
+    original_name: str,
+    schema: dict[str, Any] | None,
+    metadata: DatasetMetadata | None = None,
+    dataset_name: str | None = None,
+    user_id: int | None = None,
+    progress: Progress | None = None,
+) -> PublishOutcome:
+    """Validate a file and publish it as a new dataset, or as a new version of one.
+
+    An invalid file changes nothing in the catalogue; its original and report are kept in
+    the datastore's rejected/ folder. A valid one is committed to the database and then
+    added to the search index.
+    """
+    with site.session() as session:
+        dataset = None
+        if dataset_name:
+            dataset = _dataset(session, dataset_name)
+            key = dataset.key
+        else:
+            if metadata is None:
+                raise InvalidInput("A new dataset needs a title.", {"title": "missing"})
+            problems = metadata.problems()
+            if problems:
+                raise InvalidInput("Some details of the dataset need fixing.", problems)
+            key = uuid.uuid4().hex
+        result = ingest_file(
+            site.store,
+            key,
+            source,
+            original_name=original_name,
+            schema=schema,
+            limit_errors=site.settings.error_limit,
+            legacy_encodings=site.settings.legacy_encoding_list,
+            progress=progress,
+        )
+        if not result.valid or result.version is None:
+            return PublishOutcome(result)
+        try:
+            if dataset is None:
+                assert metadata is not None
+                dataset = _new_dataset(session, key, metadata, user_id)
+            dataset.modified = utcnow()
+            session.add(_new_version(dataset, result, user_id))
+            session.commit()
+        except Exception:
+            session.rollback()
+            site.store.remove_version(result.version)
+            raise
+        name, number = dataset.name, result.version.number
+        document = index_document(dataset, result.schema)
+    try:
+        site.index.update(document)
+    except Exception:  # the database is the truth; `datastore reindex` repairs the cache
+        log.exception("could not update the search index for %s", name)
+    return PublishOutcome(result, name, number)
+
+
+def reindex(site: Site) -> int:
+    """Rebuild the search index from the database. Returns the number of datasets."""
+    with site.session() as session:
+        datasets = session.scalars(select(Dataset)).all()
+        documents = [index_document(d, latest_schema(d)) for d in datasets]
+    site.index.rebuild(documents)
+    return len(documents)
+
+
+def index_document(dataset: Dataset, schema: dict[str, Any] | None) -> dict[str, Any]:
+    organisation = dataset.organisation
+    return {
+        "id": str(dataset.id),
+        "dataset_id": dataset.id,
+        "name": dataset.name,
+        "title": dataset.title,
+        "title_sort": dataset.title.lower(),
+        "description": dataset.description,
+        "tags": ",".join(t.name for t in dataset.tags),
+        "tag_text": " ".join(t.name for t in dataset.tags),
+        "organisation": organisation.name if organisation else "",
+        "organisation_text": organisation.title if organisation else "",
+        "licence": dataset.licence_id,
+        "columns": column_text((schema or {}).get("fields", [])),
+        "modified": dataset.modified,
+    }
+
+
+def latest_schema(dataset: Dataset) -> dict[str, Any] | None:
+    if not dataset.versions:
+        return None
+    value: dict[str, Any] = json.loads(dataset.versions[-1].schema_json)
+    return value
+
+
+def slugify(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:90].strip("-")
+    return slug if len(slug) >= 2 else "dataset"
+
+
+def _dataset(session: Session, name: str) -> Dataset:
+    dataset = session.scalar(select(Dataset).where(Dataset.name == name))
+    if dataset is None:
+        raise NotFound(f"There is no dataset called {name!r}.")
+    return dataset
+
+
+def _new_dataset(
+    session: Session, key: str, metadata: DatasetMetadata, user_id: int | None
+) -> Dataset:
+    name = metadata.name or slugify(metadata.title)
+    taken = set(session.scalars(select(Dataset.name).where(Dataset.name.startswith(name))))
+    if metadata.name and name in taken:
+        raise InvalidInput("That URL name is taken.", {"name": f"{name!r} is already used"})
+    unique, n = name, 2
+    while unique in taken:
+        unique, n = f"{name}-{n}", n + 1
+    dataset = Dataset(
+        key=key,
+        name=unique,
+        title=metadata.title.strip(),
+        description=metadata.description.strip(),
+        licence_id=metadata.licence_id,
+        source_url=metadata.source_url.strip(),
+        organisation=_organisation(session, metadata.organisation),
+        tags=[_tag(session, t) for t in _clean_tags(metadata.tags)],
+        creator_id=user_id,
+        created=utcnow(),
+    )
+    session.add(dataset)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise InvalidInput("That URL name was taken a moment ago; try again.") from None
+    return dataset
+
+
+def _new_version(dataset: Dataset, result: IngestResult, user_id: int | None) -> Version:
+    assert result.version is not None
+    facts = result.facts
+    return Version(
+        dataset=dataset,
+        number=result.version.number,
+        created=dt.datetime.fromisoformat(facts["created"]).replace(tzinfo=None),
+        original_name=facts["original_name"],
+        bytes=facts["bytes"],
+        sha256=facts["sha256"],
+        encoding=facts["encoding"],
+        delimiter=facts["delimiter"],
+        rows=facts["rows"],
+        schema_json=json.dumps(result.schema, ensure_ascii=False),
+        creator_id=user_id,
+    )
+
+
+def _organisation(session: Session, title: str) -> Organisation | None:
+    title = title.strip()
+    if not title:
+        return None
+    name = slugify(title)
+    organisation = session.scalar(select(Organisation).where(Organisation.name == name))
+    if organisation is None:
+        organisation = Organisation(name=name, title=title)
+        session.add(organisation)
+    return organisation
+
+
+def _clean_tags(tags: list[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for tag in tags:
+        for part in tag.split(","):
+            cleaned = re.sub(r"\s+", " ", part).strip().lower()
+            if cleaned:
+                seen[cleaned] = None
+    return list(seen)
+
+
+def _tag(session: Session, name: str) -> Tag:
+    tag = session.scalar(select(Tag).where(Tag.name == name))
+    if tag is None:
+        tag = Tag(name=name)
+        session.add(tag)
+    return tag

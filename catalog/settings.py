@@ -1,0 +1,130 @@
+"""One frozen settings object, read from DATASTORE_* environment variables.
+
+Every knob the application has is a field here, with its default and a help line; the
+README lists them all (a test keeps it honest). create_app() and the CLI take a Settings
+directly, so tests never touch the environment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PREFIX = "DATASTORE_"
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = _setting(
+        Path("data"), "Folder for the catalogue database, the search index and every file."
+    )
+    database_url: str = _setting(
+        "",
+        "SQLAlchemy URL of the catalogue database. Empty means a SQLite file in the data "
+        "folder; use postgresql+psycopg://user@host/db to share it between app processes.",
+    )
+    secret_key: str = _setting(
+        "",
+        "Key that signs sessions and form tokens. Empty means a random key generated on "
+        "first run and kept in <data_dir>/secret_key.",
+    )
+    host: str = _setting("127.0.0.1", "Address `datastore run` listens on.")
+    port: int = _setting(5000, "Port `datastore run` listens on.")
+    threads: int = _setting(8, "Worker threads of the web server started by `datastore run`.")
+    max_upload_mb: int = _setting(200, "Largest upload accepted, in megabytes.")
+    error_limit: int = _setting(
+        1000, "Validation stops after this many errors (frictionless's default)."
+    )
+    legacy_encodings: str = _setting(
+        "cp1252,latin_1,iso8859_15",
+        "Encodings tried, in order of preference, for files that are not UTF-8 or UTF-16 "
+        "(comma-separated Python codec names; add cp1250 for Central European files).",
+    )
+    load_samples: bool = _setting(
+        True, "Publish a few real sample datasets when the catalogue is empty at start-up."
+    )
+    page_size: int = _setting(20, "Search results per page.")
+    preview_rows: int = _setting(20, "Rows per page in the dataset preview.")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from DATASTORE_<NAME> variables; unset ones keep their defaults."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for item in dataclasses.fields(cls):
+            raw = environ.get(PREFIX + item.name.upper())
+            if raw is not None:
+                values[item.name] = _convert(item.name, item.default, raw)
+        return cls(**values)
+
+    def resolved(self) -> Settings:
+        """These settings with the data folder created and the empty defaults filled in."""
+        data_dir = self.data_dir.expanduser().resolve()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        database_url = self.database_url or f"sqlite:///{data_dir / 'catalog.db'}"
+        secret_key = self.secret_key or _stored_secret(data_dir / "secret_key")
+        return dataclasses.replace(
+            self, data_dir=data_dir, database_url=database_url, secret_key=secret_key
+        )
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def legacy_encoding_list(self) -> tuple[str, ...]:
+        return tuple(e.strip() for e in self.legacy_encodings.split(",") if e.strip())
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+
+def setting_help() -> list[tuple[str, str, str]]:
+    """(environment variable, default, help) for every setting, for docs and --help."""
+    return [
+        (PREFIX + f.name.upper(), str(f.default), f.metadata["help"])
+        for f in dataclasses.fields(Settings)
+    ]
+
+
+def _convert(name: str, default: Any, raw: str) -> Any:
+    try:
+        if isinstance(default, bool):
+            if raw.strip().lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.strip().lower() in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError(raw)
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, Path):
+            return Path(raw)
+    except ValueError:
+        kind = "true or false" if isinstance(default, bool) else "a whole number"
+        raise ValueError(f"{PREFIX}{name.upper()} must be {kind}, not {raw!r}") from None
+    return raw
+
+
+def _stored_secret(path: Path) -> str:
+    """The key in `path`, created (readable by this user only) if there is none yet."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(secrets.token_hex(32))
+    return path.read_text(encoding="ascii").strip()

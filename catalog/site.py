@@ -1,0 +1,63 @@
+"""Everything one running catalogue needs, built once from Settings: the web app and the
+CLI share it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from catalog.models import Base, Dataset
+from catalog.search import SearchIndex
+from catalog.settings import Settings
+from datastore import Store
+
+log = logging.getLogger(__name__)
+
+
+class Site:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings.resolved()
+        self.engine = make_engine(self.settings.database_url)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.store = Store(self.settings.files_dir)
+        self.index = SearchIndex(self.settings.index_dir)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session for one unit of work; the caller commits, anything else rolls back."""
+        with self.sessions() as session:
+            yield session
+
+    def prepare(self) -> None:
+        """Create missing tables; rebuild the search index if it is missing or out of step."""
+        Base.metadata.create_all(self.engine)
+        self.store.sweep_staging()
+        with self.session() as session:
+            count = session.scalar(select(func.count()).select_from(Dataset)) or 0
+        if not self.index.healthy(expected_documents=count):
+            log.warning("search index missing, damaged or out of step: rebuilding it")
+            from catalog.publishing import reindex
+
+            reindex(self)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(connection, _record):  # type: ignore[no-untyped-def]
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)

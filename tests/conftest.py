@@ -1,0 +1,101 @@
+"""Fixtures in flaskr's shape: settings, app, client, runner.
+
+Catalogue tests run once on SQLite and once on PostgreSQL. PostgreSQL comes from
+DATASTORE_TEST_POSTGRES_URL (the Makefile points it at 127.0.0.1:5432/test); each test
+gets a schema of its own, dropped afterwards. Where the server is not answering the
+PostgreSQL runs are skipped, unless DATASTORE_TEST_REQUIRE_POSTGRES=1 (as in CI).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import create_engine, text
+
+from catalog.app import create_app
+from catalog.cli import main
+from catalog.settings import Settings
+
+DATA = Path(__file__).parent / "data"
+PG_URL = os.environ.get("DATASTORE_TEST_POSTGRES_URL", "")
+REQUIRE_PG = os.environ.get("DATASTORE_TEST_REQUIRE_POSTGRES") == "1"
+
+
+def cases() -> list[dict[str, Any]]:
+    value: list[dict[str, Any]] = json.loads((DATA / "cases.json").read_text(encoding="utf-8"))
+    return value
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield ""  # the default: a SQLite file in the data folder
+        return
+    if not PG_URL:
+        if REQUIRE_PG:
+            pytest.fail("DATASTORE_TEST_POSTGRES_URL is not set")
+        pytest.skip("PostgreSQL not configured (set DATASTORE_TEST_POSTGRES_URL)")
+    engine = create_engine(PG_URL)
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as error:
+        engine.dispose()
+        if REQUIRE_PG:
+            raise
+        pytest.skip(f"PostgreSQL is not answering at {PG_URL}: {error.__class__.__name__}")
+    joiner = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{joiner}options=-csearch_path%3D{schema}"
+    with engine.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        secret_key=uuid.uuid4().hex,
+        load_samples=False,
+    )
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Any]:
+    app = create_app(settings)
+    yield app
+    app.extensions["site"].close()
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def site(app: Any) -> Any:
+    return app.extensions["site"]
+
+
+class Runner:
+    """Runs the `datastore` command with the test's settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def __call__(self, *args: str, input: str | None = None) -> Any:
+        return CliRunner().invoke(main, [str(a) for a in args], obj=self.settings, input=input)
+
+
+@pytest.fixture
+def runner(settings: Settings) -> Runner:
+    return Runner(settings)
