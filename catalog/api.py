@@ -30,7 +30,10 @@ def action(function: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any
 
 
 def error_body(status: int, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
-    error: dict[str, Any] = {"__type": _ERROR_TYPES.get(status, "Internal Error"), "message": message}
+    error: dict[str, Any] = {
+        "__type": _ERROR_TYPES.get(status, "Internal Error"),
+        "message": message,
+    }
     for name, problem in (fields or {}).items():
         error[name] = [problem]
     return {"help": request.url, "success": False, "error": error}
@@ -62,7 +65,9 @@ def _int(params: dict[str, Any], name: str, default: int, maximum: int) -> int:
     return min(value, maximum)
 
 
-def package_dict(summary: dict[str, Any], versions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def package_dict(
+    summary: dict[str, Any], versions: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     name = summary["name"]
     resources = []
     if versions:
@@ -72,7 +77,9 @@ def package_dict(summary: dict[str, Any], versions: list[dict[str, Any]] | None 
                 "id": f"{name}-v{latest['number']}",
                 "name": latest["original_name"],
                 "format": "CSV",
-                "url": url_for("pages.download_csv", name=name, number=latest["number"], _external=True),
+                "url": url_for(
+                    "pages.download_csv", name=name, number=latest["number"], _external=True
+                ),
                 "size": latest["bytes"],
                 "hash": f"sha256:{latest['sha256']}",
             }
@@ -99,7 +106,12 @@ def package_dict(summary: dict[str, Any], versions: list[dict[str, Any]] | None 
 
 @action
 def status_show(params: dict[str, Any]) -> dict[str, Any]:
-    return {"site_title": "Open datastore", "ckan_version": "2.10.0", "api_version": 3, "extensions": []}
+    return {
+        "site_title": "Open datastore",
+        "ckan_version": "2.10.0",
+        "api_version": 3,
+        "extensions": [],
+    }
 
 
 @action

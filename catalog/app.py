@@ -76,16 +76,25 @@ def _handle_error(error: Exception) -> Any:
         message = f"The file is larger than this catalogue accepts ({limit} MB)."
     elif isinstance(error, CSRFError):
         status, title, fields = 400, "Form expired", {}
-        message = "The form had expired or came from elsewhere. Go back, reload the page and try again."
+        message = (
+            "The form had expired or came from elsewhere. Go back, reload the page and try again."
+        )
     elif isinstance(error, HTTPException):
         status, title, message, fields = error.code or 500, error.name, error.description or "", {}
     else:
         log.exception("unexpected error on %s", request.path)
         status, title, fields = 500, "Something went wrong", {}
         message = "Something went wrong on our side. Nothing you sent was published."
-    title = title or {400: "Bad request", 403: "Not allowed", 404: "Not found", 409: "Conflict"}.get(status, "Error")
+    title = title or {
+        400: "Bad request",
+        403: "Not allowed",
+        404: "Not found",
+        409: "Conflict",
+    }.get(status, "Error")
     if request.path.startswith("/api/"):
         from catalog.api import error_body
 
         return jsonify(error_body(status, message, fields)), status
-    return render_template("error.html", status=status, title=title, message=message, fields=fields), status
+    return render_template(
+        "error.html", status=status, title=title, message=message, fields=fields
+    ), status

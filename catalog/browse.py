@@ -30,7 +30,11 @@ def dataset_summary(dataset: Dataset) -> dict[str, Any]:
         "organisation": {"name": organisation.name, "title": organisation.title}
         if organisation
         else None,
-        "licence": {"id": dataset.licence_id, "title": found.title if found else dataset.licence_id, "url": found.url if found else ""},
+        "licence": {
+            "id": dataset.licence_id,
+            "title": found.title if found else dataset.licence_id,
+            "url": found.url if found else "",
+        },
         "tags": [t.name for t in dataset.tags],
         "source_url": dataset.source_url,
         "created": dataset.created.isoformat(timespec="seconds"),
@@ -76,7 +80,7 @@ def search_datasets(
         )
     }
     results = [dataset_summary(datasets[i]) for i in found.dataset_ids if i in datasets]
-    org_titles = dict(session.execute(select(Organisation.name, Organisation.title)).tuples())
+    org_titles = {n: t for n, t in session.execute(select(Organisation.name, Organisation.title))}
     labels = {
         "organisation": org_titles,
         "licence": {item.id: item.title for item in LICENCES},

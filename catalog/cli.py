@@ -69,21 +69,32 @@ def run(ctx: click.Context, host: str | None, port: int | None) -> None:
     app = create_app(site=site)
     host = host or site.settings.host
     port = port or site.settings.port
-    click.echo(f"Serving the open datastore on http://{host}:{port} (data in {site.settings.data_dir})")
+    click.echo(
+        f"Serving the open datastore on http://{host}:{port} (data in {site.settings.data_dir})"
+    )
     serve(app, host=host, port=port, threads=site.settings.threads)
 
 
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--schema", "schema_spec", required=True, help="A schema file, a ready schema's name, or 'infer'.")
+@click.option(
+    "--schema",
+    "schema_spec",
+    required=True,
+    help="A schema file, a ready schema's name, or 'infer'.",
+)
 @click.option("--title", help="Title of a new dataset (default: the file name).")
 @click.option("--description", default="", help="What the data is.")
 @click.option("--org", "organisation", default="", help="The organisation that publishes it.")
-@click.option("--licence", "licence_id", default="notspecified", help="Licence id (see the README).")
+@click.option(
+    "--licence", "licence_id", default="notspecified", help="Licence id (see the README)."
+)
 @click.option("--tag", "tags", multiple=True, help="A tag; repeat for more.")
 @click.option("--source-url", default="", help="Where the data came from.")
 @click.option("--name", default="", help="URL name of a new dataset (default: from the title).")
-@click.option("--dataset", "dataset_name", default=None, help="Add a new version to this dataset instead.")
+@click.option(
+    "--dataset", "dataset_name", default=None, help="Add a new version to this dataset instead."
+)
 @click.pass_context
 def ingest(ctx: click.Context, file: Path, schema_spec: str, **options: Any) -> None:
     """Validate FILE and publish it if it is valid; otherwise print every problem."""
@@ -125,23 +136,36 @@ def ingest(ctx: click.Context, file: Path, schema_spec: str, **options: Any) -> 
         )
         return
     _print_report(result.report, file.name)
-    click.echo(f"Nothing was published. The original file and its report are kept in {result.kept_at}")
+    click.echo(
+        f"Nothing was published. The original file and its report are kept in {result.kept_at}"
+    )
     sys.exit(1)
 
 
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--schema", "schema_spec", default="infer", help="A schema file, a ready schema's name, or 'infer' (default).")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (frictionless's shape).")
+@click.option(
+    "--schema",
+    "schema_spec",
+    default="infer",
+    help="A schema file, a ready schema's name, or 'infer' (default).",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the report as JSON (frictionless's shape)."
+)
 @click.option("--limit-errors", type=int, default=None, help="Stop after this many errors.")
 @click.pass_context
-def validate(ctx: click.Context, file: Path, schema_spec: str, as_json: bool, limit_errors: int | None) -> None:
+def validate(
+    ctx: click.Context, file: Path, schema_spec: str, as_json: bool, limit_errors: int | None
+) -> None:
     """Check FILE against a schema without publishing anything."""
     from ingest import sniff_file, validate_file
 
     settings: Settings = ctx.obj
     schema = _resolve_schema(schema_spec, file)
-    sniffed = sniff_file(file, tuple(e.strip() for e in settings.legacy_encodings.split(",") if e.strip()))
+    sniffed = sniff_file(
+        file, tuple(e.strip() for e in settings.legacy_encodings.split(",") if e.strip())
+    )
     limit = limit_errors or settings.error_limit
     with _ProgressBar(enabled=not as_json) as bar:
         report = validate_file(file, schema, sniffed, limit_errors=limit, progress=bar.update)
@@ -149,7 +173,10 @@ def validate(ctx: click.Context, file: Path, schema_spec: str, as_json: bool, li
         click.echo(json.dumps(report, indent=2, ensure_ascii=False, default=str))
     elif report["valid"]:
         rows = report["tasks"][0]["stats"].get("rows", 0)
-        click.echo(f"{file.name} is valid: {rows:,} rows (read as {sniffed.encoding_label}, {sniffed.delimiter_label}-separated).")
+        click.echo(
+            f"{file.name} is valid: {rows:,} rows "
+            f"(read as {sniffed.encoding_label}, {sniffed.delimiter_label}-separated)."
+        )
     else:
         _print_report(report, file.name)
     sys.exit(0 if report["valid"] else 1)
@@ -222,7 +249,9 @@ def _print_report(report: dict[str, Any], name: str) -> None:
         for warning in task.get("warnings", []):
             click.echo(f"Warning: {warning}")
     more = " or more (validation stopped at the error limit)" if len(errors) >= 1000 else ""
-    click.echo(f"{name} is not valid: {len(errors)} problem{'s' if len(errors) != 1 else ''}{more}.")
+    click.echo(
+        f"{name} is not valid: {len(errors)} problem{'s' if len(errors) != 1 else ''}{more}."
+    )
     for error in errors:
         click.echo(f"  {_where(error)}: [{error.get('type')}] {error.get('message')}")
         click.echo(f"      How to fix: {error.get('fix')}")
@@ -270,7 +299,12 @@ class _ProgressBar:
         if stage != self.stage:
             self._close()
             self.stage = stage
-            self.bar = click.progressbar(length=max(total, 1), label=self.LABELS.get(stage, stage), file=sys.stderr, show_pos=True)
+            self.bar = click.progressbar(
+                length=max(total, 1),
+                label=self.LABELS.get(stage, stage),
+                file=sys.stderr,
+                show_pos=True,
+            )
             self.bar.__enter__()
         if self.bar is not None:
             self.bar.update(max(0, min(done, self.bar.length) - self.bar.pos))

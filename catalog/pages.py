@@ -129,7 +129,9 @@ def schema_library() -> Any:
 
 
 def _attachment(response: Response, filename: str) -> Response:
-    response.headers["Content-Disposition"] = f'attachment; filename="{_safe_filename(filename, "download")}"'
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{_safe_filename(filename, "download")}"'
+    )
     return response
 
 

@@ -48,7 +48,9 @@ class DatasetMetadata:
         if licence(self.licence_id) is None:
             problems["licence"] = f"{self.licence_id!r} is not a licence this catalogue knows."
         if self.source_url and urlparse(self.source_url).scheme not in ("http", "https"):
-            problems["source_url"] = "The source must be a web address starting http:// or https://."
+            problems["source_url"] = (
+                "The source must be a web address starting http:// or https://."
+            )
         if self.name and not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,99}", self.name):
             problems["name"] = "A URL name is 2 to 100 lower-case letters, digits or dashes."
         bad_tags = [t for t in self.tags if len(t) > 100]

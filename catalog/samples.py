@@ -104,7 +104,9 @@ def load_samples(site: Site) -> int:
     for sample in SAMPLES:
         data = CORPUS / sample.data
         schema = load_schema(CORPUS / sample.schema, data_name=data.name)
-        outcome = publish_file(site, data, original_name=data.name, schema=schema, metadata=sample.metadata)
+        outcome = publish_file(
+            site, data, original_name=data.name, schema=schema, metadata=sample.metadata
+        )
         if outcome.published:
             published += 1
         else:

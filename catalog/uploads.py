@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from catalog.auth import login_required
@@ -25,15 +25,17 @@ class UploadForm(FlaskForm):
     schema_source = RadioField(
         "Schema",
         choices=[
-            ("library", "A ready schema from the library"),
-            ("upload", "My own Table Schema (a JSON file)"),
-            ("infer", "Work it out from the file"),
+            SelectChoice("library", "A ready schema from the library"),
+            SelectChoice("upload", "My own Table Schema (a JSON file)"),
+            SelectChoice("infer", "Work it out from the file"),
         ],
         default="library",
     )
     library_name = SelectField("Ready schema", validators=[Optional()])
     schema_file = FileField("Table Schema file")
-    dataset = StringField("Add as a new version of (URL name)", validators=[Optional(), Length(max=100)])
+    dataset = StringField(
+        "Add as a new version of (URL name)", validators=[Optional(), Length(max=100)]
+    )
     title = StringField("Title", validators=[Length(max=300)])
     description = TextAreaField("Description", validators=[Length(max=20000)])
     organisation = StringField("Organisation", validators=[Length(max=300)])
@@ -44,8 +46,8 @@ class UploadForm(FlaskForm):
 
 def _form() -> UploadForm:
     form = UploadForm()
-    form.library_name.choices = [(e.name, e.title) for e in library_entries()]
-    form.licence.choices = [(item.id, item.title) for item in LICENCES]
+    form.library_name.choices = [SelectChoice(e.name, e.title) for e in library_entries()]
+    form.licence.choices = [SelectChoice(item.id, item.title) for item in LICENCES]
     if request.method == "GET" and request.args.get("dataset"):
         form.dataset.data = request.args["dataset"]
     return form

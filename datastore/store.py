@@ -134,7 +134,7 @@ class Store:
         return removed
 
     def _dataset_folder(self, dataset_key: str) -> Path:
-        if not _KEY.match(dataset_key):
+        if not _KEY.fullmatch(dataset_key):
             raise DatastoreError(f"not a dataset key: {dataset_key!r}")
         return self.root / "datasets" / dataset_key
 

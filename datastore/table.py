@@ -47,7 +47,11 @@ class Page:
 
 def read_page(path: Path, offset: int = 0, limit: int = 20) -> Page:
     """Rows [offset, offset+limit) of a table, reading only the row groups they sit in."""
-    parquet = _open(path)
+    with _open(path) as parquet:
+        return _read_page(parquet, offset, limit)
+
+
+def _read_page(parquet: pq.ParquetFile, offset: int, limit: int) -> Page:
     total = parquet.metadata.num_rows
     offset = max(0, min(offset, total))
     wanted: list[pa.Table] = []
@@ -56,7 +60,8 @@ def read_page(path: Path, offset: int = 0, limit: int = 20) -> Page:
         size = parquet.metadata.row_group(group).num_rows
         if start + size > offset and start < offset + limit:
             table = parquet.read_row_group(group)
-            wanted.append(table.slice(max(0, offset - start), offset + limit - start))
+            first = max(start, offset)
+            wanted.append(table.slice(first - start, offset + limit - first))
         start += size
         if start >= offset + limit:
             break
@@ -70,23 +75,24 @@ def read_page(path: Path, offset: int = 0, limit: int = 20) -> Page:
 
 def table_rows(path: Path) -> Iterator[dict[str, Any]]:
     """Every row as a dict, batch by batch."""
-    for batch in _open(path).iter_batches(batch_size=BATCH_ROWS):
-        yield from batch.to_pylist()
+    with _open(path) as parquet:
+        for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
+            yield from batch.to_pylist()
 
 
 def iter_csv(path: Path) -> Iterator[bytes]:
     """The whole table as UTF-8 CSV, one batch at a time (memory stays flat)."""
-    parquet = _open(path)
-    header = True
-    for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
-        buffer = io.BytesIO()
-        pacsv.write_csv(batch, buffer, pacsv.WriteOptions(include_header=header))
-        header = False
-        yield buffer.getvalue()
-    if header:  # an empty table still gets its header line
-        buffer = io.BytesIO()
-        pacsv.write_csv(parquet.schema_arrow.empty_table(), buffer)
-        yield buffer.getvalue()
+    with _open(path) as parquet:
+        header = True
+        for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
+            buffer = io.BytesIO()
+            pacsv.write_csv(batch, buffer, pacsv.WriteOptions(include_header=header))
+            header = False
+            yield buffer.getvalue()
+        if header:  # an empty table still gets its header line
+            buffer = io.BytesIO()
+            pacsv.write_csv(parquet.schema_arrow.empty_table(), buffer)
+            yield buffer.getvalue()
 
 
 def _open(path: Path) -> pq.ParquetFile:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -60,12 +61,25 @@ def _converters(schema: dict[str, Any]) -> list[Callable[[Any], Any]]:
         elif kind == "datetime":
             result.append(_naive_utc)
         elif kind == "time":
-            result.append(lambda value: value.replace(tzinfo=None))
+            result.append(_naive_time)
         elif str(arrow_type(descriptor)) == "string" and kind != "string":
-            result.append(lambda value, field=field: field.write_cell(value)[0])
+            result.append(partial(_as_text, field))
         else:
-            result.append(lambda value: value)
+            result.append(_unchanged)
     return result
+
+
+def _as_text(field: Any, value: Any) -> Any:
+    """A value of a type Arrow cannot hold, in its Table Schema text form."""
+    return field.write_cell(value)[0]
+
+
+def _unchanged(value: Any) -> Any:
+    return value
+
+
+def _naive_time(value: dt.time) -> dt.time:
+    return value.replace(tzinfo=None)
 
 
 def _naive_utc(value: dt.datetime) -> dt.datetime:

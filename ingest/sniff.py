@@ -11,6 +11,10 @@ import charset_normalizer
 
 DELIMITERS = ",;\t|"
 SAMPLE_BYTES = 256 * 1024
+# csv.Sniffer's quote regex is quadratic on some shapes (a quoted cell, then thousands of
+# rows of bare commas), so it sees only the first lines.
+SNIFF_LINES = 50
+SNIFF_CHARS = 32 * 1024
 
 # Single-byte encodings tried when a file is not UTF-8. Unrestricted, charset-normalizer
 # calls short Windows-1252 files "cp1250" and turns every £ into Ł, so the candidates are
@@ -66,13 +70,18 @@ def sniff_file(path: Path, legacy_encodings: tuple[str, ...] = DEFAULT_LEGACY_EN
     return Sniffed(encoding, detect_delimiter(text), detect_line_terminator(text))
 
 
-def detect_encoding(path: Path, legacy_encodings: tuple[str, ...] = DEFAULT_LEGACY_ENCODINGS) -> str:
+def detect_encoding(
+    path: Path, legacy_encodings: tuple[str, ...] = DEFAULT_LEGACY_ENCODINGS
+) -> str:
     with open(path, "rb") as handle:
         head = handle.read(4)
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    utf16 = _utf16_without_bom(path)
+    if utf16:
+        return utf16
     if _decodes_as_utf8(path):
         return "utf-8"
     best = charset_normalizer.from_path(path, cp_isolation=[*legacy_encodings, *_UTF16]).best()
@@ -82,7 +91,10 @@ def detect_encoding(path: Path, legacy_encodings: tuple[str, ...] = DEFAULT_LEGA
 
 
 def detect_delimiter(text: str) -> str:
-    sample = text[: text.rfind("\n") + 1] or text
+    lines = text[:SNIFF_CHARS].splitlines(keepends=True)[:SNIFF_LINES]
+    if len(lines) > 1 and not lines[-1].endswith(("\n", "\r")):
+        lines = lines[:-1]  # a cut-off last line would mislead the sniffer
+    sample = "".join(lines)
     try:
         return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
     except csv.Error:
@@ -109,6 +121,21 @@ def count_lines(path: Path) -> int:
             lines += block.count(b"\n") or block.count(b"\r")
             last = block[-1:]
     return lines + (1 if last and last not in b"\r\n" else 0)
+
+
+def _utf16_without_bom(path: Path) -> str | None:
+    """UTF-16 without a byte order mark shows as NUL bytes at every other position
+    (for Latin text). NUL is valid UTF-8, so this has to be asked before UTF-8."""
+    with open(path, "rb") as handle:
+        sample = handle.read(4096)
+    if len(sample) < 4 or sample.count(0) < len(sample) // 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.6 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf_16_le"
+    if even.count(0) > 0.6 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf_16_be"
+    return None
 
 
 def _decodes_as_utf8(path: Path) -> bool:

@@ -39,14 +39,15 @@ class _ProgressCheck(Check):
 
 def open_resource(path: Path, schema: dict[str, Any] | None, sniffed: Sniffed) -> Resource:
     """A frictionless resource for a local CSV file read the way we sniffed it."""
+    options: dict[str, Any] = {"schema": Schema.from_descriptor(schema)} if schema else {}
     return Resource(
         path=path.name,
         basepath=str(path.parent),
         format="csv",
         encoding=sniffed.encoding,
         control=formats.CsvControl(delimiter=sniffed.delimiter),
-        schema=Schema.from_descriptor(schema) if schema else None,
         detector=Detector(sample_size=5000),
+        **options,
     )
 
 
@@ -60,7 +61,7 @@ def validate_file(
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Validate one file; the report is frictionless's, with our messages and facts added."""
-    checks = []
+    checks: list[Check] = []
     if progress:
         total = count_lines(path)
         progress("validating", 0, total)
@@ -101,5 +102,7 @@ def flatten_errors(report: dict[str, Any]) -> list[tuple[Any, ...]]:
     flat = [(e.get("type"), None, None, None) for e in report.get("errors", [])]
     for task in report.get("tasks", []):
         for e in task.get("errors", []):
-            flat.append((e.get("type"), e.get("rowNumber"), e.get("fieldNumber"), e.get("fieldName")))
+            flat.append(
+                (e.get("type"), e.get("rowNumber"), e.get("fieldNumber"), e.get("fieldName"))
+            )
     return flat

@@ -13,7 +13,11 @@ SAMPLE_ROWS = 5000
 
 
 def infer_schema(
-    path: str | Path, *, encoding: str = "utf-8", delimiter: str = ",", sample_rows: int = SAMPLE_ROWS
+    path: str | Path,
+    *,
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+    sample_rows: int = SAMPLE_ROWS,
 ) -> dict[str, Any]:
     """Guess a Table Schema (names and types) from the first rows of a CSV file."""
     path = Path(path)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from frictionless import Schema
+from frictionless import Field, Schema
 
 FIELD_TYPES = (
     "string", "number", "integer", "boolean", "date", "time", "datetime", "year",
@@ -48,9 +48,10 @@ def read_descriptor(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
-        raise SchemaError([SchemaProblem("", f"cannot read the file: {exc.strerror}")], str(path))
+        problem = SchemaProblem("", f"cannot read the file: {exc.strerror}")
+        raise SchemaError([problem], str(path)) from None
     except UnicodeDecodeError:
-        raise SchemaError([SchemaProblem("", "the file is not UTF-8 text")], str(path))
+        raise SchemaError([SchemaProblem("", "the file is not UTF-8 text")], str(path)) from None
     return parse_descriptor(text, str(path))
 
 
@@ -127,6 +128,8 @@ def check_schema(descriptor: Any) -> list[SchemaProblem]:
             continue
         report = Schema.validate_descriptor({"fields": [field]})
         problems.extend(SchemaProblem(where, _plain(e.note)) for e in report.errors)
+        if not report.errors:
+            problems.extend(_bound_problems(field, where))
     if problems:
         return problems
     duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -143,14 +146,13 @@ def schema_warnings(descriptor: dict[str, Any]) -> list[SchemaProblem]:
         fmt = field.get("format")
         where = f'fields[{number}] "{field.get("name")}".format'
         kind = field.get("type")
-        if kind in ("date", "datetime", "time") and isinstance(fmt, str):
-            if fmt not in ("default", "any") and "%" not in fmt and _LEGACY_DATE_PATTERN.match(fmt):
-                hint = fmt.replace("DD", "%d").replace("MM", "%m").replace("YYYY", "%Y")
-                message = (
-                    f"{fmt!r} is an old-style date pattern that matches no value; "
-                    f"write it as {hint!r}"
-                )
-                warnings.append(SchemaProblem(where, message))
+        legacy = isinstance(fmt, str) and fmt not in ("default", "any") and "%" not in fmt
+        if kind in ("date", "datetime", "time") and legacy and _LEGACY_DATE_PATTERN.match(fmt):
+            hint = fmt.replace("DD", "%d").replace("MM", "%m").replace("YYYY", "%Y")
+            message = (
+                f"{fmt!r} is an old-style date pattern that matches no value; write it as {hint!r}"
+            )
+            warnings.append(SchemaProblem(where, message))
         if kind == "number" and fmt == "currency":
             message = (
                 "'currency' is an old-style number format; use \"bareNumber\": false "
@@ -158,6 +160,26 @@ def schema_warnings(descriptor: dict[str, Any]) -> list[SchemaProblem]:
             )
             warnings.append(SchemaProblem(where, message))
     return warnings
+
+
+def _bound_problems(field: dict[str, Any], where: str) -> list[SchemaProblem]:
+    """Constraint bounds that are not values of the field's own type ("minimum": "ten")."""
+    constraints = field.get("constraints") or {}
+    bounds = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+    if not isinstance(constraints, dict) or not any(b in constraints for b in bounds):
+        return []
+    reader = Field.from_descriptor({k: v for k, v in field.items() if k != "constraints"})
+    problems = []
+    for name in bounds:
+        if name not in constraints:
+            continue
+        value = constraints[name]
+        parsed, _notes = reader.read_cell(value if isinstance(value, str) else json.dumps(value))
+        if parsed is None:
+            kind = field.get("type", "string")
+            message = f"{value!r} is not a valid {kind}, so it cannot be the {name}"
+            problems.append(SchemaProblem(f"{where}.constraints.{name}", message))
+    return problems
 
 
 def _pick_resource(package: dict[str, Any], data_name: str | None, source: str) -> dict[str, Any]:

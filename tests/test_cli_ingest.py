@@ -38,13 +38,17 @@ SHIPPED = {
 INVALID = [c for c in cases() if not c["expected"]["valid"]]
 
 
-def typed_rows(source: Path | bytes, schema: dict[str, Any], encoding: str | None = None) -> list[list[Any]]:
+def typed_rows(
+    source: Path | bytes, schema: dict[str, Any], encoding: str | None = None
+) -> list[list[Any]]:
     """Rows as frictionless reads them: the reference for 'the same typed values'."""
     options: dict[str, Any] = {"format": "csv", "schema": Schema.from_descriptor(schema)}
     if isinstance(source, bytes):
         resource = Resource(data=source, **options)
     else:
-        resource = Resource(path=source.name, basepath=str(source.parent), encoding=encoding, **options)
+        resource = Resource(
+            path=source.name, basepath=str(source.parent), encoding=encoding, **options
+        )
     with resource:
         return [[_plain(v) for v in row.to_list()] for row in resource.row_stream]
 
@@ -68,12 +72,17 @@ def column_to_search(schema: dict[str, Any]) -> str:
 def test_ingest_publishes_each_valid_file_found_by_title_and_column(runner, client, data):
     descriptor, title, word = SHIPPED[data]
     path = DATA / data
-    result = runner("ingest", path, "--schema", DATA / descriptor, "--title", title, "--tag", "test")
+    result = runner(
+        "ingest", path, "--schema", DATA / descriptor, "--title", title, "--tag", "test"
+    )
     assert result.exit_code == 0, result.output
     assert "Published" in result.output
 
     schema = load_schema(DATA / descriptor, data_name=path.name)
-    names = {r["name"] for r in client.get(f"/api/3/action/package_search?q={word}").json["result"]["results"]}
+    names = {
+        r["name"]
+        for r in client.get(f"/api/3/action/package_search?q={word}").json["result"]["results"]
+    }
     assert len(names) == 1, f"title word {word!r} found {names}"
     name = names.pop()
     column = column_to_search(schema)
@@ -86,7 +95,9 @@ def test_ingest_publishes_each_valid_file_found_by_title_and_column(runner, clie
 
 
 @pytest.mark.parametrize("case", INVALID, ids=[c["data"] for c in INVALID])
-def test_ingest_of_invalid_file_publishes_nothing_and_keeps_the_original(runner, client, settings, case):
+def test_ingest_of_invalid_file_publishes_nothing_and_keeps_the_original(
+    runner, client, settings, case
+):
     path = DATA / case["data"]
     schema = str(DATA / case["schema"]) if case["schema"] else "infer"
     result = runner("ingest", path, "--schema", schema, "--title", "Should not appear")
@@ -103,7 +114,9 @@ def test_ingest_of_invalid_file_publishes_nothing_and_keeps_the_original(runner,
     kept = [p for p in (files / "rejected").iterdir()]
     assert len(kept) == 1
     original = next(kept[0].glob("original.*"))
-    assert hashlib.sha256(original.read_bytes()).digest() == hashlib.sha256(path.read_bytes()).digest()
+    assert (
+        hashlib.sha256(original.read_bytes()).digest() == hashlib.sha256(path.read_bytes()).digest()
+    )
     assert json.loads((kept[0] / "report.json").read_text())["valid"] is False
 
 
@@ -111,7 +124,9 @@ def test_ingest_again_after_a_failure_succeeds(runner, client):
     bad = DATA / "invalid/uk-spend-bis-wrong-types/invalid-on-bis-modified-schema.csv"
     good = DATA / "valid/gdp/data/top-economies.csv"
     assert runner("ingest", bad, "--schema", "infer", "--title", "x").exit_code in (0, 1)
-    result = runner("ingest", good, "--schema", DATA / "valid/gdp/datapackage.json", "--title", "Top")
+    result = runner(
+        "ingest", good, "--schema", DATA / "valid/gdp/datapackage.json", "--title", "Top"
+    )
     assert result.exit_code == 0, result.output
 
 
@@ -166,20 +181,33 @@ def test_validate_json_has_frictionless_shape(runner, data, schema):
 
 def test_validate_prints_errors_with_row_and_column(runner):
     data = DATA / "invalid/uk-spend-bis-wrong-types/invalid-on-bis-modified-schema.csv"
-    result = runner("validate", data, "--schema", DATA / "invalid/uk-spend-bis-wrong-types/bis-modified.json")
+    result = runner(
+        "validate", data, "--schema", DATA / "invalid/uk-spend-bis-wrong-types/bis-modified.json"
+    )
     assert result.exit_code == 1
     assert 'row 3, column 3 "Date of Payment"' in result.output
     assert "How to fix" in result.output
 
 
 def test_user_create_and_reindex(runner, client):
-    result = runner("user", "create", "volunteer", "--password-stdin", input="correct horse battery\n")
+    result = runner(
+        "user", "create", "volunteer", "--password-stdin", input="correct horse battery\n"
+    )
     assert result.exit_code == 0, result.output
-    again = runner("user", "create", "volunteer", "--password-stdin", input="correct horse battery\n")
+    again = runner(
+        "user", "create", "volunteer", "--password-stdin", input="correct horse battery\n"
+    )
     assert again.exit_code == 2 and "already a user" in again.output
     short = runner("user", "create", "other", "--password-stdin", input="short\n")
     assert short.exit_code == 2
-    runner("ingest", DATA / "valid/gdp/data/gdp.csv", "--schema", DATA / "valid/gdp/datapackage.json", "--title", "GDP")
+    runner(
+        "ingest",
+        DATA / "valid/gdp/data/gdp.csv",
+        "--schema",
+        DATA / "valid/gdp/datapackage.json",
+        "--title",
+        "GDP",
+    )
     result = runner("reindex")
     assert result.exit_code == 0 and "1 datasets" in result.output
     assert client.get("/api/3/action/package_search?q=GDP").json["result"]["count"] == 1

@@ -1,0 +1,249 @@
+"""The browser path, through the Flask test client: sign in, upload, report, pages, downloads."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import pyarrow.parquet as pq
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from catalog.accounts import create_user
+from tests.conftest import DATA
+
+PASSWORD = "a long enough password"
+
+
+def csrf_token(client: Any, path: str) -> str:
+    page = client.get(path)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text) or re.search(
+        r'name="csrf_token" value="([^"]+)"', page.text
+    )
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def sign_in(client: Any, site: Any, username: str = "volunteer") -> None:
+    with site.session() as session:
+        create_user(session, username, PASSWORD)
+        session.commit()
+    token = csrf_token(client, "/login")
+    response = client.post(
+        "/login", data={"username": username, "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 302
+
+
+def post_multipart(client: Any, path: str, form: dict[str, Any]) -> Any:
+    """POST a form with files, encoded in memory (werkzeug's test client spools bodies over
+    500 kB to a temporary file it never closes, which fails a suite where warnings are errors)."""
+    values = {
+        key: FileStorage(value[0], filename=value[1]) if isinstance(value, tuple) else value
+        for key, value in form.items()
+    }
+    boundary, body = encode_multipart(values)
+    return client.post(path, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def upload(client: Any, data_path: str, schema_path: str | None, **fields: Any) -> Any:
+    form = {
+        "csrf_token": csrf_token(client, "/upload"),
+        "file": (io.BytesIO((DATA / data_path).read_bytes()), data_path.rsplit("/", 1)[-1]),
+        "schema_source": "upload" if schema_path else "infer",
+        "library_name": "uk-spend-over-25k",
+        "title": "A title",
+        "licence": "uk-ogl",
+        **fields,
+    }
+    if schema_path:
+        form["schema_file"] = (io.BytesIO((DATA / schema_path).read_bytes()), "schema.json")
+    return post_multipart(client, "/upload", form)
+
+
+def test_upload_needs_sign_in(client):
+    response = client.get("/upload")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_wrong_password_is_refused(client, site):
+    with site.session() as session:
+        create_user(session, "someone", PASSWORD)
+        session.commit()
+    token = csrf_token(client, "/login")
+    response = client.post(
+        "/login", data={"username": "someone", "password": "wrong password", "csrf_token": token}
+    )
+    assert response.status_code == 401
+    assert "do not match" in response.text
+
+
+def test_upload_without_csrf_token_is_refused(client, site):
+    sign_in(client, site)
+    form = {"file": (io.BytesIO(b"a,b\n1,2\n"), "x.csv"), "schema_source": "infer", "title": "x"}
+    response = client.post("/upload", data=form, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "expired" in response.text
+    assert client.get("/api/3/action/package_list").json["result"] == []
+
+
+def test_valid_upload_publishes_and_shows_the_dataset(client, site):
+    sign_in(client, site)
+    response = upload(
+        client,
+        "valid/uk-public-bodies/data/gb.csv",
+        "valid/uk-public-bodies/data/public-body-schema.json",
+        title="Public bodies <script>alert(1)</script>",
+        organisation="Open Knowledge",
+        tags="government, FOI",
+        description="Bodies you can ask for information.",
+        source_url="https://github.com/datasets/publicbodies",
+    )
+    assert response.status_code == 302, response.text
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200
+    assert "<script>alert(1)</script>" not in page.text  # escaped
+    assert "&lt;script&gt;" in page.text
+    assert "Rows 1 to 20 of 5,362" in page.text
+    assert "2010 Rotherham Limited" in page.text  # the preview
+    assert "jurisdiction_code" in page.text  # the schema table
+    name = response.headers["Location"].rsplit("/", 1)[-1]
+
+    second = client.get(f"/dataset/{name}?offset=5360")
+    assert "Rows 5361 to 5362 of 5,362" in second.text
+    beyond = client.get(f"/dataset/{name}?offset=999999")
+    assert beyond.status_code == 200
+    assert client.get(f"/dataset/{name}?offset=abc").status_code == 400
+
+    csv = client.get(f"/dataset/{name}/v1/data.csv")
+    assert csv.status_code == 200 and csv.mimetype == "text/csv"
+    assert csv.data.count(b"\n") == 5363
+    with client.get(f"/dataset/{name}/v1/data.parquet") as parquet:
+        assert pq.read_table(io.BytesIO(parquet.data)).num_rows == 5362
+    with client.get(f"/dataset/{name}/v1/original") as original:
+        assert original.data == (DATA / "valid/uk-public-bodies/data/gb.csv").read_bytes()
+        assert "filename=gb.csv" in original.headers["Content-Disposition"]
+    schema = client.get(f"/dataset/{name}/v1/schema.json").json
+    assert [f["name"] for f in schema["fields"]][:2] == ["id", "name"]
+    assert client.get(f"/dataset/{name}/v9/data.csv").status_code == 404
+
+    results = client.get("/search?q=bodies")
+    assert name in results.text and "Open Knowledge" in results.text
+    facet = client.get("/search?tags=foi")
+    assert name in facet.text
+    assert client.get("/search?tags=nothing-like-this").text.count("/dataset/") == 0
+    assert client.get("/").status_code == 200
+
+
+def test_invalid_upload_shows_report_by_row_and_column_and_publishes_nothing(
+    client, site, settings
+):
+    sign_in(client, site)
+    response = upload(
+        client,
+        "invalid/uk-spend-bis-wrong-types/invalid-on-bis-modified-schema.csv",
+        "invalid/uk-spend-bis-wrong-types/bis-modified.json",
+    )
+    assert response.status_code == 422
+    text = response.text
+    assert "was not published" in text
+    # type-error at row 3, column 3 "Date of Payment"; row 4, column 8 "Amount"
+    assert re.search(r"<td>3</td>\s*<td>3 “Date of Payment”</td>", text)
+    assert re.search(r"<td>4</td>\s*<td>8 “Amount”</td>", text)
+    assert "Five Hundred" in text and "How to fix it" in text
+    assert client.get("/api/3/action/package_list").json["result"] == []
+    rejected = list((settings.resolved().files_dir / "rejected").iterdir())
+    assert len(rejected) == 1 and rejected[0].name in text
+
+
+def test_library_schema_choice_and_schema_problems(client, site):
+    sign_in(client, site)
+    form_page = client.get("/upload")
+    assert "uk-spend-over-25k" in form_page.text
+    # A file that does not fit the chosen ready schema gets a report, not a publication.
+    response = upload(client, "valid/gdp/data/gdp.csv", None, schema_source="library")
+    assert response.status_code == 422
+    assert "missing" in response.text.lower()
+    bad = {"schema_source": "upload"}
+    response = client.post(
+        "/upload",
+        data={
+            "csrf_token": csrf_token(client, "/upload"),
+            "file": (io.BytesIO(b"a\n1\n"), "x.csv"),
+            "schema_file": (io.BytesIO(b'{"fields": [{"name": "a", "type": "nmber"}]}'), "s.json"),
+            "title": "x",
+            "licence": "uk-ogl",
+            **bad,
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    assert "fields[1] &#34;a&#34;.type" in response.text or 'fields[1] "a".type' in response.text
+
+
+def test_new_version_upload(client, site):
+    sign_in(client, site)
+    first = upload(client, "valid/gdp/data/top-economies.csv", None, title="Top economies")
+    name = first.headers["Location"].rsplit("/", 1)[-1]
+    second = upload(client, "valid/gdp/data/top-economies.csv", None, dataset=name)
+    assert second.status_code == 302
+    page = client.get(f"/dataset/{name}")
+    assert "Version 2" in page.text
+    old = client.get(f"/dataset/{name}?version=1")
+    assert "You are looking at version 1" in old.text
+    assert client.get(f"/dataset/{name}/v1/data.csv").status_code == 200
+
+
+def test_metadata_problems_are_named(client, site):
+    sign_in(client, site)
+    response = upload(
+        client, "valid/gdp/data/top-economies.csv", None, title="", source_url="javascript:alert(1)"
+    )
+    assert response.status_code == 400
+    assert "Give the dataset a title" in response.text
+    assert "http://" in response.text
+
+
+def test_upload_size_is_capped(tmp_path, database_url):
+    from catalog.app import create_app
+    from catalog.settings import Settings
+
+    settings = Settings(
+        data_dir=tmp_path / "d", database_url=database_url, secret_key="k" * 32, max_upload_mb=1
+    )
+    app = create_app(settings)
+    try:
+        client = app.test_client()
+        sign_in(client, app.extensions["site"])
+        form = {
+            "csrf_token": csrf_token(client, "/upload"),
+            "file": (io.BytesIO(b"a,b\n" + b"1,2\n" * 400_000), "big.csv"),
+            "schema_source": "infer",
+            "title": "Big",
+        }
+        response = post_multipart(client, "/upload", form)
+        assert response.status_code == 413
+        assert "1 MB" in response.text
+        assert client.get("/api/3/action/package_list").json["result"] == []
+    finally:
+        app.extensions["site"].close()
+
+
+def test_api_errors_use_ckan_envelope(client):
+    missing = client.get("/api/3/action/package_show?id=nope")
+    assert missing.status_code == 404
+    assert missing.json["success"] is False
+    assert missing.json["error"]["__type"] == "Not Found Error"
+    unknown = client.get("/api/3/action/no_such_action")
+    assert unknown.status_code == 404
+    bad = client.get("/api/3/action/package_search?rows=lots")
+    assert bad.status_code == 400 and "rows" in bad.json["error"]
+    assert client.get("/api/3/action/status_show").json["success"] is True
+
+
+def test_pages_escape_and_404(client):
+    response = client.get("/dataset/missing")
+    assert response.status_code == 404
+    assert "no dataset called" in response.text
+    assert "<b>" not in client.get("/search?q=<b>x</b>").text
