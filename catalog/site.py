@@ -40,7 +40,8 @@ class Site:
         with self.session() as session:
             count = session.scalar(select(func.count()).select_from(Dataset)) or 0
         if not self.index.healthy(expected_documents=count):
-            log.warning("search index missing, damaged or out of step: rebuilding it")
+            if self.index.folder.exists():
+                log.warning("search index damaged or out of step with the database: rebuilding it")
             from catalog.publishing import reindex
 
             reindex(self)

@@ -247,3 +247,24 @@ def test_pages_escape_and_404(client):
     assert response.status_code == 404
     assert "no dataset called" in response.text
     assert "<b>" not in client.get("/search?q=<b>x</b>").text
+
+
+def test_missing_search_index_is_rebuilt_at_start_up(settings, runner):
+    import shutil
+
+    from catalog.app import create_app
+
+    data = DATA / "valid/gdp/data/gdp.csv"
+    assert (
+        runner(
+            "ingest", data, "--schema", DATA / "valid/gdp/datapackage.json", "--title", "GDP"
+        ).exit_code
+        == 0
+    )
+    shutil.rmtree(settings.resolved().index_dir)
+    app = create_app(settings)
+    try:
+        found = app.test_client().get("/api/3/action/package_search?q=GDP").json["result"]
+        assert found["count"] == 1
+    finally:
+        app.extensions["site"].close()
