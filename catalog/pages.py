@@ -76,29 +76,27 @@ def download_csv(name: str, number: int) -> Any:
 
 @blueprint.route("/dataset/<name>/v<int:number>/data.parquet")
 def download_parquet(name: str, number: int) -> Any:
-    site = _site()
-    with site.session() as db:
-        ref, _ = browse.version_files(site, db, name, number)
-    return send_file(
-        ref.parquet,
-        mimetype="application/vnd.apache.parquet",
-        as_attachment=True,
-        download_name=f"{name}-v{number}.parquet",
-        conditional=True,
-    )
+    ref, _ = _version_files(name, number)
+    return _send(ref.parquet, "application/vnd.apache.parquet", f"{name}-v{number}.parquet")
 
 
 @blueprint.route("/dataset/<name>/v<int:number>/original")
 def download_original(name: str, number: int) -> Any:
+    ref, version = _version_files(name, number)
+    filename = _safe_filename(version.original_name, f"{name}-v{number}.csv")
+    return _send(ref.original(), "text/csv", filename)
+
+
+def _version_files(name: str, number: int) -> Any:
     site = _site()
     with site.session() as db:
-        ref, version = browse.version_files(site, db, name, number)
+        return browse.version_files(site, db, name, number)
+
+
+def _send(path: Any, mimetype: str, filename: str) -> Any:
+    """A stored file as an attachment, with Range, ETag and Last-Modified."""
     return send_file(
-        ref.original(),
-        mimetype="text/csv",
-        as_attachment=True,
-        download_name=_safe_filename(version.original_name, f"{name}-v{number}.csv"),
-        conditional=True,
+        path, mimetype=mimetype, as_attachment=True, download_name=filename, conditional=True
     )
 
 

@@ -39,6 +39,12 @@ def describe(
     entry = catalogue().get(code) or catalogue()["other"]
     values = dict(error)
     values["note"] = (error.get("note") or error.get("message") or "").rstrip(".")
+    if "foreign keys to other resources" in values["note"]:
+        # frictionless's note here carries an unfilled "{fk}" placeholder
+        values["note"] = (
+            "The schema has a foreign key to another table, which can only be checked "
+            "when both tables are uploaded together as a data package"
+        )
     values["encoding"] = encoding or "text"
     field = _field(schema, error.get("fieldName"))
     if code == "type-error":
