@@ -143,18 +143,19 @@ def write_json(path: Path, value: Any) -> None:
     path.write_text(json.dumps(value, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
 
 
-def copy_with_sha256(source: Path | BinaryIO, target: Path) -> tuple[int, str]:
-    """Copy a file or stream to `target`, returning its size and sha256 (read once)."""
-    digest = hashlib.sha256()
+def copy_file(source: Path | BinaryIO, target: Path) -> dict[str, Any]:
+    """Copy a file or stream to `target`, returning its bytes, md5 and sha256 (read once)."""
+    md5, sha256 = hashlib.md5(usedforsecurity=False), hashlib.sha256()
     size = 0
     with ExitStack() as stack:
         reader = stack.enter_context(open(source, "rb")) if isinstance(source, Path) else source
         writer = stack.enter_context(open(target, "wb"))
         while chunk := reader.read(1 << 20):
-            digest.update(chunk)
+            md5.update(chunk)
+            sha256.update(chunk)
             size += len(chunk)
             writer.write(chunk)
-    return size, digest.hexdigest()
+    return {"bytes": size, "md5": md5.hexdigest(), "sha256": sha256.hexdigest()}
 
 
 def _fsync_tree(folder: Path) -> None:

@@ -33,6 +33,10 @@ class TableWriter:
         self._writer.write_batch(batch)
         self.rows += batch.num_rows
 
+    def write_batch(self, batch: pa.RecordBatch) -> None:
+        self._writer.write_batch(batch)
+        self.rows += batch.num_rows
+
     def close(self) -> None:
         self._writer.close()
 

@@ -5,6 +5,7 @@ typed Parquet -> publish through the datastore; or, when invalid, a report and t
 kept for the fix.
 """
 
+from ingest.engine import TableFile
 from ingest.messages import catalogue, describe
 from ingest.pipeline import IngestResult, ingest_file
 from ingest.sniff import Sniffed, sniff_file
@@ -14,6 +15,7 @@ __all__ = [
     "DEFAULT_ERROR_LIMIT",
     "IngestResult",
     "Sniffed",
+    "TableFile",
     "catalogue",
     "describe",
     "flatten_errors",

@@ -1,20 +1,22 @@
-"""Convert a validated CSV file to a typed Parquet table, batch by batch."""
+"""Convert a valid CSV file to typed Parquet with frictionless reading the rows.
+
+Only for the rare file our own engine declines (ingest/engine.py raises Unsupported):
+everything else is converted by that engine in the same pass that validates it.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from frictionless import Schema
 
 from datastore import TableWriter
+from ingest.columns import ColumnReader
+from ingest.engine import Progress
 from ingest.sniff import Sniffed, count_lines
-from ingest.validate import Progress, open_resource
+from ingest.validate import open_resource
 from schemas import arrow_schema
-from schemas.arrow import arrow_type
 
 BATCH_ROWS = 20_000
 
@@ -27,18 +29,18 @@ def convert_to_parquet(
     progress: Progress | None = None,
 ) -> int:
     """Write the file's typed rows to `target`; returns the number of rows written."""
-    converters = _converters(schema)
+    stores = [ColumnReader(f).store for f in Schema.from_descriptor(schema).fields]
     total = count_lines(path) if progress else 0
     writer = TableWriter(target, arrow_schema(schema))
-    columns: list[list[Any]] = [[] for _ in converters]
+    columns: list[list[Any]] = [[] for _ in stores]
     try:
         with open_resource(path, schema, sniffed) as resource:
             for row in resource.row_stream:
-                for column, convert, value in zip(columns, converters, row.to_list(), strict=True):
-                    column.append(None if value is None else convert(value))
+                for column, store, value in zip(columns, stores, row.to_list(), strict=True):
+                    column.append(None if value is None else store(value))
                 if len(columns[0]) >= BATCH_ROWS:
                     writer.write_columns(columns)
-                    columns = [[] for _ in converters]
+                    columns = [[] for _ in stores]
                     if progress:
                         progress("converting", writer.rows, total)
         writer.write_columns(columns)
@@ -47,43 +49,3 @@ def convert_to_parquet(
     if progress:
         progress("converting", total, total)
     return writer.rows
-
-
-def _converters(schema: dict[str, Any]) -> list[Callable[[Any], Any]]:
-    fields = Schema.from_descriptor(schema).fields
-    result: list[Callable[[Any], Any]] = []
-    for descriptor, field in zip(schema["fields"], fields, strict=True):
-        kind = descriptor.get("type", "string")
-        if kind == "number":
-            result.append(float)
-        elif kind in ("integer", "year"):
-            result.append(int)
-        elif kind == "datetime":
-            result.append(_naive_utc)
-        elif kind == "time":
-            result.append(_naive_time)
-        elif str(arrow_type(descriptor)) == "string" and kind != "string":
-            result.append(partial(_as_text, field))
-        else:
-            result.append(_unchanged)
-    return result
-
-
-def _as_text(field: Any, value: Any) -> Any:
-    """A value of a type Arrow cannot hold, in its Table Schema text form."""
-    return field.write_cell(value)[0]
-
-
-def _unchanged(value: Any) -> Any:
-    return value
-
-
-def _naive_time(value: dt.time) -> dt.time:
-    return value.replace(tzinfo=None)
-
-
-def _naive_utc(value: dt.datetime) -> dt.datetime:
-    """Timestamps are stored without a zone: aware values are converted to UTC first."""
-    if value.tzinfo is not None:
-        return value.astimezone(dt.UTC).replace(tzinfo=None)
-    return value

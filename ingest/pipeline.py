@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from datastore import Store, VersionRef
-from datastore.store import FACTS, PARQUET, REPORT, SCHEMA, copy_with_sha256
+from datastore.store import FACTS, PARQUET, REPORT, SCHEMA, copy_file
 from ingest.convert import convert_to_parquet
+from ingest.engine import Progress, TableFile
 from ingest.sniff import DEFAULT_LEGACY_ENCODINGS, Sniffed, sniff_file
-from ingest.validate import DEFAULT_ERROR_LIMIT, Progress, validate_file
-from schemas import infer_schema
+from ingest.validate import DEFAULT_ERROR_LIMIT, validate_table
 
 
 @dataclass
@@ -38,6 +38,8 @@ def ingest_file(
     limit_errors: int = DEFAULT_ERROR_LIMIT,
     legacy_encodings: tuple[str, ...] = DEFAULT_LEGACY_ENCODINGS,
     progress: Progress | None = None,
+    package: dict[str, TableFile] | None = None,
+    resource_name: str | None = None,
 ) -> IngestResult:
     """Validate an upload and publish it as the dataset's next version if it is valid.
 
@@ -47,23 +49,27 @@ def ingest_file(
     """
     with store.staging() as staged:
         original = staged.original_path(original_name)
-        size, sha256 = copy_with_sha256(source, original)
+        copied = copy_file(source, original)
         sniffed = sniff_file(original, legacy_encodings)
-        if schema is None:
-            schema = infer_schema(original, encoding=sniffed.encoding, delimiter=sniffed.delimiter)
-        report = validate_file(
+        parquet = staged.folder / PARQUET
+        validation = validate_table(
             original,
             schema,
             sniffed,
+            parquet,
             name=original_name,
             limit_errors=limit_errors,
             progress=progress,
+            package=package,
+            resource_name=resource_name,
+            hashes=copied,
         )
+        schema, report = validation.schema, validation.report
         facts = {
             "original_name": original_name,
             "original_file": original.name,
-            "bytes": size,
-            "sha256": sha256,
+            "bytes": copied["bytes"],
+            "sha256": copied["sha256"],
             **sniffed.to_dict(),
             "valid": report["valid"],
             "rows": _rows(report),
@@ -72,12 +78,14 @@ def ingest_file(
         staged.write_json(SCHEMA, schema)
         staged.write_json(REPORT, report)
         if not report["valid"]:
+            parquet.unlink(missing_ok=True)  # the rows of a rejected file are not kept
             staged.write_json(FACTS, facts)
             kept_at = store.reject(staged)
             return IngestResult(False, report, schema, sniffed, facts, kept_at=kept_at)
-        facts["rows"] = convert_to_parquet(
-            original, schema, sniffed, staged.folder / PARQUET, progress
-        )
+        if validation.converted:
+            facts["rows"] = validation.rows_written
+        else:  # a file our engine declined: frictionless reads its rows
+            facts["rows"] = convert_to_parquet(original, schema, sniffed, parquet, progress)
         staged.write_json(FACTS, facts)
         version = store.publish(staged, dataset_key)
         return IngestResult(True, report, schema, sniffed, facts, version=version)

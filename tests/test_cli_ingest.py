@@ -213,7 +213,7 @@ def test_user_create_and_reindex(runner, client):
     assert client.get("/api/3/action/package_search?q=GDP").json["result"]["count"] == 1
 
 
-def test_progress_is_reported_in_stages(tmp_path):
+def test_progress_is_reported_over_bytes(tmp_path):
     from datastore import Store
     from ingest import ingest_file
 
@@ -223,5 +223,5 @@ def test_progress_is_reported_in_stages(tmp_path):
     result = ingest_file(Store(tmp_path), "a" * 32, data, original_name="gb.csv", schema=schema,
                          progress=lambda *a: stages.append(a))  # fmt: skip
     assert result.valid
-    assert {s[0] for s in stages} == {"validating", "converting"}
-    assert stages[-1][1] == stages[-1][2]  # finishes at 100%
+    assert {s[0] for s in stages} == {"reading"}  # one pass: checked and converted together
+    assert stages[-1][1] == stages[-1][2] == data.stat().st_size  # bytes, finishing at 100%

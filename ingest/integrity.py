@@ -1,0 +1,219 @@
+"""Checks across rows: unique fields, primary keys and foreign keys, over the staged Parquet.
+
+The typed values these checks compare are exactly the ones in the Parquet file (null where
+a cell was missing or had a type error, as frictionless's row holds None there), so they
+run after the streaming pass, one column group at a time. Duplicates are found by hashing
+every key to 64 bits (numpy, a few bytes per row) and then comparing the real values of
+the rows whose hashes collide, so the answer is exact and memory stays small.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_NULL = np.uint64(0x5BD1E9955BD1E995)
+_CHUNK_BYTES = 1 << 20
+_POWERS = np.ones(1, dtype=np.uint64)
+
+
+def find_duplicates(
+    parquet: Path, names: list[str], *, skip_nulls: bool
+) -> dict[int, tuple[int, tuple[Any, ...]]]:
+    """{row index: (the latest earlier row index with the same key, key)} for repeated keys.
+
+    `skip_nulls` (unique fields) leaves rows with a null key out; primary keys compare
+    nulls as equal (frictionless compares Python tuples). Rows whose key is all null are
+    the caller's business. NaN never equals anything, as in Python.
+    """
+    hashes, excluded = _key_hashes(parquet, names, skip_nulls=skip_nulls)
+    if len(hashes) < 2:
+        return {}
+    order = np.argsort(hashes, kind="stable")
+    ordered = hashes[order]
+    repeated = np.zeros(len(ordered), dtype=bool)
+    same = ordered[1:] == ordered[:-1]
+    repeated[1:] |= same
+    repeated[:-1] |= same
+    candidates = np.sort(order[repeated])
+    candidates = candidates[~excluded[candidates]]
+    if len(candidates) == 0:
+        return {}
+    result: dict[int, tuple[int, tuple[Any, ...]]] = {}
+    seen: dict[tuple[Any, ...], int] = {}
+    for row, key in zip(candidates.tolist(), _rows_at(parquet, names, candidates), strict=True):
+        if key in seen:
+            result[row] = (seen[key], key)
+        seen[key] = row
+    return result
+
+
+def all_null_rows(parquet: Path, names: list[str]) -> list[int]:
+    """Indices of the rows whose key cells are all null."""
+    found: list[int] = []
+    start = 0
+    for table in _groups(parquet, names):
+        mask = np.ones(table.num_rows, dtype=bool)
+        for column in table.columns:
+            mask &= pc.is_null(column).to_numpy(zero_copy_only=False)
+        found.extend((np.flatnonzero(mask) + start).tolist())
+        start += table.num_rows
+    return found
+
+
+def missing_references(
+    parquet: Path, names: list[str], lookup: set[tuple[Any, ...]]
+) -> dict[int, tuple[Any, ...]]:
+    """{row index: key} for rows whose key (not all null) is not in the lookup."""
+    found: dict[int, tuple[Any, ...]] = {}
+    start = 0
+    for table in _groups(parquet, names):
+        columns = [column.to_pylist() for column in table.columns]
+        for offset, key in enumerate(zip(*columns, strict=True)):
+            if any(v is not None for v in key) and key not in lookup:
+                found[start + offset] = key
+        start += table.num_rows
+    return found
+
+
+def table_keys(parquet: Path, names: list[str]) -> set[tuple[Any, ...]]:
+    """The set of keys in a table, without all-null keys (a foreign key's lookup)."""
+    keys: set[tuple[Any, ...]] = set()
+    for table in _groups(parquet, names):
+        columns = [column.to_pylist() for column in table.columns]
+        keys.update(k for k in zip(*columns, strict=True) if any(v is not None for v in k))
+    return keys
+
+
+# Hashing ----------------------------------------------------------------------------------
+
+
+def _key_hashes(
+    parquet: Path, names: list[str], *, skip_nulls: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    hashed: list[np.ndarray] = []
+    excluded: list[np.ndarray] = []
+    for table in _groups(parquet, names):
+        combined = np.zeros(table.num_rows, dtype=np.uint64)
+        left_out = np.zeros(table.num_rows, dtype=bool)
+        for column in table.columns:
+            array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+            nulls = pc.is_null(array).to_numpy(zero_copy_only=False)
+            if skip_nulls:
+                left_out |= nulls
+            if pa.types.is_floating(array.type):
+                left_out |= pc.fill_null(pc.is_nan(array), False).to_numpy(zero_copy_only=False)
+            values = _hash_values(array)
+            values[nulls] = _NULL
+            combined = _mix(combined * _GOLDEN + values)
+        hashed.append(combined)
+        excluded.append(left_out)
+    if not hashed:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=bool)
+    return np.concatenate(hashed), np.concatenate(excluded)
+
+
+def _hash_values(array: pa.Array) -> np.ndarray:
+    kind = array.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return _string_hashes(array)
+    if pa.types.is_boolean(kind):
+        return pc.fill_null(array, False).cast(pa.uint64()).to_numpy()
+    if pa.types.is_floating(kind):
+        filled = pc.fill_null(array, 0.0).to_numpy().astype(np.float64)
+        filled[filled == 0.0] = 0.0  # -0.0 equals 0.0
+        return _mix(filled.view(np.uint64).copy())
+    storage = pa.int64() if kind.bit_width == 64 else pa.int32()
+    numbers = pc.fill_null(array.view(storage), 0).to_numpy().astype(np.int64)
+    return _mix(numbers.view(np.uint64).copy())
+
+
+def _string_hashes(array: pa.Array) -> np.ndarray:
+    """A 64-bit polynomial hash of each string's UTF-8 bytes, in slices of about 1 MB."""
+    offsets, data = _utf8_buffers(array)
+    result = np.zeros(len(array), dtype=np.uint64)
+    start = 0
+    while start < len(array):
+        stop = int(np.searchsorted(offsets, offsets[start] + _CHUNK_BYTES, side="right")) - 1
+        stop = min(max(stop, start + 1), len(array))
+        result[start:stop] = _hash_slice(offsets[start : stop + 1], data)
+        start = stop
+    return result
+
+
+def _hash_slice(offsets: np.ndarray, data: np.ndarray) -> np.ndarray:
+    lengths = np.diff(offsets)
+    hashes = np.zeros(len(lengths), dtype=np.uint64)
+    total = int(lengths.sum())
+    if total:
+        chunk = data[offsets[0] : offsets[-1]].astype(np.uint64) + np.uint64(1)
+        starts = offsets[:-1] - offsets[0]
+        positions = np.arange(total) - np.repeat(starts, lengths)
+        contributions = chunk * _powers(int(lengths.max()))[positions]
+        nonempty = lengths > 0
+        hashes[nonempty] = np.add.reduceat(contributions, starts[nonempty])
+    return _mix(hashes + lengths.astype(np.uint64) * _GOLDEN)
+
+
+def _utf8_buffers(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    width = np.int64 if pa.types.is_large_string(array.type) else np.int32
+    buffers = array.buffers()
+    offsets = np.frombuffer(
+        buffers[1],
+        dtype=width,
+        count=len(array) + 1,
+        offset=array.offset * np.dtype(width).itemsize,
+    ).astype(np.int64)
+    data = (
+        np.frombuffer(buffers[2], dtype=np.uint8)
+        if buffers[2] is not None
+        else np.zeros(0, np.uint8)
+    )
+    return offsets, data
+
+
+def _powers(length: int) -> np.ndarray:
+    global _POWERS
+    if len(_POWERS) < length:
+        size = max(length, 2 * len(_POWERS))
+        _POWERS = np.cumprod(np.full(size, 0x100000001B3, dtype=np.uint64), dtype=np.uint64)
+    return _POWERS
+
+
+def _mix(values: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: spreads every input bit over the whole hash."""
+    z = values + _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+# Reading ----------------------------------------------------------------------------------
+
+
+def _groups(parquet: Path, names: list[str]) -> Iterator[pa.Table]:
+    file = pq.ParquetFile(parquet)
+    for group in range(file.num_row_groups):
+        yield file.read_row_group(group, columns=names)
+
+
+def _rows_at(parquet: Path, names: list[str], rows: np.ndarray) -> list[tuple[Any, ...]]:
+    """The keys of the given (sorted) rows, as Python tuples."""
+    keys: list[tuple[Any, ...]] = []
+    start = 0
+    for table in _groups(parquet, names):
+        stop = start + table.num_rows
+        wanted = rows[(rows >= start) & (rows < stop)] - start
+        if len(wanted):
+            picked = table.take(pa.array(wanted))
+            columns = [column.to_pylist() for column in picked.columns]
+            keys.extend(zip(*columns, strict=True))
+        start = stop
+    return keys
