@@ -280,7 +280,11 @@ def _fail(error: CatalogError) -> None:
 class _ProgressBar:
     """A progress bar on standard error that follows the ingest's stages."""
 
-    LABELS = {"validating": "Checking  ", "converting": "Converting"}
+    LABELS = {
+        "reading": "Checking and converting",
+        "validating": "Checking",
+        "converting": "Converting",
+    }
 
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled
@@ -303,11 +307,17 @@ class _ProgressBar:
                 length=max(total, 1),
                 label=self.LABELS.get(stage, stage),
                 file=sys.stderr,
-                show_pos=True,
+                show_percent=True,
+                item_show_func=lambda _: self._megabytes(),
             )
             self.bar.__enter__()
         if self.bar is not None:
             self.bar.update(max(0, min(done, self.bar.length) - self.bar.pos))
+
+    def _megabytes(self) -> str:
+        if self.bar is None or self.stage != "reading":
+            return ""
+        return f"{self.bar.pos / 1e6:,.1f} of {self.bar.length / 1e6:,.1f} MB"
 
     def _close(self) -> None:
         if self.bar is not None:
