@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -10,7 +9,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -143,19 +142,14 @@ def write_json(path: Path, value: Any) -> None:
     path.write_text(json.dumps(value, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
 
 
-def copy_file(source: Path | BinaryIO, target: Path) -> dict[str, Any]:
-    """Copy a file or stream to `target`, returning its bytes, md5 and sha256 (read once)."""
-    md5, sha256 = hashlib.md5(usedforsecurity=False), hashlib.sha256()
-    size = 0
-    with ExitStack() as stack:
-        reader = stack.enter_context(open(source, "rb")) if isinstance(source, Path) else source
-        writer = stack.enter_context(open(target, "wb"))
-        while chunk := reader.read(1 << 20):
-            md5.update(chunk)
-            sha256.update(chunk)
-            size += len(chunk)
-            writer.write(chunk)
-    return {"bytes": size, "md5": md5.hexdigest(), "sha256": sha256.hexdigest()}
+def copy_file(source: Path | BinaryIO, target: Path) -> int:
+    """Copy a file or stream to `target` (the kernel copies files); returns its size."""
+    if isinstance(source, Path):
+        shutil.copyfile(source, target)
+    else:
+        with open(target, "wb") as writer:
+            shutil.copyfileobj(source, writer, 1 << 20)
+    return target.stat().st_size
 
 
 def _fsync_tree(folder: Path) -> None:

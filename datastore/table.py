@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,12 +19,19 @@ BATCH_ROWS = 64 * 1024
 
 
 class TableWriter:
-    """Writes a Parquet file batch by batch, so a table never has to fit in memory."""
+    """Writes a Parquet file batch by batch, so a table never has to fit in memory.
 
-    def __init__(self, path: Path, schema: pa.Schema) -> None:
+    With `background=True` batches are compressed and written by a thread of their own
+    (Arrow releases the GIL), so reading the next block overlaps writing this one; at most
+    two batches wait in the queue.
+    """
+
+    def __init__(self, path: Path, schema: pa.Schema, *, background: bool = False) -> None:
         self.schema = schema
         self.rows = 0
         self._writer = pq.ParquetWriter(path, schema, compression="zstd")
+        self._pool = ThreadPoolExecutor(1) if background else None
+        self._pending: list[Future[None]] = []
 
     def write_columns(self, columns: list[list[Any]]) -> None:
         batch = pa.RecordBatch.from_arrays(
@@ -34,11 +42,23 @@ class TableWriter:
         self.rows += batch.num_rows
 
     def write_batch(self, batch: pa.RecordBatch) -> None:
-        self._writer.write_batch(batch)
         self.rows += batch.num_rows
+        if self._pool is None:
+            self._writer.write_batch(batch)
+            return
+        while len(self._pending) >= 2:
+            self._pending.pop(0).result()
+        self._pending.append(self._pool.submit(self._writer.write_batch, batch))
 
     def close(self) -> None:
-        self._writer.close()
+        try:
+            for future in self._pending:
+                future.result()
+        finally:
+            self._pending = []
+            if self._pool is not None:
+                self._pool.shutdown()
+            self._writer.close()
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -108,7 +109,7 @@ class ColumnReader:
         if slow.any():
             values = self._read_slow(raw, values, ok & ~slow, slow, errors)
         else:
-            values = pc.if_else(pa.array(ok & ~blank), values, pa.scalar(None, self.arrow_type))
+            values = _keep(values, ok & ~blank)
         return ColumnResult(values, blank, errors)
 
     def python_value(self, cell: str | None) -> Any:
@@ -219,7 +220,7 @@ class ColumnReader:
             replacements.append(value)
             if cell_errors:
                 errors[int(index)] = cell_errors
-        kept = pc.if_else(pa.array(fast), values, pa.scalar(None, self.arrow_type))
+        kept = _keep(values, fast)
         replaced = pa.array(replacements, type=self.arrow_type)
         return pc.replace_with_mask(kept, pa.array(slow), replaced)
 
@@ -306,25 +307,83 @@ def _numeric_parser(
 
 
 def _temporal_parser(fmt: str, kind: pa.DataType, *, zulu: bool = False) -> FastParser | None:
+    """Fixed-width dates and times, read digit by digit from Arrow's buffers with numpy.
+
+    Only formats made of zero-padded numeric directives qualify, so every matching text
+    has its digits at known positions; calendar checks (30 February, hour 24) follow.
+    """
     shape = _format_regex(fmt)
-    if shape is None:
+    layout = _format_layout(fmt)
+    if shape is None or layout is None:
         return None
     if zulu:
         shape = shape[:-1] + "Z?$"
 
     def parse(raw: pa.Array) -> tuple[pa.Array, np.ndarray]:
         ok = _numpy(pc.match_substring_regex(raw, pattern=shape))
-        text = pc.utf8_rtrim(raw, characters="Z") if zulu else raw
-        text = pc.if_else(pa.array(ok), text, pa.scalar(None, pa.string()))
-        stamps = pc.strptime(text, format=fmt, unit="us", error_is_null=True)
-        # Arrow rolls 30 February over into March; frictionless rejects it: round-trip.
-        same = pc.equal(pc.strftime(stamps, format=fmt), text)
-        ok &= _numpy(same, fill=False) & (_numpy(pc.year(stamps), fill=0) > 0)
-        if kind != pa.timestamp("us"):
-            return stamps.cast(kind, safe=False), ok
-        return stamps, ok
+        offsets, data = _utf8_buffers(raw)
+        starts = np.where(ok, offsets[:-1], 0)
+        last = max(len(data) - 1, 0)
+
+        def number(position: int, width: int) -> np.ndarray:
+            value = np.zeros(len(raw), dtype=np.int64)
+            for k in range(width):
+                digit = data[np.minimum(starts + position + k, last)] if len(data) else 0
+                value = value * 10 + (np.asarray(digit, dtype=np.int64) - 48)
+            return value
+
+        parts = {d: number(position, width) for d, (position, width) in layout.items()}
+        year = parts.get("%Y", np.full(len(raw), 1900, dtype=np.int64))
+        if "%y" in parts:
+            year = np.where(parts["%y"] >= 69, 1900 + parts["%y"], 2000 + parts["%y"])
+        month = parts.get("%m", np.ones(len(raw), dtype=np.int64))
+        day = parts.get("%d", np.ones(len(raw), dtype=np.int64))
+        hour, minute, second = (parts.get(d, 0) for d in ("%H", "%M", "%S"))
+        ok &= (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1)
+        ok &= (np.asarray(hour) <= 23) & (np.asarray(minute) <= 59) & (np.asarray(second) <= 59)
+        months = np.where(ok, (year - 1970) * 12 + month - 1, 0).astype("datetime64[M]")
+        first = months.astype("datetime64[D]")
+        length = ((months + 1).astype("datetime64[D]") - first).astype(np.int64)
+        ok &= day <= length
+        days = np.where(ok, first.astype(np.int64) + day - 1, 0)
+        seconds = np.asarray(hour) * 3600 + np.asarray(minute) * 60 + np.asarray(second)
+        if kind == pa.date32():
+            return pa.array(days.astype(np.int32), type=pa.date32()), ok
+        if kind == pa.time64("us"):
+            micros = np.broadcast_to(seconds * 1_000_000, (len(raw),)).astype(np.int64)
+            return pa.array(micros, type=pa.time64("us")), ok
+        stamps = (days * 86_400 + seconds) * 1_000_000
+        return pa.array(stamps.astype(np.int64), type=pa.timestamp("us")), ok
 
     return parse
+
+
+def _format_layout(fmt: str) -> dict[str, tuple[int, int]] | None:
+    """{directive: (position, width)} in the text of a fixed-width format, or None."""
+    layout: dict[str, tuple[int, int]] = {}
+    position = 0
+    for part in re.split(r"(%.)", fmt):
+        if part.startswith("%"):
+            if part in layout:  # Python's strptime rejects a repeated directive
+                return None
+            width = 4 if part == "%Y" else 2
+            layout[part] = (position, width)
+            position += width
+        else:
+            position += len(part)
+    return layout
+
+
+def _utf8_buffers(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, bytes) of a string array, offsets shifted to index the bytes directly."""
+    wide = pa.types.is_large_string(array.type)
+    width = np.dtype(np.int64 if wide else np.int32)
+    buffers = array.buffers()
+    offsets = np.frombuffer(
+        buffers[1], dtype=width, count=len(array) + 1, offset=array.offset * width.itemsize
+    ).astype(np.int64)
+    data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else np.zeros(0)
+    return offsets, data.astype(np.uint8, copy=False)
 
 
 def _format_regex(fmt: str) -> str | None:
@@ -371,7 +430,16 @@ def _storable(field: Field) -> Callable[[Any], Any]:
         return _naive_time
     if kind in ("string", "any", "boolean", "date"):
         return _unchanged
-    return lambda value: field.write_cell(value)[0]
+    return partial(_text, field)
+
+
+def _text(field: Field, value: Any) -> str:
+    """A value Arrow has no type for, in its Table Schema text form."""
+    try:
+        text, _ = field.write_cell(value)
+    except TypeError:  # frictionless cannot write array/object geopoints holding Decimals
+        text = None
+    return str(text) if text is not None else ",".join(str(v) for v in value)
 
 
 def _unchanged(value: Any) -> Any:
@@ -387,6 +455,16 @@ def _naive_utc(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is not None:
         return value.astimezone(dt.UTC).replace(tzinfo=None)
     return value
+
+
+def _keep(values: pa.Array, keep: np.ndarray) -> pa.Array:
+    """`values` with nulls where `keep` is False, sharing its buffers where it can."""
+    if keep.all() and values.null_count == 0:
+        return values
+    if values.offset == 0 and values.type.num_buffers in (2, 3):
+        validity = pa.array(keep).buffers()[1]
+        return pa.Array.from_buffers(values.type, len(values), [validity, *values.buffers()[1:]])
+    return pc.if_else(pa.array(keep), values, pa.scalar(None, values.type))
 
 
 def _cell_errors(notes: dict[str, str] | None) -> CellErrors:

@@ -15,6 +15,7 @@ frictionless's own engine.
 from __future__ import annotations
 
 import csv
+import itertools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -42,6 +43,10 @@ SAMPLE_ROWS = 5000  # as ingest.validate.open_resource tells frictionless
 
 class Unsupported(Exception):
     """A file this engine does not read the way frictionless does; use frictionless."""
+
+
+class _Restart(Exception):
+    """Arrow's parallel parser skipped a row without saying where: read again in order."""
 
 
 @dataclass(frozen=True)
@@ -99,30 +104,35 @@ def scan_table(
     names = [f.name for f in expected]
     lookups = _lookups(frictionless_schema, expected, package, resource_name)
     primary = list(frictionless_schema.primary_key)
-    table = TableErrors(
-        expected=names,
-        header_errors=list(header.errors),
-        limit=limit_errors,
-        unique=[i for i, f in enumerate(expected) if f.constraints.get("unique")],
-        primary_key=[names.index(n) for n in primary] if set(primary) <= set(names) else [],
-        foreign_keys=[([names.index(n) for n in lookup.target], lookup) for lookup in lookups],
-    )
     readers = [ColumnReader(f) for f in expected]
     self_reference = any(group.self_reference for group in lookups)
-    writer = TableWriter(target, arrow_schema(schema))
-    try:
-        rows = _stream(
-            path,
-            sniffed,
-            (header_row, len(first)),
-            readers,
-            table,
-            writer,
-            progress,
-            stop=not self_reference,
+    for threads in (True, False):
+        table = TableErrors(
+            expected=names,
+            header_errors=list(header.errors),
+            limit=limit_errors,
+            unique=[i for i, f in enumerate(expected) if f.constraints.get("unique")],
+            primary_key=[names.index(n) for n in primary] if set(primary) <= set(names) else [],
+            foreign_keys=[([names.index(n) for n in lookup.target], lookup) for lookup in lookups],
         )
-    finally:
-        writer.close()
+        writer = TableWriter(target, arrow_schema(schema), background=True)
+        try:
+            rows = _stream(
+                path,
+                sniffed,
+                (header_row, len(first)),
+                readers,
+                table,
+                writer,
+                progress,
+                stop=not self_reference,
+                threads=threads,
+            )
+            break
+        except _Restart:
+            continue
+        finally:
+            writer.close()
     _integrity(target, expected, lookups, table)
     errors, read, limited = table.finish(rows)
     unread = {row.number for row in table.rows.values() if row.cells is None}
@@ -152,6 +162,18 @@ def scan_table(
 # The streaming pass -----------------------------------------------------------------------
 
 
+def _check_dialect(path: Path, sniffed: Sniffed) -> None:
+    """frictionless sniffs quoting on its first 100 lines; we read standard CSV only."""
+    with open(path, encoding=sniffed.encoding, newline="") as text:
+        lines = list(itertools.islice(text, 100))
+    try:
+        found = csv.Sniffer().sniff("".join(lines), sniffed.delimiter)
+    except csv.Error:
+        return  # frictionless falls back to the standard dialect too
+    if found.skipinitialspace:
+        raise Unsupported("a CSV dialect Arrow does not read (spaces after delimiters)")
+
+
 def _header(path: Path, sniffed: Sniffed) -> tuple[int, list[str]]:
     """The header row's number and cells, found as frictionless finds them.
 
@@ -159,6 +181,7 @@ def _header(path: Path, sniffed: Sniffed) -> tuple[int, list[str]]:
     sample's average width, so a title line above the header is skipped.
     """
     sample: list[list[str]] = []
+    _check_dialect(path, sniffed)
     with open(path, encoding=sniffed.encoding, newline="") as text:
         for cells in csv.reader(text, delimiter=sniffed.delimiter, quotechar='"'):
             sample.append(cells)
@@ -186,13 +209,14 @@ def _stream(
     progress: Progress | None,
     *,
     stop: bool,
+    threads: bool,
 ) -> int:
     """Read every block; returns the number of data rows read."""
     header_row, width = header
     size = path.stat().st_size
     scanner = _Blocks(readers, table, writer, width, sniffed)
     last = header_row
-    for batch, numbers, odd, done in _numbered_batches(path, sniffed, header):
+    for batch, numbers, odd, done in _numbered_batches(path, sniffed, header, threads):
         scanner.block(batch, numbers, odd)
         last = max([last, *numbers[-1:].tolist(), *(n for n, _ in odd)])
         if progress:
@@ -207,7 +231,9 @@ def _stream(
 Numbered = tuple[pa.RecordBatch | None, np.ndarray, list[tuple[int, str]], int]
 
 
-def _numbered_batches(path: Path, sniffed: Sniffed, header: tuple[int, int]) -> Iterator[Numbered]:
+def _numbered_batches(
+    path: Path, sniffed: Sniffed, header: tuple[int, int], threads: bool = False
+) -> Iterator[Numbered]:
     """(batch, frictionless row numbers of its rows, skipped rows placed among them, bytes read).
 
     Arrow skips rows with the wrong number of cells (we keep their text and number) and
@@ -217,10 +243,15 @@ def _numbered_batches(path: Path, sniffed: Sniffed, header: tuple[int, int]) -> 
     header_row, width = header
     invalid: list[tuple[int, str]] = []
 
+    problems: list[Exception] = []  # raised here, never inside Arrow's callback
+
     def on_invalid(row: Any) -> str:
-        if row.number is None or row.number == header_row:
-            raise Unsupported("Arrow and Python's csv module split the header differently")
-        invalid.append((row.number, row.text))
+        if row.number is None and threads:
+            problems.append(_Restart())
+        elif row.number is None or row.number == header_row:
+            problems.append(Unsupported("Arrow and Python's csv split the header differently"))
+        else:
+            invalid.append((row.number, row.text))
         return "skip"
 
     names = [f"c{i}" for i in range(width)]
@@ -229,7 +260,7 @@ def _numbered_batches(path: Path, sniffed: Sniffed, header: tuple[int, int]) -> 
         reader = pacsv.open_csv(
             raw,
             read_options=pacsv.ReadOptions(
-                use_threads=False,
+                use_threads=threads,
                 block_size=BLOCK_BYTES,
                 column_names=names,
                 encoding=_arrow_encoding(sniffed.encoding),
@@ -249,7 +280,9 @@ def _numbered_batches(path: Path, sniffed: Sniffed, header: tuple[int, int]) -> 
                 quoted_strings_can_be_null=False,
             ),
         )
-        for batch in [*_batches(reader), None]:
+        for batch in itertools.chain(_batches(reader), [None]):
+            if problems:
+                raise problems[0]
             size = 0 if batch is None else batch.num_rows
             # Arrow's rows take the row numbers that the rows it skipped did not.
             numbers = np.arange(next_row, next_row + size, dtype=np.int64)

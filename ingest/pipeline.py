@@ -49,7 +49,7 @@ def ingest_file(
     """
     with store.staging() as staged:
         original = staged.original_path(original_name)
-        copied = copy_file(source, original)
+        size = copy_file(source, original)
         sniffed = sniff_file(original, legacy_encodings)
         parquet = staged.folder / PARQUET
         validation = validate_table(
@@ -62,14 +62,13 @@ def ingest_file(
             progress=progress,
             package=package,
             resource_name=resource_name,
-            hashes=copied,
         )
         schema, report = validation.schema, validation.report
         facts = {
             "original_name": original_name,
             "original_file": original.name,
-            "bytes": copied["bytes"],
-            "sha256": copied["sha256"],
+            "bytes": size,
+            "sha256": report["tasks"][0]["stats"].get("sha256"),
             **sniffed.to_dict(),
             "valid": report["valid"],
             "rows": _rows(report),

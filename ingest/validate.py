@@ -16,7 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from frictionless import Check, Checklist, Detector, Package, Resource, Schema, formats
+from frictionless import (
+    Check,
+    Checklist,
+    Detector,
+    FrictionlessException,
+    Package,
+    Resource,
+    Schema,
+    formats,
+)
 
 from ingest.engine import Progress, ScanResult, TableFile, Unsupported, scan_table
 from ingest.messages import describe
@@ -127,6 +136,13 @@ def validate_table(
     """
     if schema is None:
         schema = infer_schema(path, encoding=sniffed.encoding, delimiter=sniffed.delimiter)
+    try:  # frictionless answers a schema it cannot use with metadata errors: so do we
+        open_resource(path, schema, sniffed, resource_name).to_descriptor(validate=True)
+    except FrictionlessException:
+        report = _validate_frictionless(
+            path, schema, sniffed, name, limit_errors, progress, package, resource_name
+        )
+        return Validation(report, schema, converted=False)
     with ThreadPoolExecutor(1) as pool:
         # frictionless's report gives md5 and sha256: work them out on the other core.
         hashing = pool.submit(file_hashes, path) if hashes is None else None
