@@ -102,3 +102,29 @@ class Version(Base):
     creator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     dataset: Mapped[Dataset] = relationship(back_populates="versions")
+
+
+class IngestJob(Base):
+    """One upload from the web page, checked and published in the background (catalog.jobs).
+
+    The row is the job's whole record, so any app process can answer its page and a restart
+    loses nothing: queued, running (stage, done, total), then published (dataset and
+    version), invalid (the report) or failed (a plain message).
+    """
+
+    __tablename__ = "ingest_jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # hex; names its folder
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    process_id: Mapped[str] = mapped_column(String(32))  # who runs it (catalog.processes)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    original_name: Mapped[str] = mapped_column(String(300))
+    stage: Mapped[str] = mapped_column(String(40), default="")
+    done: Mapped[int] = mapped_column(BigInteger, default=0)
+    total: Mapped[int] = mapped_column(BigInteger, default=0)
+    dataset_name: Mapped[str | None] = mapped_column(String(100))
+    version_number: Mapped[int | None] = mapped_column(Integer)
+    result_json: Mapped[str] = mapped_column(Text, default="")  # the report, when invalid
+    message: Mapped[str] = mapped_column(Text, default="")  # why, when failed
+    created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -93,11 +93,7 @@ def publish_file(
             dataset = _dataset(session, dataset_name)
             key = dataset.key
         else:
-            if metadata is None:
-                raise InvalidInput("A new dataset needs a title.", {"title": "missing"})
-            problems = metadata.problems()
-            if problems:
-                raise InvalidInput("Some details of the dataset need fixing.", problems)
+            _check_metadata(metadata)
             key = uuid.uuid4().hex
         result = ingest_file(
             site.store,
@@ -129,6 +125,18 @@ def publish_file(
     except Exception:  # the database is the truth; `datastore reindex` repairs the cache
         log.exception("could not update the search index for %s", name)
     return PublishOutcome(result, name, number)
+
+
+def check_publish_request(
+    site: Site, metadata: DatasetMetadata | None, dataset_name: str | None
+) -> None:
+    """Raise what publish_file() would raise about its request before reading any file:
+    for a page that publishes in the background and wants to answer at once."""
+    if dataset_name:
+        with site.session() as session:
+            _dataset(session, dataset_name)
+    else:
+        _check_metadata(metadata)
 
 
 def reindex(site: Site) -> int:
@@ -169,6 +177,14 @@ def latest_schema(dataset: Dataset) -> dict[str, Any] | None:
 def slugify(text: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:90].strip("-")
     return slug if len(slug) >= 2 else "dataset"
+
+
+def _check_metadata(metadata: DatasetMetadata | None) -> None:
+    if metadata is None:
+        raise InvalidInput("A new dataset needs a title.", {"title": "missing"})
+    problems = metadata.problems()
+    if problems:
+        raise InvalidInput("Some details of the dataset need fixing.", problems)
 
 
 def _dataset(session: Session, name: str) -> Dataset:

@@ -40,6 +40,11 @@ class Settings:
     host: str = _setting("127.0.0.1", "Address `datastore run` listens on.")
     port: int = _setting(5000, "Port `datastore run` listens on.")
     threads: int = _setting(8, "Worker threads of the web server started by `datastore run`.")
+    ingest_workers: int = _setting(
+        1,
+        "Uploads from the web page checked and published at once by each app process, in "
+        "background threads; more wait their turn.",
+    )
     max_upload_mb: int = _setting(200, "Largest upload accepted, in megabytes.")
     error_limit: int = _setting(
         1000, "Validation stops after this many errors (frictionless's default)."

@@ -11,7 +11,10 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from catalog.jobs import JobRunner
 from catalog.models import Base, Dataset
+from catalog.processes import ProcessRegistry
+from catalog.recovery import recover
 from catalog.search import SearchIndex
 from catalog.settings import Settings
 from datastore import Store
@@ -26,6 +29,13 @@ class Site:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.store = Store(self.settings.files_dir)
         self.index = SearchIndex(self.settings.index_dir)
+        self.processes = ProcessRegistry(self.settings.data_dir / "processes")
+        self.jobs = JobRunner(
+            self.sessions,
+            self.settings.data_dir / "uploads",
+            self.processes,
+            workers=self.settings.ingest_workers,
+        )
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -34,9 +44,13 @@ class Site:
             yield session
 
     def prepare(self) -> None:
-        """Create missing tables; rebuild the search index if it is missing or out of step."""
+        """Create missing tables; say this process is alive and sweep up after dead ones
+        (catalog.recovery); rebuild the search index if it is missing or out of step."""
         Base.metadata.create_all(self.engine)
-        self.store.sweep_staging()
+        with self.processes.startup():
+            self.processes.register()
+            alone = not self.processes.others_alive() and self.jobs.idle()
+            recover(self, alone)
         with self.session() as session:
             count = session.scalar(select(func.count()).select_from(Dataset)) or 0
         if not self.index.healthy(expected_documents=count):
@@ -47,6 +61,9 @@ class Site:
             reindex(self)
 
     def close(self) -> None:
+        """Finish the running uploads, then let go of the data folder and the database."""
+        self.jobs.shutdown()
+        self.processes.close()
         self.engine.dispose()
 
 

@@ -1,23 +1,54 @@
-"""The upload page: a file, a schema (from the library, uploaded, or inferred), metadata."""
+"""The upload page: a file, a schema (from the library, uploaded, or inferred), metadata.
+
+The file is saved and published in the background (catalog.jobs); the form answers at once
+with a redirect to the job's page, which follows its progress and then shows the result.
+"""
 
 from __future__ import annotations
 
+import re
+from functools import partial
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    flash,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from catalog.auth import login_required
-from catalog.errors import InvalidInput
+from catalog.errors import InvalidInput, NotFound
+from catalog.jobs import INVALID, PUBLISHED, QUEUED, JobResult, Progress
 from catalog.licences import DEFAULT_LICENCE, LICENCES
-from catalog.publishing import DatasetMetadata, publish_file
+from catalog.publishing import DatasetMetadata, check_publish_request, publish_file
+from catalog.site import Site
 from schemas import SchemaError, library_entries, library_schema
 from schemas.schema import parse_descriptor, parse_schema
 
 blueprint = Blueprint("uploads", __name__)
+
+_JOB_ID = re.compile(r"^[0-9a-f]{32}$")
+# What each stage of an ingest is called on the job page; "reading" counts bytes, the
+# others rows.
+STAGES = {
+    "queued": "Waiting for its turn",
+    "starting": "Starting",
+    "reading": "Reading the file",
+    "validating": "Checking the file against the schema",
+    "converting": "Writing the table",
+}
+BYTE_STAGES = {"reading"}
 
 
 class UploadForm(FlaskForm):
@@ -78,17 +109,10 @@ def upload() -> Any:
             tags=[form.tags.data or ""],
             source_url=form.source_url.data or "",
         )
-    upload_file = form.file.data
+    dataset_name = form.dataset.data or None
+    site = current_site()
     try:
-        outcome = publish_file(
-            current_site(),
-            upload_file.stream,
-            original_name=upload_file.filename or "upload.csv",
-            schema=schema,
-            metadata=metadata,
-            dataset_name=form.dataset.data or None,
-            user_id=g.user["id"],
-        )
+        check_publish_request(site, metadata, dataset_name)
     except InvalidInput as error:
         for field_name, problem in error.fields.items():
             field = getattr(form, field_name, None)
@@ -96,21 +120,99 @@ def upload() -> Any:
                 field.errors = [problem]
         flash(error.message, "error")
         return render_template("upload.html", form=form), 400
-    if not outcome.published:
-        result = outcome.result
-        kept = result.kept_at.name if result.kept_at else ""
-        return (
-            render_template(
-                "report.html",
-                report=result.report,
-                sniffed=result.sniffed,
-                original_name=upload_file.filename,
-                kept=kept,
-            ),
-            422,
+    upload_file = form.file.data
+    original_name = upload_file.filename or "upload.csv"
+    work = partial(
+        _publish_upload,
+        site,
+        original_name=original_name,
+        schema=schema,
+        metadata=metadata,
+        dataset_name=dataset_name,
+        user_id=g.user["id"],
+    )
+    job_id = site.jobs.enqueue(
+        user_id=g.user["id"], original_name=original_name, save=upload_file.save, work=work
+    )
+    return redirect(url_for("uploads.job", job_id=job_id), code=303)
+
+
+def _publish_upload(
+    site: Site, path: Path, progress: Progress, *, original_name: str, **request: Any
+) -> JobResult:
+    """The background half of an upload: publish the saved file and say how it went."""
+    outcome = publish_file(site, path, original_name=original_name, progress=progress, **request)
+    if outcome.published:
+        return JobResult(PUBLISHED, outcome.dataset_name, outcome.version_number)
+    result = outcome.result
+    return JobResult(
+        INVALID,
+        result={
+            "report": result.report,
+            "sniffed": {
+                "encoding_label": result.sniffed.encoding_label,
+                "delimiter_label": result.sniffed.delimiter_label,
+            },
+            "kept": result.kept_at.name if result.kept_at else "",
+        },
+    )
+
+
+@blueprint.route("/uploads/<job_id>")
+def job(job_id: str) -> Any:
+    status = upload_status(job_id)
+    if status["state"] == INVALID:
+        result = status["result"]
+        page = render_template(
+            "report.html",
+            report=result["report"],
+            sniffed=result["sniffed"],
+            original_name=status["original_name"],
+            kept=result["kept"],
         )
-    flash(f"Published version {outcome.version_number}.", "success")
-    return redirect(url_for("pages.dataset", name=outcome.dataset_name))
+        return _no_store(page)
+    return _no_store(render_template("upload_job.html", job=status))
+
+
+@blueprint.route("/uploads/<job_id>.json")
+def job_json(job_id: str) -> Any:
+    return _no_store(jsonify(upload_status(job_id)))
+
+
+def upload_status(job_id: str) -> dict[str, Any]:
+    """What the job page and its JSON twin show: only to the uploader (or an admin)."""
+    from catalog.app import current_site
+
+    status = current_site().jobs.status(job_id) if _JOB_ID.fullmatch(job_id) else None
+    user = g.get("user")
+    owner = status.pop("user_id") if status else None
+    if status is None or user is None or (owner != user["id"] and not user["is_admin"]):
+        raise NotFound("There is no upload with that reference.")
+    stage = "queued" if status["state"] == QUEUED else status["stage"]
+    done, total = status["done"], status["total"]
+    status["stage_label"] = STAGES.get(stage, stage.replace("-", " ").capitalize())
+    status["percent"] = round(min(100, 100 * done / total), 1) if total > 0 else None
+    if total <= 0:
+        status["progress_text"] = ""
+    elif stage in BYTE_STAGES:
+        status["progress_text"] = f"{_megabytes(done)} of {_megabytes(total)}"
+    else:
+        status["progress_text"] = f"{done:,} of {total:,} rows"
+    status["status_url"] = url_for("uploads.job_json", job_id=job_id)
+    status["dataset_url"] = (
+        url_for("pages.dataset", name=status["dataset_name"]) if status["dataset_name"] else None
+    )
+    return status
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:,.1f} MB"
+
+
+def _no_store(response: Any) -> Any:
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _chosen_schema(form: UploadForm) -> dict[str, Any] | None:

@@ -1,4 +1,8 @@
-"""The browser path, through the Flask test client: sign in, upload, report, pages, downloads."""
+"""The browser path, through the Flask test client: sign in, upload, report, pages, downloads.
+
+An upload answers with a redirect to its job page and is published in the background by
+the app's own threads; `finished()` waits for the job and then opens that page.
+"""
 
 from __future__ import annotations
 
@@ -62,6 +66,22 @@ def upload(client: Any, data_path: str, schema_path: str | None, **fields: Any) 
     return post_multipart(client, "/upload", form)
 
 
+def finished(client: Any, site: Any, response: Any) -> Any:
+    """The job page an upload redirected to, once its background job has ended."""
+    assert response.status_code == 303, response.text
+    location = response.headers["Location"]
+    assert site.jobs.wait(location.rsplit("/", 1)[-1], timeout=60), "the upload never ended"
+    return client.get(location)
+
+
+def published(client: Any, site: Any, response: Any) -> str:
+    """The URL name of the dataset an upload published."""
+    page = finished(client, site, response)
+    job = client.get(response.headers["Location"] + ".json").json
+    assert job["state"] == "published", page.text
+    return str(job["dataset_name"])
+
+
 def test_upload_needs_sign_in(client):
     response = client.get("/upload")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
@@ -100,15 +120,16 @@ def test_valid_upload_publishes_and_shows_the_dataset(client, site):
         description="Bodies you can ask for information.",
         source_url="https://github.com/datasets/publicbodies",
     )
-    assert response.status_code == 302, response.text
-    page = client.get(response.headers["Location"])
+    job_page = finished(client, site, response)
+    assert "Published version 1 of" in job_page.text
+    name = published(client, site, response)
+    page = client.get(f"/dataset/{name}")
     assert page.status_code == 200
     assert "<script>alert(1)</script>" not in page.text  # escaped
     assert "&lt;script&gt;" in page.text
     assert "Rows 1 to 20 of 5,362" in page.text
     assert "2010 Rotherham Limited" in page.text  # the preview
     assert "jurisdiction_code" in page.text  # the schema table
-    name = response.headers["Location"].rsplit("/", 1)[-1]
 
     second = client.get(f"/dataset/{name}?offset=5360")
     assert "Rows 5361 to 5362 of 5,362" in second.text
@@ -145,8 +166,9 @@ def test_invalid_upload_shows_report_by_row_and_column_and_publishes_nothing(
         "invalid/uk-spend-bis-wrong-types/invalid-on-bis-modified-schema.csv",
         "invalid/uk-spend-bis-wrong-types/bis-modified.json",
     )
-    assert response.status_code == 422
-    text = response.text
+    page = finished(client, site, response)
+    assert page.status_code == 200
+    text = page.text
     assert "was not published" in text
     # type-error at row 3, column 3 "Date of Payment"; row 4, column 8 "Amount"
     assert re.search(r"<td>3</td>\s*<td>3 “Date of Payment”</td>", text)
@@ -163,8 +185,9 @@ def test_library_schema_choice_and_schema_problems(client, site):
     assert "uk-spend-over-25k" in form_page.text
     # A file that does not fit the chosen ready schema gets a report, not a publication.
     response = upload(client, "valid/gdp/data/gdp.csv", None, schema_source="library")
-    assert response.status_code == 422
-    assert "missing" in response.text.lower()
+    page = finished(client, site, response)
+    assert "was not published" in page.text
+    assert "missing" in page.text.lower()
     bad = {"schema_source": "upload"}
     response = client.post(
         "/upload",
@@ -185,9 +208,9 @@ def test_library_schema_choice_and_schema_problems(client, site):
 def test_new_version_upload(client, site):
     sign_in(client, site)
     first = upload(client, "valid/gdp/data/top-economies.csv", None, title="Top economies")
-    name = first.headers["Location"].rsplit("/", 1)[-1]
+    name = published(client, site, first)
     second = upload(client, "valid/gdp/data/top-economies.csv", None, dataset=name)
-    assert second.status_code == 302
+    assert "Published version 2 of" in finished(client, site, second).text
     page = client.get(f"/dataset/{name}")
     assert "Version 2" in page.text
     old = client.get(f"/dataset/{name}?version=1")
