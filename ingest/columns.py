@@ -321,7 +321,7 @@ def _temporal_parser(fmt: str, kind: pa.DataType, *, zulu: bool = False) -> Fast
 
     def parse(raw: pa.Array) -> tuple[pa.Array, np.ndarray]:
         ok = _numpy(pc.match_substring_regex(raw, pattern=shape))
-        offsets, data = _utf8_buffers(raw)
+        offsets, data = utf8_buffers(raw)
         starts = np.where(ok, offsets[:-1], 0)
         last = max(len(data) - 1, 0)
 
@@ -374,7 +374,7 @@ def _format_layout(fmt: str) -> dict[str, tuple[int, int]] | None:
     return layout
 
 
-def _utf8_buffers(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+def utf8_buffers(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(offsets, bytes) of a string array, offsets shifted to index the bytes directly."""
     wide = pa.types.is_large_string(array.type)
     width = np.dtype(np.int64 if wide else np.int32)

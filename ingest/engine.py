@@ -18,7 +18,7 @@ import csv
 import itertools
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ from schemas import arrow_schema
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 BLOCK_BYTES = 4 << 20
-SAMPLE_ROWS = 5000  # as ingest.validate.open_resource tells frictionless
+SAMPLE_ROWS = 5000  # rows frictionless samples (ingest.validate.open_resource tells it so)
 
 
 class Unsupported(Exception):
@@ -69,7 +69,6 @@ class ScanResult:
     seconds: float
     fields: int
     written: int = 0  # rows in the Parquet file
-    facts: dict[str, Any] = field(default_factory=dict)
 
 
 def scan_table(
@@ -280,7 +279,7 @@ def _numbered_batches(
                 quoted_strings_can_be_null=False,
             ),
         )
-        for batch in itertools.chain(_batches(reader), [None]):
+        for batch in itertools.chain(reader, [None]):
             if problems:
                 raise problems[0]
             size = 0 if batch is None else batch.num_rows
@@ -301,10 +300,6 @@ def _numbered_batches(
                 batch, numbers = batch.slice(keep), numbers[keep:]
             odd = [p for p in placed if p[0] > header_row]
             yield batch, numbers, odd, raw.tell()
-
-
-def _batches(reader: Any) -> Iterator[pa.RecordBatch]:
-    yield from reader
 
 
 def raw_rows(

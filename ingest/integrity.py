@@ -18,6 +18,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ingest.columns import utf8_buffers
+
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _NULL = np.uint64(0x5BD1E9955BD1E995)
 _CHUNK_BYTES = 1 << 20
@@ -137,7 +139,7 @@ def _hash_values(array: pa.Array) -> np.ndarray:
 
 def _string_hashes(array: pa.Array) -> np.ndarray:
     """A 64-bit polynomial hash of each string's UTF-8 bytes, in slices of about 1 MB."""
-    offsets, data = _utf8_buffers(array)
+    offsets, data = utf8_buffers(array)
     result = np.zeros(len(array), dtype=np.uint64)
     start = 0
     while start < len(array):
@@ -160,23 +162,6 @@ def _hash_slice(offsets: np.ndarray, data: np.ndarray) -> np.ndarray:
         nonempty = lengths > 0
         hashes[nonempty] = np.add.reduceat(contributions, starts[nonempty])
     return _mix(hashes + lengths.astype(np.uint64) * _GOLDEN)
-
-
-def _utf8_buffers(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    width = np.int64 if pa.types.is_large_string(array.type) else np.int32
-    buffers = array.buffers()
-    offsets = np.frombuffer(
-        buffers[1],
-        dtype=width,
-        count=len(array) + 1,
-        offset=array.offset * np.dtype(width).itemsize,
-    ).astype(np.int64)
-    data = (
-        np.frombuffer(buffers[2], dtype=np.uint8)
-        if buffers[2] is not None
-        else np.zeros(0, np.uint8)
-    )
-    return offsets, data
 
 
 def _powers(length: int) -> np.ndarray:

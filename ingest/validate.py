@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import pyarrow as pa
 from frictionless import (
     Check,
     Checklist,
@@ -27,7 +28,7 @@ from frictionless import (
     formats,
 )
 
-from ingest.engine import Progress, ScanResult, TableFile, Unsupported, scan_table
+from ingest.engine import SAMPLE_ROWS, Progress, ScanResult, TableFile, Unsupported, scan_table
 from ingest.messages import describe
 from ingest.sniff import Sniffed, count_lines
 from schemas import infer_schema, schema_warnings
@@ -75,7 +76,7 @@ def open_resource(
         format="csv",
         encoding=sniffed.encoding,
         control=formats.CsvControl(delimiter=sniffed.delimiter),
-        detector=Detector(sample_size=5000),
+        detector=Detector(sample_size=SAMPLE_ROWS),
         **options,
     )
 
@@ -157,7 +158,9 @@ def validate_table(
                 package=package,
                 resource_name=resource_name,
             )
-        except Unsupported:
+        except (Unsupported, pa.ArrowInvalid):
+            # A file our engine declines, or one Arrow cannot parse: frictionless reads it
+            # row by row and its report says what is wrong and where.
             target.unlink(missing_ok=True)
             report = _validate_frictionless(
                 path, schema, sniffed, name, limit_errors, progress, package, resource_name
