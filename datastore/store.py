@@ -53,8 +53,8 @@ class Staged:
 
     folder: Path
 
-    def write_json(self, name: str, value: Any) -> None:
-        write_json(self.folder / name, value)
+    def write_json(self, name: str, value: Any, *, compact: bool = False) -> None:
+        write_json(self.folder / name, value, compact=compact)
 
     def original_path(self, original_name: str) -> Path:
         suffix = Path(original_name).suffix.lower()
@@ -138,8 +138,11 @@ class Store:
         return self.root / "datasets" / dataset_key
 
 
-def write_json(path: Path, value: Any) -> None:
-    path.write_text(json.dumps(value, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+def write_json(path: Path, value: Any, *, compact: bool = False) -> None:
+    """Write `value` as UTF-8 JSON; `compact` (no indent) lets json use its C encoder, which
+    matters for a report of many thousand errors."""
+    text = json.dumps(value, indent=None if compact else 2, ensure_ascii=False, default=str)
+    path.write_text(text, encoding="utf-8")
 
 
 def copy_file(source: Path | BinaryIO, target: Path) -> int:

@@ -31,22 +31,26 @@ from frictionless.table import fields_match as fields_match_module
 
 from datastore import TableWriter
 from ingest.columns import ColumnReader
-from ingest.integrity import all_null_rows, find_duplicates, missing_references, table_keys
+from ingest.integrity import (
+    KeyHashes,
+    all_null_rows,
+    find_duplicates,
+    missing_references,
+    table_keys,
+)
 from ingest.row_errors import RowErrors, TableErrors
 from ingest.sniff import Sniffed
 from schemas import arrow_schema
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
-BLOCK_BYTES = 4 << 20
+# Arrow reads up to 32 blocks ahead on its I/O thread, so the block size bounds memory:
+# 1 MB keeps the queue near 32 MB (4 MB blocks cost 250 MB more at no gain in speed).
+BLOCK_BYTES = 1 << 20
 SAMPLE_ROWS = 5000  # rows frictionless samples (ingest.validate.open_resource tells it so)
 
 
 class Unsupported(Exception):
     """A file this engine does not read the way frictionless does; use frictionless."""
-
-
-class _Restart(Exception):
-    """Arrow's parallel parser skipped a row without saying where: read again in order."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ class ScanResult:
     """What one pass over a file found."""
 
     labels: list[str]
-    errors: list[Any]  # frictionless error objects, in frictionless's order, limit applied
+    errors: list[dict[str, Any]]  # frictionless's error descriptors, in its order, limit applied
     rows: int  # rows read (as frictionless counts them)
     limited: bool
     seconds: float
@@ -105,37 +109,33 @@ def scan_table(
     primary = list(frictionless_schema.primary_key)
     readers = [ColumnReader(f) for f in expected]
     self_reference = any(group.self_reference for group in lookups)
-    for threads in (True, False):
-        table = TableErrors(
-            expected=names,
-            header_errors=list(header.errors),
-            limit=limit_errors,
-            unique=[i for i, f in enumerate(expected) if f.constraints.get("unique")],
-            primary_key=[names.index(n) for n in primary] if set(primary) <= set(names) else [],
-            foreign_keys=[([names.index(n) for n in lookup.target], lookup) for lookup in lookups],
+    table = TableErrors(
+        expected=names,
+        header_errors=list(header.errors),
+        limit=limit_errors,
+        unique=[i for i, f in enumerate(expected) if f.constraints.get("unique")],
+        primary_key=[names.index(n) for n in primary] if set(primary) <= set(names) else [],
+        foreign_keys=[([names.index(n) for n in lookup.target], lookup) for lookup in lookups],
+        header_row=header_row,
+    )
+    keys = _Keys(table)
+    writer = TableWriter(target, arrow_schema(schema), background=True)
+    try:
+        rows = _stream(
+            path,
+            sniffed,
+            (header_row, len(first)),
+            readers,
+            table,
+            keys,
+            writer,
+            progress,
+            stop=not self_reference,
         )
-        writer = TableWriter(target, arrow_schema(schema), background=True)
-        try:
-            rows = _stream(
-                path,
-                sniffed,
-                (header_row, len(first)),
-                readers,
-                table,
-                writer,
-                progress,
-                stop=not self_reference,
-                threads=threads,
-            )
-            break
-        except _Restart:
-            continue
-        finally:
-            writer.close()
-    _integrity(target, expected, lookups, table)
-    errors, read, limited = table.finish(rows)
+    finally:
+        writer.close()
+    _integrity(target, expected, lookups, table, keys, first_row=header_row + 1)
     unread = {row.number for row in table.rows.values() if row.cells is None}
-    unread = {number for number in unread if number - header_row <= read}
     if unread:  # rows with only cross-row errors: fetch their raw cells for the report
         for number, cells in raw_rows(path, sniffed, (header_row, len(first)), unread).items():
             table.rows[number].cells = cells
@@ -145,8 +145,7 @@ def scan_table(
         for index, (match, _) in row.unique.items():
             cell = row.cells[index] if index < len(row.cells) else None
             row.unique[index] = (match, readers[index].python_value(cell))
-    if unread or repeated:
-        errors, read, limited = table.finish(rows)
+    errors, read, limited = table.finish(rows)
     return ScanResult(
         labels=labels,
         errors=errors,
@@ -169,8 +168,22 @@ def _check_dialect(path: Path, sniffed: Sniffed) -> None:
         found = csv.Sniffer().sniff("".join(lines), sniffed.delimiter)
     except csv.Error:
         return  # frictionless falls back to the standard dialect too
-    if found.skipinitialspace:
+    if found.skipinitialspace and _has_text(path, sniffed, sniffed.delimiter + " "):
+        # The sniffer also says so for a first line with no delimiter at all (a title
+        # above the header); where no delimiter is ever followed by a space, the option
+        # changes nothing and Arrow reads the file just as Python's csv module would.
         raise Unsupported("a CSV dialect Arrow does not read (spaces after delimiters)")
+
+
+def _has_text(path: Path, sniffed: Sniffed, wanted: str) -> bool:
+    """Whether `wanted` occurs anywhere in the file, read in 1 MB pieces."""
+    tail = ""
+    with open(path, encoding=sniffed.encoding, newline="") as text:
+        while piece := text.read(1 << 20):
+            if wanted in tail + piece[: len(wanted)] or wanted in piece:
+                return True
+            tail = piece[-len(wanted) + 1 :] if len(wanted) > 1 else ""
+    return False
 
 
 def _header(path: Path, sniffed: Sniffed) -> tuple[int, list[str]]:
@@ -204,18 +217,18 @@ def _stream(
     header: tuple[int, int],
     readers: list[ColumnReader],
     table: TableErrors,
+    keys: _Keys,
     writer: TableWriter,
     progress: Progress | None,
     *,
     stop: bool,
-    threads: bool,
 ) -> int:
     """Read every block; returns the number of data rows read."""
     header_row, width = header
     size = path.stat().st_size
-    scanner = _Blocks(readers, table, writer, width, sniffed)
+    scanner = _Blocks(readers, table, keys, writer, width, sniffed)
     last = header_row
-    for batch, numbers, odd, done in _numbered_batches(path, sniffed, header, threads):
+    for batch, numbers, odd, done in _numbered_batches(path, sniffed, header):
         scanner.block(batch, numbers, odd)
         last = max([last, *numbers[-1:].tolist(), *(n for n, _ in odd)])
         if progress:
@@ -230,9 +243,7 @@ def _stream(
 Numbered = tuple[pa.RecordBatch | None, np.ndarray, list[tuple[int, str]], int]
 
 
-def _numbered_batches(
-    path: Path, sniffed: Sniffed, header: tuple[int, int], threads: bool = False
-) -> Iterator[Numbered]:
+def _numbered_batches(path: Path, sniffed: Sniffed, header: tuple[int, int]) -> Iterator[Numbered]:
     """(batch, frictionless row numbers of its rows, skipped rows placed among them, bytes read).
 
     Arrow skips rows with the wrong number of cells (we keep their text and number) and
@@ -245,9 +256,7 @@ def _numbered_batches(
     problems: list[Exception] = []  # raised here, never inside Arrow's callback
 
     def on_invalid(row: Any) -> str:
-        if row.number is None and threads:
-            problems.append(_Restart())
-        elif row.number is None or row.number == header_row:
+        if row.number is None or row.number == header_row:
             problems.append(Unsupported("Arrow and Python's csv split the header differently"))
         else:
             invalid.append((row.number, row.text))
@@ -259,7 +268,9 @@ def _numbered_batches(
         reader = pacsv.open_csv(
             raw,
             read_options=pacsv.ReadOptions(
-                use_threads=threads,
+                # One parsing thread: Arrow then knows every skipped row's number (in parallel
+                # it does not), and was no slower here, since our checks use the other core.
+                use_threads=False,
                 block_size=BLOCK_BYTES,
                 column_names=names,
                 encoding=_arrow_encoding(sniffed.encoding),
@@ -330,6 +341,23 @@ def _arrow_encoding(encoding: str) -> str:
     return "utf8" if encoding.replace("_", "-").lower() in ("utf-8", "utf-8-sig") else encoding
 
 
+class _Keys:
+    """The hashes of the unique fields and the primary key, gathered block by block."""
+
+    def __init__(self, table: TableErrors) -> None:
+        self.unique = {index: KeyHashes(skip_nulls=True) for index in table.unique}
+        self.primary_key = (
+            (table.primary_key, KeyHashes(skip_nulls=False)) if table.primary_key else None
+        )
+
+    def add(self, values: list[pa.Array]) -> None:
+        for index, hashes in self.unique.items():
+            hashes.add([values[index]])
+        if self.primary_key:
+            indices, hashes = self.primary_key
+            hashes.add([values[index] for index in indices])
+
+
 class _Blocks:
     """Turns Arrow's record batches (plus the rows it skipped) into typed rows and errors."""
 
@@ -337,11 +365,13 @@ class _Blocks:
         self,
         readers: list[ColumnReader],
         table: TableErrors,
+        keys: _Keys,
         writer: TableWriter,
         width: int,
         sniffed: Sniffed,
     ) -> None:
         self.readers, self.table, self.writer, self.width = readers, table, writer, width
+        self.keys = keys
         self.sniffed = sniffed
         names = [r.field.name for r in readers]
         self.columns = [
@@ -449,6 +479,7 @@ class _Blocks:
             values[index] if index is not None else pa.nulls(size, kind)
             for index, kind in self.columns
         ]
+        self.keys.add(values)
         self.writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=self.writer.schema))
 
 
@@ -524,27 +555,35 @@ def _reference_keys(
 
 
 def _integrity(
-    parquet: Path, expected: list[Any], lookups: list[_Lookup], table: TableErrors
+    parquet: Path,
+    expected: list[Any],
+    lookups: list[_Lookup],
+    table: TableErrors,
+    keys: _Keys,
+    *,
+    first_row: int,
 ) -> None:
+    """The checks across rows; `first_row` is the row number of the Parquet file's first row."""
     names = [f.name for f in expected]
-    for index in table.unique:
-        duplicates = find_duplicates(parquet, [names[index]], skip_nulls=True)
+    for index, hashes in keys.unique.items():
+        duplicates = find_duplicates(parquet, [names[index]], hashes)
         for row, (match, key) in duplicates.items():
-            table.add_unique(row + 2, index, match + 2, key[0])
-    if table.primary_key:
-        primary = [names[i] for i in table.primary_key]
+            table.add_unique(row + first_row, index, match + first_row, key[0])
+    if keys.primary_key:
+        indices, hashes = keys.primary_key
+        primary = [names[i] for i in indices]
         for row in all_null_rows(parquet, primary):
-            table.add_primary_key(row + 2, None)
-        for row, (match, _) in find_duplicates(parquet, primary, skip_nulls=False).items():
-            table.add_primary_key(row + 2, match + 2)
+            table.add_primary_key(row + first_row, None)
+        for row, (match, _) in find_duplicates(parquet, primary, hashes).items():
+            table.add_primary_key(row + first_row, match + first_row)
     for group, lookup in enumerate(lookups):
-        keys = lookup.keys
-        if keys is None:
-            keys = table_keys(parquet, lookup.reference_fields)
-        for row, key in missing_references(parquet, lookup.target, keys).items():
+        keys_found = lookup.keys
+        if keys_found is None:
+            keys_found = table_keys(parquet, lookup.reference_fields)
+        for row, key in missing_references(parquet, lookup.target, keys_found).items():
             note = (
                 f'for "{", ".join(lookup.target)}": values "{", ".join(str(v) for v in key)}" '
                 f'not found in the lookup table "{lookup.reference}" '
                 f'as "{", ".join(lookup.reference_fields)}"'
             )
-            table.add_foreign_key(row + 2, group, note, key)
+            table.add_foreign_key(row + first_row, group, note, key)

@@ -26,26 +26,61 @@ _CHUNK_BYTES = 1 << 20
 _POWERS = np.ones(1, dtype=np.uint64)
 
 
+class KeyHashes:
+    """Hashes of one key's values, row by row, gathered as the file streams.
+
+    Hashing each block's typed values as it goes by saves reading the key columns back
+    from Parquet. Only the top 32 bits are kept (4 bytes a row): two different keys then
+    share a hash about once per 4 billion pairs (a few thousand rows in 5 million), and
+    those rows only cost an exact comparison more.
+    """
+
+    def __init__(self, *, skip_nulls: bool) -> None:
+        self.skip_nulls = skip_nulls
+        self.parts: list[np.ndarray] = []  # uint32 hashes, one array per block
+        self.excluded: list[np.ndarray] = []
+
+    def add(self, columns: list[pa.Array]) -> None:
+        hashes, excluded = _hash_key(columns, skip_nulls=self.skip_nulls)
+        self.parts.append((hashes >> np.uint64(32)).astype(np.uint32))
+        self.excluded.append(excluded)
+
+    def repeated(self) -> np.ndarray:
+        """Indices of the rows whose hash occurs more than once (and is not left out)."""
+        values: list[np.ndarray] = []
+        pairs = list(zip(self.parts, self.excluded, strict=True))
+        for partition in range(_PARTITIONS):  # an eighth of the hashes sorted at a time
+            chosen = [
+                part[((part >> _PARTITION_SHIFT) == partition) & ~left_out]
+                for part, left_out in pairs
+            ]
+            ordered = np.sort(np.concatenate(chosen)) if chosen else np.zeros(0, np.uint32)
+            values.append(np.unique(ordered[1:][ordered[1:] == ordered[:-1]]))
+        repeats = np.concatenate(values)
+        rows: list[np.ndarray] = []
+        start = 0
+        for part, left_out in pairs:
+            if len(repeats):
+                rows.append(np.flatnonzero(np.isin(part, repeats) & ~left_out) + start)
+            start += len(part)
+        return np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+
+
+_PARTITIONS = 8
+_PARTITION_SHIFT = np.uint32(29)
+
+
 def find_duplicates(
-    parquet: Path, names: list[str], *, skip_nulls: bool
+    parquet: Path, names: list[str], hashes: KeyHashes
 ) -> dict[int, tuple[int, tuple[Any, ...]]]:
     """{row index: (the latest earlier row index with the same key, key)} for repeated keys.
 
-    `skip_nulls` (unique fields) leaves rows with a null key out; primary keys compare
-    nulls as equal (frictionless compares Python tuples). Rows whose key is all null are
-    the caller's business. NaN never equals anything, as in Python.
+    `hashes` holds the key's hashes, gathered with skip_nulls for unique fields (rows with
+    a null key are left out) and without it for primary keys (frictionless compares Python
+    tuples, so nulls are equal). Rows whose key is all null are the caller's business. NaN
+    never equals anything, as in Python.
     """
-    hashes, excluded = _key_hashes(parquet, names, skip_nulls=skip_nulls)
-    if len(hashes) < 2:
-        return {}
-    order = np.argsort(hashes, kind="stable")
-    ordered = hashes[order]
-    repeated = np.zeros(len(ordered), dtype=bool)
-    same = ordered[1:] == ordered[:-1]
-    repeated[1:] |= same
-    repeated[:-1] |= same
-    candidates = np.sort(order[repeated])
-    candidates = candidates[~excluded[candidates]]
+    candidates = hashes.repeated()
     if len(candidates) == 0:
         return {}
     result: dict[int, tuple[int, tuple[Any, ...]]] = {}
@@ -97,29 +132,21 @@ def table_keys(parquet: Path, names: list[str]) -> set[tuple[Any, ...]]:
 # Hashing ----------------------------------------------------------------------------------
 
 
-def _key_hashes(
-    parquet: Path, names: list[str], *, skip_nulls: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    hashed: list[np.ndarray] = []
-    excluded: list[np.ndarray] = []
-    for table in _groups(parquet, names):
-        combined = np.zeros(table.num_rows, dtype=np.uint64)
-        left_out = np.zeros(table.num_rows, dtype=bool)
-        for column in table.columns:
-            array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-            nulls = pc.is_null(array).to_numpy(zero_copy_only=False)
-            if skip_nulls:
-                left_out |= nulls
-            if pa.types.is_floating(array.type):
-                left_out |= pc.fill_null(pc.is_nan(array), False).to_numpy(zero_copy_only=False)
-            values = _hash_values(array)
-            values[nulls] = _NULL
-            combined = _mix(combined * _GOLDEN + values)
-        hashed.append(combined)
-        excluded.append(left_out)
-    if not hashed:
-        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=bool)
-    return np.concatenate(hashed), np.concatenate(excluded)
+def _hash_key(columns: list[pa.Array], *, skip_nulls: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(one hash per row over all the key's columns, rows left out of the comparison)."""
+    size = len(columns[0]) if columns else 0
+    combined = np.zeros(size, dtype=np.uint64)
+    left_out = np.zeros(size, dtype=bool)
+    for array in columns:
+        nulls = pc.is_null(array).to_numpy(zero_copy_only=False)
+        if skip_nulls:
+            left_out |= nulls
+        if pa.types.is_floating(array.type):
+            left_out |= pc.fill_null(pc.is_nan(array), False).to_numpy(zero_copy_only=False)
+        values = _hash_values(array)
+        values[nulls] = _NULL
+        combined = _mix(combined * _GOLDEN + values)
+    return combined, left_out
 
 
 def _hash_values(array: pa.Array) -> np.ndarray:

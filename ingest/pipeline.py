@@ -75,7 +75,7 @@ def ingest_file(
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
         staged.write_json(SCHEMA, schema)
-        staged.write_json(REPORT, report)
+        staged.write_json(REPORT, report, compact=True)
         if not report["valid"]:
             parquet.unlink(missing_ok=True)  # the rows of a rejected file are not kept
             staged.write_json(FACTS, facts)

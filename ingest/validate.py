@@ -186,7 +186,7 @@ def _report(
     result: ScanResult, path: Path, limit_errors: int, hashes: dict[str, Any]
 ) -> dict[str, Any]:
     """frictionless's report shape for one table."""
-    errors = [error.to_descriptor() for error in result.errors]
+    errors = result.errors
     warnings = [f"reached error limit: {limit_errors}"] if result.limited else []
     seconds = round(result.seconds, 3)
     task = {

@@ -782,6 +782,32 @@ def unique_error(rng: random.Random) -> Scenario:
     )
 
 
+def keys_after_title_lines(rng: random.Random) -> Scenario:
+    """A title line above the header, a repeated unique code and a row with no primary key.
+
+    Row numbers count the title line, so the checks across rows must too.
+    """
+    schema = {
+        "fields": [
+            {"name": "id", "type": "string"},
+            {"name": "code", "type": "integer", "constraints": {"unique": True}},
+            {"name": "amount", "type": "number"},
+        ],
+        "primaryKey": ["id"],
+    }
+    codes = rng.sample(range(100, 999), 30)
+    rows: list[Row] = [header(schema)] + [
+        [f"G{code}", str(code), f"{rng.randint(1, 999)}.50"] for code in codes
+    ]
+    put(rows, rng, [["G1", "5", "1"], ["G2", "05", "2"], ["", "6", "3"]])
+    return Scenario(
+        Table("keys-after-title-lines", [["Grants paid in 2023"], *rows], schema),
+        frozenset({"unique-error", "primary-key"}),
+        cells=frozenset(),
+        labels=("id", "code", "amount"),
+    )
+
+
 def primary_key_single(rng: random.Random) -> Scenario:
     """A repeated id ("+41" repeats "41") and rows whose id is empty, one of them blank."""
     filled = simple_rows(rng, 40)
@@ -1270,6 +1296,7 @@ BUILDERS: list[Callable[[random.Random], Scenario]] = [
     constraint_date,
     constraint_exclusive_bounds,
     unique_error,
+    keys_after_title_lines,
     primary_key_single,
     primary_key_composite,
     foreign_key_package,

@@ -14,10 +14,12 @@ from typing import Any
 
 import pytest
 from frictionless import Detector, Package, Resource, Schema, formats
+from frictionless import errors as ferrors
 from generated_tables import Scenario, Table, build_scenarios
 
 import ingest
 from ingest import DEFAULT_ERROR_LIMIT, Sniffed, flatten_errors, sniff_file, validate_file
+from ingest.row_errors import error_descriptor
 
 SCENARIOS = build_scenarios()
 IDS = [scenario.id for scenario in SCENARIOS]
@@ -161,3 +163,54 @@ def test_tables_are_reproducible() -> None:
     again = build_scenarios()
     assert [s.table.data for s in again] == [s.table.data for s in SCENARIOS]
     assert [s.table.data for s in build_scenarios(seed=1)] != [s.table.data for s in SCENARIOS]
+
+
+@pytest.mark.parametrize(
+    ("kind", "values"),
+    [
+        (
+            ferrors.TypeError,
+            dict(
+                note="type is date",
+                cells=["x", "2"],
+                row_number=3,
+                cell="x",
+                field_name="d",
+                field_number=1,
+            ),
+        ),
+        (
+            ferrors.ConstraintError,
+            dict(note='"a"', cells=["b"], row_number=2, cell="b", field_name="c", field_number=1),
+        ),
+        (
+            ferrors.UniqueError,
+            dict(note="same", cells=["1"], row_number=9, cell="1", field_name="id", field_number=1),
+        ),
+        (
+            ferrors.ExtraCellError,
+            dict(note="", cells=["1", "2"], row_number=4, cell="2", field_name="", field_number=2),
+        ),
+        (
+            ferrors.MissingCellError,
+            dict(note="", cells=["1"], row_number=4, cell="", field_name="b", field_number=2),
+        ),
+        (ferrors.BlankRowError, dict(note="", cells=["", ""], row_number=5)),
+        (ferrors.PrimaryKeyError, dict(note='all "None"', cells=["", "x"], row_number=6)),
+        (
+            ferrors.ForeignKeyError,
+            dict(
+                note="not found",
+                cells=["7", "x"],
+                row_number=7,
+                field_names=["id"],
+                field_cells=["7"],
+                reference_name="people",
+                reference_field_names=["pid"],
+            ),
+        ),
+    ],
+)
+def test_error_descriptors_are_frictionless_own(kind: type[Any], values: dict[str, Any]) -> None:
+    """The engine writes error descriptors directly; they must be what frictionless writes."""
+    assert error_descriptor(kind, **values) == kind(**values).to_descriptor()
