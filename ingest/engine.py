@@ -269,7 +269,8 @@ def _numbered_batches(path: Path, sniffed: Sniffed, header: tuple[int, int]) -> 
             raw,
             read_options=pacsv.ReadOptions(
                 # One parsing thread: Arrow then knows every skipped row's number (in parallel
-                # it does not), and was no slower here, since our checks use the other core.
+                # it does not). It measured no slower: the Parquet writer and hashing threads
+                # keep the other core busy.
                 use_threads=False,
                 block_size=BLOCK_BYTES,
                 column_names=names,
