@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request, url_for
 
-from catalog import browse
+from catalog import browse, tables
 from catalog.errors import InvalidInput, NotFound
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/3/action")
@@ -144,3 +144,10 @@ def package_search(params: dict[str, Any]) -> dict[str, Any]:
         "sort": "score desc, metadata_modified desc",
         "search_facets": {},
     }
+
+
+@action
+def datastore_search(params: dict[str, Any]) -> dict[str, Any]:
+    site = _site()
+    with site.session() as db:
+        return tables.datastore_search(site, db, params)
