@@ -16,42 +16,69 @@ import pyarrow.parquet as pq
 from datastore.errors import NotFound
 
 BATCH_ROWS = 64 * 1024
+ROW_GROUP_ROWS = 16 * 1024
 
 
 class TableWriter:
     """Writes a Parquet file batch by batch, so a table never has to fit in memory.
 
-    With `background=True` batches are compressed and written by a thread of their own
+    Batches are gathered into row groups of about ROW_GROUP_ROWS rows: big enough that a
+    file of millions of rows has a few hundred row groups (its footer stays small, so a page
+    costs one row group read), small enough that a page never reads much more than it shows.
+    With `background=True` row groups are compressed and written by a thread of their own
     (Arrow releases the GIL), so reading the next block overlaps writing this one; at most
-    two batches wait in the queue.
+    one row group waits in the queue.
     """
 
-    def __init__(self, path: Path, schema: pa.Schema, *, background: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        schema: pa.Schema,
+        *,
+        background: bool = False,
+        row_group_rows: int = ROW_GROUP_ROWS,
+    ) -> None:
         self.schema = schema
         self.rows = 0
+        self.row_group_rows = row_group_rows
         self._writer = pq.ParquetWriter(path, schema, compression="zstd")
         self._pool = ThreadPoolExecutor(1) if background else None
         self._pending: list[Future[None]] = []
+        self._buffer: list[pa.RecordBatch] = []
+        self._buffered = 0
 
     def write_columns(self, columns: list[list[Any]]) -> None:
         batch = pa.RecordBatch.from_arrays(
             [pa.array(values, type=f.type) for values, f in zip(columns, self.schema, strict=True)],
             schema=self.schema,
         )
-        self._writer.write_batch(batch)
-        self.rows += batch.num_rows
+        self.write_batch(batch)
 
     def write_batch(self, batch: pa.RecordBatch) -> None:
         self.rows += batch.num_rows
-        if self._pool is None:
-            self._writer.write_batch(batch)
+        self._buffer.append(batch)
+        self._buffered += batch.num_rows
+        if self._buffered >= self.row_group_rows:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._buffer:
             return
-        while len(self._pending) >= 2:
+        table = pa.Table.from_batches(self._buffer, schema=self.schema)
+        self._buffer, self._buffered = [], 0
+        if self._pool is None:
+            self._write(table)
+            return
+        while len(self._pending) >= 1:
             self._pending.pop(0).result()
-        self._pending.append(self._pool.submit(self._writer.write_batch, batch))
+        self._pending.append(self._pool.submit(self._write, table))
+
+    def _write(self, table: pa.Table) -> None:
+        self._writer.write_table(table, row_group_size=max(table.num_rows, 1))
 
     def close(self) -> None:
         try:
+            self._flush()
             for future in self._pending:
                 future.result()
         finally:

@@ -45,8 +45,8 @@ def store(tmp_path) -> Store:
 
 
 def write_table(path: Path, batches: list[range]) -> Path:
-    """A table of rows n, "row n", n/2, a date and a flag, one Parquet row group per batch."""
-    writer = TableWriter(path, SCHEMA)
+    """A table of rows n, "row n", n/2, a date and a flag; row groups of at least 100 rows."""
+    writer = TableWriter(path, SCHEMA, row_group_rows=100)
     try:
         for numbers in batches:
             writer.write_columns(
@@ -350,3 +350,23 @@ def test_sweep_staging_removes_only_old_leftovers(store):
 
 def test_sweep_staging_on_empty_store(store):
     assert store.sweep_staging() == 0
+
+
+def test_table_writer_gathers_small_batches_into_row_groups(tmp_path):
+    path = tmp_path / "gathered.parquet"
+    writer = TableWriter(path, SCHEMA, background=True, row_group_rows=40)
+    for start in range(0, 150, 7):
+        writer.write_columns(
+            [
+                list(range(start, min(start + 7, 150))),
+                [None] * len(range(start, min(start + 7, 150))),
+                [None] * len(range(start, min(start + 7, 150))),
+                [None] * len(range(start, min(start + 7, 150))),
+                [None] * len(range(start, min(start + 7, 150))),
+            ]
+        )
+    writer.close()
+    metadata = pq.ParquetFile(path).metadata
+    sizes = [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)]
+    assert sizes == [42, 42, 42, 24] and writer.rows == 150
+    assert [r["n"] for r in table_rows(path)] == list(range(150))
