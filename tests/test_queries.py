@@ -154,3 +154,12 @@ def test_whole_query_streams_in_batches(table: Path) -> None:
     assert all(batch.schema.names == output_schema(table).names for batch in batches)
     plain = list(iter_query(table, Query(limit=0), batch_rows=100))
     assert sum(b.num_rows for b in plain) == 250
+
+
+def test_a_download_given_up_halfway_never_blocks_the_next_query(table: Path) -> None:
+    query = Query(filters=(Filter("paid", "eq", True),), limit=0)
+    batches = iter_query(table, query, batch_rows=8)
+    next(batches)  # the client went away after the first batch
+    assert run_query(table, Query(filters=(Filter("id", "eq", 5),))).total == 1
+    batches.close()
+    assert run_query(table, Query(sort=(("id", True),), limit=1)).records()[0]["id"] == 250
