@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import func, select
@@ -12,9 +13,9 @@ from sqlalchemy.orm import Session, selectinload
 from catalog.errors import NotFound
 from catalog.licences import LICENCES, licence
 from catalog.models import Dataset, Organisation, Version
+from catalog.preview import preview_table
 from catalog.site import Site
 from datastore import NotFound as FileNotFound
-from datastore import read_page
 from schemas import csv_schema
 
 
@@ -129,7 +130,11 @@ def dataset_names(session: Session) -> list[str]:
 
 
 def dataset_details(
-    site: Site, session: Session, name: str, version: int | None = None, offset: int = 0
+    site: Site,
+    session: Session,
+    name: str,
+    version: int | None = None,
+    view: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Everything the dataset page shows: metadata, schema, report, versions, a preview."""
     dataset = session.scalar(select(Dataset).where(Dataset.name == name).options(*_eager()))
@@ -139,7 +144,7 @@ def dataset_details(
     ref = site.store.version(dataset.key, chosen.number)
     schema = json.loads(chosen.schema_json)
     try:
-        page = read_page(ref.parquet, offset, site.settings.preview_rows)
+        preview = preview_table(ref.parquet, view or {}, site.settings.preview_rows)
     except FileNotFound:
         raise NotFound("The table of this version is missing from the data folder.") from None
     report = ref.read_json("report.json")
@@ -157,13 +162,7 @@ def dataset_details(
             "encoding": task.get("encoding"),
             "dialect": task.get("dialect", {}),
         },
-        "preview": {
-            "columns": page.columns,
-            "rows": page.rows,
-            "offset": page.offset,
-            "total": page.total,
-            "limit": site.settings.preview_rows,
-        },
+        "preview": preview,
     }
 
 

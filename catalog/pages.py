@@ -60,7 +60,8 @@ def dataset(name: str) -> Any:
     site = _site()
     version = _int_arg("version", 0) or None
     with site.session() as db:
-        data = browse.dataset_details(site, db, name, version, _int_arg("offset", 0))
+        _int_arg("offset", 0)  # a malformed offset is a 400, not a quiet first page
+        data = browse.dataset_details(site, db, name, version, request.args)
     licences = {item.id: item for item in LICENCES}
     return render_template("dataset.html", d=data, licences=licences)
 

@@ -132,7 +132,7 @@ def test_valid_upload_publishes_and_shows_the_dataset(client, site):
     assert "jurisdiction_code" in page.text  # the schema table
 
     second = client.get(f"/dataset/{name}?offset=5360")
-    assert "Rows 5361 to 5362 of 5,362" in second.text
+    assert "Rows 5,361 to 5,362 of 5,362" in second.text
     beyond = client.get(f"/dataset/{name}?offset=999999")
     assert beyond.status_code == 200
     assert client.get(f"/dataset/{name}?offset=abc").status_code == 400
