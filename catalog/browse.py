@@ -148,6 +148,13 @@ def dataset_details(
     except FileNotFound:
         raise NotFound("The table of this version is missing from the data folder.") from None
     report = ref.read_json("report.json")
+    profiles = {column["name"]: column for column in ref.profile()["columns"]}
+    changes = None
+    if chosen.number > 1:
+        try:
+            changes = ref.changes(site.store.version(dataset.key, chosen.number - 1))
+        except FileNotFound:
+            changes = None
     task = (report.get("tasks") or [{}])[0]
     return {
         **dataset_summary(dataset),
@@ -163,7 +170,26 @@ def dataset_details(
             "dialect": task.get("dialect", {}),
         },
         "preview": preview,
+        "profile": {name: _chart(column) for name, column in profiles.items()},
+        "changes": changes,
     }
+
+
+def _chart(column: dict[str, Any]) -> dict[str, Any]:
+    """A column's profile with its chart as bar heights (0-100) for a small inline SVG."""
+    chart = column.get("chart") or {}
+    if chart.get("kind") == "histogram":
+        counts = list(chart.get("counts") or [])
+        labels = [f"{a} to {b}" for a, b in zip(chart["edges"], chart["edges"][1:], strict=False)]
+    else:
+        counts = [item["count"] for item in column.get("top") or []]
+        labels = [str(item["value"]) for item in column.get("top") or []]
+    peak = max(counts, default=0) or 1
+    bars = [
+        {"height": round(100 * c / peak), "count": c, "label": label}
+        for c, label in zip(counts, labels, strict=False)
+    ]
+    return {**column, "bars": bars}
 
 
 def download_schema(site: Site, session: Session, name: str, number: int) -> dict[str, Any]:

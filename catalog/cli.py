@@ -284,6 +284,7 @@ class _ProgressBar:
         "reading": "Checking and converting",
         "validating": "Checking",
         "converting": "Converting",
+        "profiling": "Describing the columns",
     }
 
     def __init__(self, enabled: bool = True) -> None:

@@ -21,6 +21,7 @@ from catalog.licences import DEFAULT_LICENCE, licence
 from catalog.models import Dataset, Organisation, Tag, Version, utcnow
 from catalog.search import column_text
 from catalog.site import Site
+from datastore import VersionRef
 from ingest import IngestResult, ingest_file
 from ingest.validate import Progress
 
@@ -124,7 +125,26 @@ def publish_file(
         site.index.update(document)
     except Exception:  # the database is the truth; `datastore reindex` repairs the cache
         log.exception("could not update the search index for %s", name)
+    _derive(site, result.version, progress)
     return PublishOutcome(result, name, number)
+
+
+def _derive(site: Site, version: VersionRef, progress: Progress | None) -> None:
+    """The column profile and the changes since the last version, for the dataset page.
+
+    Worked out now so the page is quick; a failure here only delays them to the page's
+    first view (datastore.VersionRef.derived), it never undoes the publication.
+    """
+    if progress:
+        progress("profiling", 0, 1)
+    try:
+        version.profile()
+        if version.number > 1:
+            version.changes(site.store.version(version.dataset_key, version.number - 1))
+    except Exception:
+        log.exception("could not profile version %s of %s", version.number, version.dataset_key)
+    if progress:
+        progress("profiling", 1, 1)
 
 
 def check_publish_request(

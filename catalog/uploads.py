@@ -47,6 +47,7 @@ STAGES = {
     "reading": "Reading the file",
     "validating": "Checking the file against the schema",
     "converting": "Writing the table",
+    "profiling": "Describing each column for the preview",
 }
 BYTE_STAGES = {"reading"}
 

@@ -8,23 +8,32 @@ Layout under the store's root folder:
         schema.json      the Table Schema it was validated against
         report.json      the validation report
         version.json     facts about the upload (name, size, sha256, encoding, rows)
+        profile.json     each column's type, nulls, distinct values, range, top values, chart
     staging/<id>/        a version being written; renamed into datasets/ when complete
     rejected/<id>/       a failed upload: its original and report, kept for the fix
 """
 
+from datastore.diff import diff_tables
 from datastore.errors import DatastoreError, NotFound
+from datastore.package import PackageResource, export_schema, stream_data_package
+from datastore.profile import profile_table
 from datastore.store import Staged, Store, VersionRef
 from datastore.table import Page, TableWriter, iter_csv, read_page, table_rows
 
 __all__ = [
     "DatastoreError",
     "NotFound",
+    "PackageResource",
     "Page",
     "Staged",
     "Store",
     "TableWriter",
     "VersionRef",
+    "diff_tables",
+    "export_schema",
     "iter_csv",
+    "profile_table",
     "read_page",
+    "stream_data_package",
     "table_rows",
 ]

@@ -8,13 +8,15 @@ import re
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from datastore.diff import diff_tables
 from datastore.errors import DatastoreError, NotFound
+from datastore.profile import profile_table
 
 # Keys and file names are ours, never the user's: a dataset key is a hex id the catalogue
 # generates, and an original keeps one of these extensions (its real name is metadata).
@@ -24,6 +26,7 @@ PARQUET = "data.parquet"
 SCHEMA = "schema.json"
 REPORT = "report.json"
 FACTS = "version.json"
+PROFILE = "profile.json"
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,35 @@ class VersionRef:
 
     def read_json(self, name: str) -> Any:
         return json.loads((self.folder / name).read_text(encoding="utf-8"))
+
+    def profile(self) -> dict[str, Any]:
+        """Each column's profile (datastore/profile.py), worked out on first use."""
+        return self.derived(PROFILE, lambda: profile_table(self.parquet))
+
+    def changes(self, previous: VersionRef) -> dict[str, Any]:
+        """What changed since `previous` (datastore/diff.py), worked out on first use."""
+        name = f"changes-from-{previous.number}.json"
+        return self.derived(name, lambda: diff_tables(previous.parquet, self.parquet))
+
+    def derived(self, name: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """A JSON file worked out from this version's table and kept beside it.
+
+        The catalogue asks for these right after publishing; a version published before
+        one existed gets it on first use. The file appears whole or not at all.
+        """
+        try:
+            value: dict[str, Any] = self.read_json(name)
+            return value
+        except FileNotFoundError:
+            pass
+        value = compute()
+        temporary = self.folder / f".{name}.{uuid.uuid4().hex}"
+        try:
+            write_json(temporary, value)
+            os.replace(temporary, self.folder / name)
+        finally:
+            temporary.unlink(missing_ok=True)
+        return value
 
 
 @dataclass
