@@ -16,6 +16,7 @@ from catalog.models import Dataset, Organisation, Version
 from catalog.preview import preview_table
 from catalog.site import Site
 from datastore import NotFound as FileNotFound
+from datastore import PackageResource
 from schemas import csv_schema
 
 
@@ -190,6 +191,44 @@ def _chart(column: dict[str, Any]) -> dict[str, Any]:
         for c, label in zip(counts, labels, strict=False)
     ]
     return {**column, "bars": bars}
+
+
+def data_package(
+    site: Site, session: Session, name: str, number: int | None, homepage: str
+) -> tuple[dict[str, Any], list[PackageResource]]:
+    """A version as a Frictionless Data Package: its descriptor and its one table."""
+    dataset = session.scalar(select(Dataset).where(Dataset.name == name).options(*_eager()))
+    if dataset is None or not dataset.versions:
+        raise NotFound(f"There is no dataset called {name!r}.")
+    chosen = _version(dataset, number)
+    ref = site.store.version(dataset.key, chosen.number)
+    found = licence(dataset.licence_id)
+    terms: dict[str, str] = {"name": dataset.licence_id}
+    if found:
+        terms["title"] = found.title
+        if found.url:
+            terms["path"] = found.url
+    descriptor: dict[str, Any] = {
+        "name": name,
+        "title": dataset.title,
+        "version": str(chosen.number),
+        "created": chosen.created.isoformat(timespec="seconds") + "Z",
+        "homepage": homepage,
+        "licenses": [terms],
+    }
+    if dataset.description:
+        descriptor["description"] = dataset.description
+    sources = [{"title": "Published at", "path": homepage}]
+    if dataset.source_url:
+        sources.insert(0, {"title": "Source", "path": dataset.source_url})
+    descriptor["sources"] = sources
+    table = PackageResource(
+        name=name,
+        title=chosen.original_name,
+        parquet=ref.parquet,
+        schema=json.loads(chosen.schema_json),
+    )
+    return descriptor, [table]
 
 
 def download_schema(site: Site, session: Session, name: str, number: int) -> dict[str, Any]:

@@ -6,12 +6,20 @@ import json
 import re
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request, send_file, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
 
 from catalog import browse
 from catalog.errors import InvalidInput
 from catalog.licences import LICENCES
-from datastore import iter_csv
+from datastore import iter_csv, stream_data_package
 from schemas import library_entries
 
 blueprint = Blueprint("pages", __name__)
@@ -120,6 +128,20 @@ def download_report(name: str, number: int) -> Any:
         json.dumps(ref.read_json("report.json"), indent=2, ensure_ascii=False),
         mimetype="application/json",
     )
+
+
+@blueprint.route("/dataset/<name>/datapackage.zip")
+@blueprint.route("/dataset/<name>/v<int:number>/datapackage.zip")
+def download_data_package(name: str, number: int | None = None) -> Any:
+    """The version as a Frictionless Data Package: datapackage.json and its CSV, zipped."""
+    site = _site()
+    homepage = url_for("pages.dataset", name=name, _external=True)
+    with site.session() as db:
+        descriptor, tables = browse.data_package(site, db, name, number, homepage)
+    chunks = stream_data_package(descriptor, tables)
+    response = Response(stream_with_context(chunks), mimetype="application/zip")
+    suffix = f"-v{descriptor['version']}" if number else ""
+    return _attachment(response, f"{name}{suffix}-datapackage.zip")
 
 
 @blueprint.route("/schemas")

@@ -352,3 +352,56 @@ def test_problems_are_raised_before_the_first_byte(tmp_path: Path) -> None:
         stream_data_package(DESCRIPTOR, [PackageResource("a", "A", parquet, schema)] * 2)
     with pytest.raises(Exception, match="no column a"):
         stream_data_package(DESCRIPTOR, [PackageResource("a", "A", parquet, schema)])
+
+
+# From the dataset page --------------------------------------------------------------------
+
+
+def test_a_published_dataset_downloads_as_a_valid_data_package(client, site, tmp_path):
+    from catalog.publishing import DatasetMetadata, publish_file
+
+    source = tmp_path / "grants.csv"
+    source.write_text(
+        'ref,paid,amount,approved\nG1,03/04/2024,"1.500,50",yes\nG2,,20,no\nG3,31/12/2023,7,\n',
+        encoding="utf-8",
+    )
+    schema = {
+        "fields": [
+            {"name": "ref", "type": "string", "constraints": {"required": True, "unique": True}},
+            {"name": "paid", "type": "date", "format": "%d/%m/%Y"},
+            {"name": "amount", "type": "number", "decimalChar": ",", "groupChar": "."},
+            {"name": "approved", "type": "boolean", "trueValues": ["yes"], "falseValues": ["no"]},
+        ],
+        "primaryKey": ["ref"],
+    }
+    outcome = publish_file(
+        site,
+        source,
+        original_name=source.name,
+        schema=schema,
+        metadata=DatasetMetadata(
+            "Small grants", licence_id="uk-ogl", source_url="https://example.org/grants"
+        ),
+    )
+    assert outcome.published, outcome.result.report
+    response = client.get(f"/dataset/{outcome.dataset_name}/v1/datapackage.zip")
+    assert response.status_code == 200
+    assert response.mimetype == "application/zip"
+    assert "datapackage.zip" in response.headers["Content-Disposition"]
+    archive = tmp_path / "download.zip"
+    archive.write_bytes(response.data)
+    folder = tmp_path / "package"
+    with zipfile.ZipFile(archive) as opened:
+        opened.extractall(folder)
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    assert descriptor["title"] == "Small grants"
+    assert descriptor["licenses"][0]["name"] == "uk-ogl"
+    assert descriptor["sources"][0]["path"] == "https://example.org/grants"
+    assert_valid(folder / "datapackage.json")
+    assert_cli_valid(folder / "datapackage.json")
+    back = read_back(folder / "datapackage.json", outcome.dataset_name)
+    assert back["paid"] == [dt.date(2024, 4, 3), None, dt.date(2023, 12, 31)]
+    assert [float(v) for v in back["amount"]] == [1500.5, 20.0, 7.0]
+    assert back["approved"] == [True, False, None]
+    assert client.get(f"/dataset/{outcome.dataset_name}/datapackage.zip").status_code == 200
+    assert client.get("/dataset/nothing-here/datapackage.zip").status_code == 404
