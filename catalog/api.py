@@ -78,7 +78,11 @@ def package_dict(
                 "name": latest["original_name"],
                 "format": "CSV",
                 "url": url_for(
-                    "pages.download_csv", name=name, number=latest["number"], _external=True
+                    "downloads.table",
+                    name=name,
+                    number=latest["number"],
+                    fmt="csv",
+                    _external=True,
                 ),
                 "size": latest["bytes"],
                 "hash": f"sha256:{latest['sha256']}",

@@ -33,12 +33,13 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fl
     app.extensions["site"] = site
     csrf.init_app(app)
 
-    from catalog import api, auth, pages, uploads
+    from catalog import api, auth, downloads, pages, uploads
 
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(uploads.blueprint)
     app.register_blueprint(api.blueprint)
+    app.register_blueprint(downloads.blueprint)
     csrf.exempt(api.blueprint)
 
     app.before_request(_load_user)
@@ -91,7 +92,7 @@ def _handle_error(error: Exception) -> Any:
         404: "Not found",
         409: "Conflict",
     }.get(status, "Error")
-    if request.path.startswith("/api/"):
+    if request.path.startswith(("/api/", "/datastore/")):
         from catalog.api import error_body
 
         return jsonify(error_body(status, message, fields)), status

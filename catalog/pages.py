@@ -19,7 +19,7 @@ from flask import (
 from catalog import browse
 from catalog.errors import InvalidInput
 from catalog.licences import LICENCES
-from datastore import iter_csv, stream_data_package
+from datastore import stream_data_package
 from schemas import library_entries
 
 blueprint = Blueprint("pages", __name__)
@@ -72,21 +72,6 @@ def dataset(name: str) -> Any:
         data = browse.dataset_details(site, db, name, version, request.args)
     licences = {item.id: item for item in LICENCES}
     return render_template("dataset.html", d=data, licences=licences)
-
-
-@blueprint.route("/dataset/<name>/v<int:number>/data.csv")
-def download_csv(name: str, number: int) -> Any:
-    site = _site()
-    with site.session() as db:
-        ref, _ = browse.version_files(site, db, name, number)
-    response = Response(stream_with_context(iter_csv(ref.parquet)), mimetype="text/csv")
-    return _attachment(response, f"{name}-v{number}.csv")
-
-
-@blueprint.route("/dataset/<name>/v<int:number>/data.parquet")
-def download_parquet(name: str, number: int) -> Any:
-    ref, _ = _version_files(name, number)
-    return _send(ref.parquet, "application/vnd.apache.parquet", f"{name}-v{number}.parquet")
 
 
 @blueprint.route("/dataset/<name>/v<int:number>/original")

@@ -106,7 +106,7 @@ def run_table_query(resource: Resource, query: Query) -> Result:
         raise Conflict(error.message, {error.parameter: error.message}) from None
 
 
-def query_from_params(params: dict[str, Any]) -> Query:
+def query_from_params(params: dict[str, Any], max_limit: int = MAX_LIMIT) -> Query:
     """A Query from CKAN's parameters (GET strings or JSON values), each checked by name."""
     return Query(
         filters=_filters(params.get("filters")),
@@ -114,7 +114,7 @@ def query_from_params(params: dict[str, Any]) -> Query:
         sort=_sort(params.get("sort")),
         fields=_fields(params.get("fields")),
         distinct=_bool(params, "distinct", False),
-        limit=_int(params, "limit", 100, MAX_LIMIT),
+        limit=_int(params, "limit", 100, max_limit),
         offset=_int(params, "offset", 0, 10**12),
         after=str(params.get("after") or ""),
         include_total=_bool(params, "include_total", True),

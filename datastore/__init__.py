@@ -14,14 +14,16 @@ Layout under the store's root folder:
 """
 
 from datastore.diff import diff_tables
+from datastore.downloads import FORMATS, iter_csv, safe_filename, stream_table
 from datastore.errors import DatastoreError, NotFound
 from datastore.package import PackageResource, export_schema, stream_data_package
 from datastore.profile import profile_table
 from datastore.store import Staged, Store, VersionRef
-from datastore.table import Page, TableWriter, iter_csv, read_page, table_rows
+from datastore.table import Page, TableWriter, read_page, table_rows
 
 __all__ = [
     "DatastoreError",
+    "FORMATS",
     "NotFound",
     "PackageResource",
     "Page",
@@ -34,6 +36,8 @@ __all__ = [
     "iter_csv",
     "profile_table",
     "read_page",
+    "safe_filename",
     "stream_data_package",
+    "stream_table",
     "table_rows",
 ]

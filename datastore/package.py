@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from datastore.downloads import stream_table
 from datastore.errors import DatastoreError, NotFound
 from datastore.table import BATCH_ROWS
 
@@ -186,50 +185,13 @@ def _field_names(resource: PackageResource) -> list[str]:
 
 
 def _csv_blocks(resource: PackageResource) -> Iterator[bytes]:
-    """The table as UTF-8 CSV in the schema's column order, header first, batch by batch."""
+    """The table as UTF-8 CSV in the schema's column order, header first, batch by batch:
+    the same text as the CSV download (datastore/downloads.py)."""
     columns = _field_names(resource)
     with pq.ParquetFile(resource.parquet) as parquet:
-        header = True
-        for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=columns):
-            yield _csv(_csv_ready(batch), header)
-            header = False
-        if header:  # an empty table still gets its header line
-            yield _csv(parquet.schema_arrow.empty_table().select(columns), True)
-
-
-def _csv(data: pa.RecordBatch | pa.Table, header: bool) -> bytes:
-    buffer = io.BytesIO()
-    pacsv.write_csv(data, buffer, pacsv.WriteOptions(include_header=header))
-    return buffer.getvalue()
-
-
-def _csv_ready(batch: pa.RecordBatch) -> pa.RecordBatch:
-    """Columns Arrow's CSV writer would not write in Table Schema's default forms, as text.
-
-    Dates, booleans ("true"/"false"), integers and finite floats are already right.
-    Timestamps get the ISO "T" (Arrow writes a space), zoned ones in UTC with "Z"; times
-    and timestamps drop an all-zero fraction; NaN and infinities take the standard's
-    spellings.
-    """
-    columns = [_csv_column(column) for column in batch.columns]
-    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
-
-
-def _csv_column(column: pa.Array) -> pa.Array:
-    kind = column.type
-    if pa.types.is_timestamp(kind):
-        if kind.tz is not None:
-            column = column.cast(pa.timestamp(kind.unit, tz="UTC"))
-        text = pc.replace_substring(column.cast(pa.string()), " ", "T", max_replacements=1)
-        return pc.replace_substring_regex(text, r"\.0+(Z?)$", r"\1")
-    if pa.types.is_time(kind):
-        return pc.replace_substring_regex(column.cast(pa.string()), r"\.0+$", "")
-    if pa.types.is_floating(kind) and pc.any(pc.invert(pc.is_finite(column))).as_py():
-        text = column.cast(pa.string())
-        for arrow, standard in (("nan", "NaN"), ("inf", "INF"), ("-inf", "-INF")):
-            text = pc.replace_substring_regex(text, f"^{arrow}$", standard)
-        return text
-    return column
+        schema = pa.schema([parquet.schema_arrow.field(name) for name in columns])
+        batches = parquet.iter_batches(batch_size=BATCH_ROWS, columns=columns)
+        yield from stream_table(batches, schema, "csv")
 
 
 # Constraint values and examples -------------------------------------------------------------

@@ -224,8 +224,16 @@ class _Plan:
         return table.rename_columns([names[c] for c in table.column_names])
 
     def named_batch(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        """A batch with the fields' own names and their Parquet types (DuckDB may hand
+        back its own Arrow types, such as string views)."""
         names = {alias: name for name, alias in self.alias.items()}
-        return batch.rename_columns([names[c] for c in batch.schema.names])
+        columns = []
+        for alias, column in zip(batch.schema.names, batch.columns, strict=True):
+            name = names[alias]
+            if name in self.schema.names:
+                column = column.cast(self.schema.field(name).type)
+            columns.append(column)
+        return pa.RecordBatch.from_arrays(columns, names=[names[c] for c in batch.schema.names])
 
     def cursor(self, page: pa.Table) -> str:
         last = page.slice(page.num_rows - 1).to_pylist()[0]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -10,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from datastore.errors import NotFound
@@ -132,21 +130,6 @@ def table_rows(path: Path) -> Iterator[dict[str, Any]]:
     with _open(path) as parquet:
         for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
             yield from batch.to_pylist()
-
-
-def iter_csv(path: Path) -> Iterator[bytes]:
-    """The whole table as UTF-8 CSV, one batch at a time (memory stays flat)."""
-    with _open(path) as parquet:
-        header = True
-        for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
-            buffer = io.BytesIO()
-            pacsv.write_csv(batch, buffer, pacsv.WriteOptions(include_header=header))
-            header = False
-            yield buffer.getvalue()
-        if header:  # an empty table still gets its header line
-            buffer = io.BytesIO()
-            pacsv.write_csv(parquet.schema_arrow.empty_table(), buffer)
-            yield buffer.getvalue()
 
 
 def _open(path: Path) -> pq.ParquetFile:
