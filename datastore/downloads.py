@@ -334,7 +334,7 @@ def _joined(rows: pa.Array, separator: str) -> bytes:
 
 def _parquet(batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> Iterator[bytes]:
     """Zstd-compressed Parquet, handed on a row group at a time."""
-    sink = _Sink()
+    sink = Sink()
     with pq.ParquetWriter(sink, schema, compression="zstd") as writer:
         pending: list[pa.RecordBatch] = []
         rows = size = 0
@@ -351,7 +351,7 @@ def _parquet(batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> Iterator[b
     yield sink.drained()
 
 
-class _Sink(io.RawIOBase):
+class Sink(io.RawIOBase):
     """A write-only, unseekable file whose bytes are taken away as they arrive."""
 
     def __init__(self) -> None:
@@ -365,6 +365,11 @@ class _Sink(io.RawIOBase):
         chunk = bytes(data)
         self._chunks.append(chunk)
         return len(chunk)
+
+    def drain(self) -> Iterator[bytes]:
+        """What was written since the last drain, as one chunk (none if nothing was)."""
+        if self._chunks:
+            yield self.drained()
 
     def drained(self) -> bytes:
         chunks, self._chunks = self._chunks, []

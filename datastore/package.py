@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import io
 import json
 import re
 import time
@@ -22,7 +21,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from datastore.downloads import stream_table
+from datastore.downloads import Sink, stream_table
 from datastore.errors import DatastoreError, NotFound
 from datastore.table import BATCH_ROWS
 
@@ -128,7 +127,7 @@ def _resource_descriptor(resource: PackageResource) -> dict[str, Any]:
 
 
 def _stream(package: dict[str, Any], resources: list[PackageResource]) -> Iterator[bytes]:
-    sink = _Sink()
+    sink = Sink()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         text = json.dumps(package, indent=2, ensure_ascii=False, default=str) + "\n"
         archive.writestr(_entry("datapackage.json"), text.encode("utf-8"))
@@ -142,27 +141,6 @@ def _stream(package: dict[str, Any], resources: list[PackageResource]) -> Iterat
                         yield from sink.drain()
             yield from sink.drain()
     yield from sink.drain()
-
-
-class _Sink(io.RawIOBase):
-    """A write-only, unseekable file whose bytes are taken away as they arrive."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._chunks: list[bytes] = []
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: Any) -> int:
-        chunk = bytes(data)
-        self._chunks.append(chunk)
-        return len(chunk)
-
-    def drain(self) -> Iterator[bytes]:
-        if self._chunks:
-            chunks, self._chunks = self._chunks, []
-            yield b"".join(chunks)
 
 
 def _entry(name: str) -> zipfile.ZipInfo:
