@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     engines = args.engine or list(ENGINES)
     rows_list = args.rows or _env_rows() or list(DEFAULT_ROWS)
     variants = args.variant or list(spend.VARIANTS)
+    print("Ingest benchmark")
     print(_machine(), flush=True)
     schema_path = spend.write_schema(args.out)
     results: list[FileResult] = []
@@ -398,7 +399,6 @@ def _machine(short: bool = False) -> str:
         return f"{cpu}, {usable} cores, {ram}; Python {platform.python_version()}, {versions}"
     return "\n".join(
         [
-            "Ingest benchmark",
             f"  CPU       {cpu} ({os.cpu_count()} logical cores, {usable} usable)",
             f"  memory    {ram}",
             f"  system    {platform.platform()}",
