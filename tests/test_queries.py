@@ -163,3 +163,24 @@ def test_a_download_given_up_halfway_never_blocks_the_next_query(table: Path) ->
     assert run_query(table, Query(filters=(Filter("id", "eq", 5),))).total == 1
     batches.close()
     assert run_query(table, Query(sort=(("id", True),), limit=1)).records()[0]["id"] == 250
+
+
+@pytest.mark.parametrize(
+    "sort",
+    [(("amount", True),), (("name", False), ("id", True)), (("paid", False),), (("day", True),)],
+)
+def test_sorted_pages_by_offset_join_up(table: Path, sort: tuple[tuple[str, bool], ...]) -> None:
+    """A sorted page fetches only rows up to its last key's value; pages must still join up,
+    with ties and nulls at the edges of a page."""
+    whole = ids(run_query(table, Query(sort=sort, limit=1000)))
+    pages: list[int] = []
+    for offset in range(0, 260, 23):
+        page = run_query(table, Query(sort=sort, limit=23, offset=offset))
+        assert page.total == 250
+        pages += ids(page)
+    assert pages == whole
+    paid = (Filter("paid", "eq", True),)
+    filtered = ids(run_query(table, Query(filters=paid, sort=sort, limit=1000)))
+    assert ids(run_query(table, Query(filters=paid, sort=sort, limit=10, offset=5))) == (
+        filtered[5:15]
+    )
