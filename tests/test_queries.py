@@ -181,6 +181,7 @@ def test_sorted_pages_by_offset_join_up(table: Path, sort: tuple[tuple[str, bool
     assert pages == whole
     paid = (Filter("paid", "eq", True),)
     filtered = ids(run_query(table, Query(filters=paid, sort=sort, limit=1000)))
-    assert ids(run_query(table, Query(filters=paid, sort=sort, limit=10, offset=5))) == (
-        filtered[5:15]
+    assert (
+        ids(run_query(table, Query(filters=paid, sort=sort, limit=10, offset=5)))
+        == (filtered[5:15])
     )
