@@ -200,6 +200,10 @@ def _measure(engine: str, path: Path, schema_path: Path, limit: int, out: Path) 
 def _child(engine: str, csv: str, schema_path: str, limit: str, work: str) -> int:
     """In the child process: run one engine and write its figures to <work>/result.json."""
     run = {"frictionless": _run_frictionless, "ours": _run_ours, "pyarrow": _run_pyarrow}[engine]
+    if engine != "frictionless":  # the allocator the app uses (DATASTORE_ARROW_MEMORY_POOL)
+        from datastore import use_memory_pool
+
+        use_memory_pool(os.environ.get("DATASTORE_ARROW_MEMORY_POOL", "jemalloc"))
     schema = json.loads(Path(schema_path).read_text(encoding="utf-8"))
     found = run(Path(csv), schema, int(limit), Path(work))
     (Path(work) / "result.json").write_text(json.dumps(found), encoding="utf-8")

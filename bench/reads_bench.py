@@ -43,6 +43,9 @@ MB = 1_000_000
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
+    from datastore import use_memory_pool
+
+    use_memory_pool(os.environ.get("DATASTORE_ARROW_MEMORY_POOL", "jemalloc"))  # as the app
     print("Reads benchmark")
     print(_machine())
     site_dir = args.out / f"reads-site-{args.rows}"

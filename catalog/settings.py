@@ -59,6 +59,12 @@ class Settings:
     )
     page_size: int = _setting(20, "Search results per page.")
     preview_rows: int = _setting(20, "Rows per page in the dataset preview.")
+    arrow_memory_pool: str = _setting(
+        "jemalloc",
+        "Allocator for Arrow's memory: jemalloc, mimalloc or system. jemalloc measured faster "
+        "and smaller here for ingests and downloads; where a build lacks it, pyarrow's "
+        "default is used.",
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -17,7 +17,7 @@ from catalog.processes import ProcessRegistry
 from catalog.recovery import recover
 from catalog.search import SearchIndex
 from catalog.settings import Settings
-from datastore import Store
+from datastore import Store, use_memory_pool
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 class Site:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings.resolved()
+        if not use_memory_pool(self.settings.arrow_memory_pool):
+            log.warning(
+                "Arrow memory pool %s is not built in here", self.settings.arrow_memory_pool
+            )
         self.engine = make_engine(self.settings.database_url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.store = Store(self.settings.files_dir)

@@ -19,7 +19,7 @@ from datastore.errors import DatastoreError, NotFound
 from datastore.package import PackageResource, export_schema, stream_data_package
 from datastore.profile import profile_table
 from datastore.store import Staged, Store, VersionRef
-from datastore.table import Page, TableWriter, read_page, table_rows
+from datastore.table import Page, TableWriter, read_page, table_rows, use_memory_pool
 
 __all__ = [
     "DatastoreError",
@@ -40,4 +40,5 @@ __all__ = [
     "stream_data_package",
     "stream_table",
     "table_rows",
+    "use_memory_pool",
 ]

@@ -186,7 +186,7 @@ def _csv(
 ) -> Iterator[bytes]:
     if bom:
         yield BOM
-    header = schema.empty_table().rename_columns(_header(schema, safe))
+    header = pa.Table.from_batches([], schema=schema).rename_columns(_header(schema, safe))
     yield _csv_bytes(header, include_header=True)
     for batch in _slices(batches, _SLICE_BYTES):
         yield _csv_bytes(_csv_ready(_escaped(batch) if safe else batch), include_header=False)

@@ -139,7 +139,14 @@ def _row_groups(parquet: Path, columns: list[str]) -> Iterator[pa.RecordBatch]:
     pool = pa.default_memory_pool()
     with pq.ParquetFile(parquet, pre_buffer=False) as file:
         for group in range(file.num_row_groups):
-            yield from file.read_row_group(group, columns=columns).to_batches()
+            # A column at a time: decompressing a whole row group at once needs about ten
+            # times the row group's size in passing.
+            parts = []
+            for name in columns:
+                parts.append(file.read_row_group(group, columns=[name], use_threads=False))
+                pool.release_unused()
+            table = pa.Table.from_arrays([part.column(0) for part in parts], names=columns)
+            yield from table.to_batches()
             pool.release_unused()
 
 
@@ -386,7 +393,7 @@ def _duck_types(schema: pa.Schema) -> dict[str, str]:
 def _described_types(serialized: bytes) -> tuple[tuple[str, str], ...]:
     schema = pa.ipc.read_schema(pa.py_buffer(serialized))
     with duckdb.connect() as con:
-        con.register("empty_table", schema.empty_table())
+        con.register("empty_table", pa.Table.from_batches([], schema=schema))
         described = con.execute("DESCRIBE SELECT * FROM empty_table").fetchall()
     return tuple((row[0], row[1]) for row in described)
 
@@ -413,7 +420,7 @@ def _plain_page(parquet: Path, schema: pa.Schema, columns: list[str], query: Que
         table = pa.concat_tables(parts)
     else:
         table = (
-            schema.empty_table()
+            pa.Table.from_batches([], schema=schema)
             .select(columns)
             .append_column(ROW_ID, pa.array([], type=pa.int64()))
         )

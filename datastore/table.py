@@ -17,6 +17,26 @@ BATCH_ROWS = 64 * 1024
 ROW_GROUP_ROWS = 16 * 1024
 
 
+def use_memory_pool(name: str) -> bool:
+    """Make `name` (jemalloc, mimalloc or system) Arrow's allocator for this process.
+
+    False if this pyarrow was built without it (pyarrow's default stays). jemalloc measured
+    faster and smaller than pyarrow's default (mimalloc) for our ingests and downloads.
+    """
+    pools = {
+        "jemalloc": pa.jemalloc_memory_pool,
+        "mimalloc": pa.mimalloc_memory_pool,
+        "system": pa.system_memory_pool,
+    }
+    if name not in pools:
+        raise ValueError(f"unknown Arrow memory pool {name!r}; use one of {', '.join(pools)}")
+    try:
+        pa.set_memory_pool(pools[name]())
+    except NotImplementedError:
+        return False
+    return True
+
+
 class TableWriter:
     """Writes a Parquet file batch by batch, so a table never has to fit in memory.
 
