@@ -130,7 +130,8 @@ def publish_file(
 
 
 def _derive(site: Site, version: VersionRef, progress: Progress | None) -> None:
-    """The column profile and the changes since the last version, for the dataset page.
+    """The column profile, value indexes for id-like columns (quick `field = value`
+    queries) and the changes since the last version, for the dataset page.
 
     Worked out now so the page is quick; a failure here only delays them to the page's
     first view (datastore.VersionRef.derived), it never undoes the publication.
@@ -139,6 +140,7 @@ def _derive(site: Site, version: VersionRef, progress: Progress | None) -> None:
         progress("profiling", 0, 1)
     try:
         version.profile()
+        version.build_lookups()
         if version.number > 1:
             version.changes(site.store.version(version.dataset_key, version.number - 1))
     except Exception:

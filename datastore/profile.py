@@ -58,7 +58,7 @@ def profile_table(parquet: Path, *, batch_rows: int = BATCH_ROWS) -> dict[str, A
     """The profile of every column of a Parquet file, in the shape the module describes."""
     with (
         tempfile.TemporaryDirectory(prefix="profile-") as spill,
-        _connect(spill) as con,
+        locked_connection(spill) as con,
         pq.ParquetFile(parquet, pre_buffer=False) as file,
     ):
         columns = [_profile_column(_Column(file, f, batch_rows), con) for f in file.schema_arrow]
@@ -89,7 +89,8 @@ class _Column:
         return pa.RecordBatchReader.from_batches(schema, batches)
 
 
-def _connect(spill: str) -> duckdb.DuckDBPyConnection:
+def locked_connection(spill: str) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with no file access, a memory limit, spilling to `spill`."""
     con = duckdb.connect(
         config={
             "enable_external_access": False,

@@ -28,10 +28,12 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from datastore.errors import DatastoreError, NotFound
+from datastore.lookup import find_rows
+from datastore.table import open_parquet
 
 ROW_ID = "_id"  # 1-based position of a row in its file: CKAN's _id, and the keyset tiebreak
 OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "contains", "starts", "null", "notnull")
@@ -95,8 +97,12 @@ def run_query(parquet: Path, query: Query) -> Result:
     if query.plain:
         return _plain_page(parquet, schema, columns, query)
     plan = _Plan(parquet, schema, query, columns)
+    if plan.rows is not None and not query.after:
+        return _rows_page(parquet, query, columns, plan.rows)
     with _connect(parquet) as con:
-        total = _fetch_count(con, plan) if query.include_total else None
+        total = None
+        if query.include_total:
+            total = plan.total if plan.total is not None else _fetch_count(con, plan)
         if plan.order and not query.distinct and not query.after:
             sql, params = plan.threshold(query.offset + query.limit + 1)
             found = _fetch(con, sql, params, "filters")
@@ -137,7 +143,7 @@ def _row_groups(parquet: Path, columns: list[str]) -> Iterator[pa.RecordBatch]:
     server streaming a 10M-row table that cost 200 MB more than one row group at a time.
     """
     pool = pa.default_memory_pool()
-    with pq.ParquetFile(parquet, pre_buffer=False) as file:
+    with open_parquet(parquet, pre_buffer=False) as file:
         for group in range(file.num_row_groups):
             # A column at a time: decompressing a whole row group at once needs about ten
             # times the row group's size in passing.
@@ -184,6 +190,9 @@ class _Plan:
         )
         self.types = _duck_types(schema)
         self.where = self._where()
+        self.total: int | None = None  # known without counting
+        self.rows: np.ndarray | None = None  # every row the query matches, when known
+        self._use_lookup(parquet)
         self.order = [(name, desc) for name, desc in query.sort]
         for name, _ in self.order:
             self._known(name, "sort")
@@ -280,6 +289,26 @@ class _Plan:
 
     # Parts ----------------------------------------------------------------------------
 
+    def _use_lookup(self, parquet: Path) -> None:
+        """Narrow the scan to the rows a value index names (datastore/lookup.py), when a
+        filter asks for given values of an indexed field."""
+        for item in self.query.filters:
+            if item.op not in ("eq", "in") or item.field not in self.schema.names:
+                continue
+            values = item.value if isinstance(item.value, list | tuple) else [item.value]
+            rows = find_rows(parquet, self.schema.names.index(item.field), list(values))
+            if rows is None:
+                continue
+            # The positions are ours (read from the index), never the user's text.
+            listed = ", ".join(str(int(row)) for row in rows)
+            clause = f"file_row_number IN ({listed})" if listed else "FALSE"
+            clauses, params = self.where
+            self.where = ([clause, *clauses], params)
+            if len(self.query.filters) == 1 and not self.query.q and not self.query.distinct:
+                self.total = len(rows)  # the index already counted them
+                self.rows = rows
+            return
+
     def _id(self, name: str) -> str:
         return self.alias[name]
 
@@ -373,7 +402,7 @@ def _param(value: Any) -> Any:
 def _schema(parquet: Path) -> pa.Schema:
     if not parquet.is_file():
         raise NotFound(f"no table at {parquet.name}")
-    return pq.read_schema(parquet)
+    return open_parquet(parquet).schema_arrow
 
 
 def _columns(schema: pa.Schema, fields: tuple[str, ...]) -> list[str]:
@@ -400,7 +429,7 @@ def _described_types(serialized: bytes) -> tuple[tuple[str, str], ...]:
 
 def _plain_page(parquet: Path, schema: pa.Schema, columns: list[str], query: Query) -> Result:
     """A page by position: only the row groups it falls in are read."""
-    with pq.ParquetFile(parquet) as file:
+    with open_parquet(parquet) as file:
         total = file.metadata.num_rows
         offset = max(0, min(query.offset, total))
         parts: list[pa.Table] = []
@@ -427,6 +456,32 @@ def _plain_page(parquet: Path, schema: pa.Schema, columns: list[str], query: Que
     if query.fields and ROW_ID not in query.fields:
         table = table.drop_columns([ROW_ID])
     return Result(_described(table), table, total)
+
+
+def _rows_page(parquet: Path, query: Query, columns: list[str], rows: np.ndarray) -> Result:
+    """A page made of known rows (a value index found them): read only their row groups."""
+    parts: list[pa.Table] = []
+    with open_parquet(parquet, pre_buffer=False) as file:
+        start = 0
+        for group in range(file.num_row_groups):
+            size = file.metadata.row_group(group).num_rows
+            inside = rows[(rows >= start) & (rows < start + size)]
+            if len(inside):
+                table = file.read_row_group(group, columns=columns, use_threads=False)
+                part = table.take(pa.array(inside - start))
+                parts.append(part.append_column(ROW_ID, pa.array(inside + 1, pa.int64())))
+            start += size
+    if parts:
+        table = pa.concat_tables(parts)
+    else:
+        empty = pa.Table.from_batches([], schema=_schema(parquet)).select(columns)
+        table = empty.append_column(ROW_ID, pa.array([], type=pa.int64()))
+    order = [(name, "descending" if desc else "ascending") for name, desc in query.sort]
+    table = table.sort_by([*order, (ROW_ID, "ascending")])
+    table = table.slice(query.offset, query.limit)
+    if query.fields and ROW_ID not in query.fields:
+        table = table.drop_columns([ROW_ID])
+    return Result(_described(table), table, len(rows))
 
 
 class _connect:

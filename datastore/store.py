@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 
 from datastore.diff import diff_tables
 from datastore.errors import DatastoreError, NotFound
+from datastore.lookup import build_lookup, lookup_path, worth_indexing
 from datastore.profile import profile_table
 
 # Keys and file names are ours, never the user's: a dataset key is a hex id the catalogue
@@ -52,6 +53,15 @@ class VersionRef:
     def profile(self) -> dict[str, Any]:
         """Each column's profile (datastore/profile.py), worked out on first use."""
         return self.derived(PROFILE, lambda: profile_table(self.parquet))
+
+    def build_lookups(self) -> list[int]:
+        """Value indexes for the columns where nearly every value differs (datastore/lookup.py);
+        the positions of the columns that have one."""
+        positions = worth_indexing(self.profile())
+        for position in positions:
+            if not lookup_path(self.parquet, position).is_file():
+                build_lookup(self.parquet, position)
+        return positions
 
     def changes(self, previous: VersionRef) -> dict[str, Any]:
         """What changed since `previous` (datastore/diff.py), worked out on first use."""
