@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request, url_for
 
 from catalog import browse, tables
-from catalog.errors import InvalidInput, NotFound
+from catalog.errors import Conflict, NotFound
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/3/action")
 ACTIONS: dict[str, Callable[[dict[str, Any]], Any]] = {}
@@ -39,11 +39,17 @@ def error_body(status: int, message: str, fields: dict[str, str] | None = None) 
     return {"help": request.url, "success": False, "error": error}
 
 
+# ckanapi and most CKAN clients call /api/action/<name>; CKAN answers there too.
+unversioned = Blueprint("api_unversioned", __name__, url_prefix="/api/action")
+
+
 @blueprint.route("/<name>", methods=["GET", "POST"])
+@unversioned.route("/<name>", methods=["GET", "POST"])
 def call(name: str) -> Any:
     if name not in ACTIONS:
         raise NotFound(f"There is no action called {name!r}.")
     params: dict[str, Any] = dict(request.args)
+    params.update(request.form.to_dict())
     if request.is_json:
         params.update(request.get_json(silent=True) or {})
     return jsonify({"help": request.url, "success": True, "result": ACTIONS[name](params)})
@@ -59,9 +65,9 @@ def _int(params: dict[str, Any], name: str, default: int, maximum: int) -> int:
     try:
         value = int(params.get(name, default))
     except (TypeError, ValueError):
-        raise InvalidInput(f"{name} must be a whole number.", {name: "Invalid integer"}) from None
+        raise Conflict(f"{name} must be a whole number.", {name: "Invalid integer"}) from None
     if value < 0:
-        raise InvalidInput(f"{name} must not be negative.", {name: "Must be a natural number"})
+        raise Conflict(f"{name} must not be negative.", {name: "Must be a natural number"})
     return min(value, maximum)
 
 
@@ -125,33 +131,10 @@ def package_list(params: dict[str, Any]) -> list[str]:
 
 
 @action
-def package_show(params: dict[str, Any]) -> dict[str, Any]:
-    site = _site()
-    name = str(params.get("id") or params.get("name") or "")
-    if not name:
-        raise InvalidInput("Give the dataset's name as id.", {"id": "Missing value"})
-    with site.session() as db:
-        details = browse.dataset_details(site, db, name)
-    return package_dict(details, details["all_versions"])
-
-
-@action
-def package_search(params: dict[str, Any]) -> dict[str, Any]:
-    site = _site()
-    rows = _int(params, "rows", 10, 1000)
-    start = _int(params, "start", 0, 10**9)
-    with site.session() as db:
-        total, results = browse.find_datasets(site, db, str(params.get("q", "")), start, rows)
-    return {
-        "count": total,
-        "results": [package_dict(r) for r in results],
-        "sort": "score desc, metadata_modified desc",
-        "search_facets": {},
-    }
-
-
-@action
 def datastore_search(params: dict[str, Any]) -> dict[str, Any]:
     site = _site()
     with site.session() as db:
         return tables.datastore_search(site, db, params)
+
+
+from catalog import api_actions  # noqa: E402, F401  (registers the rest of the actions)

@@ -40,7 +40,9 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fl
     app.register_blueprint(uploads.blueprint)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(downloads.blueprint)
+    app.register_blueprint(api.unversioned)
     csrf.exempt(api.blueprint)
+    csrf.exempt(api.unversioned)
 
     app.before_request(_load_user)
     app.context_processor(lambda: {"current_user": g.get("user")})

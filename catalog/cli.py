@@ -220,6 +220,27 @@ def user_create(ctx: click.Context, username: str, admin: bool, password_stdin: 
     click.echo(f"Created user {username}{' (administrator)' if admin else ''}.")
 
 
+@user.command("token")
+@click.argument("username")
+@click.option("--name", default="command line", help="What the token is for.")
+@click.pass_context
+def user_token(ctx: click.Context, username: str, name: str) -> None:
+    """Make an API token for a user and print it (it is shown only this once)."""
+    from sqlalchemy import select
+
+    from catalog.models import User
+    from catalog.tokens import create_token
+
+    site = _site(ctx)
+    with site.session() as session:
+        found = session.scalar(select(User).where(User.username == username))
+        if found is None:
+            raise click.ClickException(f"There is no user called {username!r}.")
+        _, secret = create_token(session, found.id, name)
+        session.commit()
+    click.echo(secret)
+
+
 def _resolve_schema(spec: str, data: Path) -> dict[str, Any] | None:
     """A schema file's path, a ready schema's name, or 'infer' (returns None)."""
     if spec == "infer":

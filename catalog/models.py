@@ -45,6 +45,20 @@ class User(Base):
     created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class ApiToken(Base):
+    """A key for the API, sent in the Authorization header. Only its SHA-256 is kept: a
+    token is 256 random bits, so a fast hash is as safe as a slow one and costs nothing."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_used: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
 class Organisation(Base):
     __tablename__ = "organisations"
 

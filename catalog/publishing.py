@@ -149,6 +149,24 @@ def _derive(site: Site, version: VersionRef, progress: Progress | None) -> None:
         progress("profiling", 1, 1)
 
 
+def create_dataset(site: Site, metadata: DatasetMetadata, user_id: int | None) -> str:
+    """A dataset with metadata and no table yet (CKAN's package_create); its URL name.
+
+    Its first upload becomes version 1. It is searchable from the moment it is committed.
+    """
+    _check_metadata(metadata)
+    with site.session() as session:
+        dataset = _new_dataset(session, uuid.uuid4().hex, metadata, user_id)
+        session.commit()
+        name = dataset.name
+        document = index_document(dataset, None)
+    try:
+        site.index.update(document)
+    except Exception:  # the database is the truth; `datastore reindex` repairs the cache
+        log.exception("could not update the search index for %s", name)
+    return name
+
+
 def check_publish_request(
     site: Site, metadata: DatasetMetadata | None, dataset_name: str | None
 ) -> None:

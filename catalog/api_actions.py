@@ -1,0 +1,360 @@
+"""More of CKAN's Action API: listings, search with fq and facets, and the writes, which
+need an API token in the Authorization header (never a browser session, so a page on
+another site cannot make a signed-in visitor's browser write through the API).
+
+https://docs.ckan.org/en/2.10/api/ is the reference for each action's parameters and answer.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, BinaryIO, cast
+
+from flask import request
+from sqlalchemy import func, select
+
+from catalog import browse
+from catalog.api import _int, _site, action, package_dict
+from catalog.errors import Conflict, NotAuthorised, NotFound
+from catalog.licences import LICENCES
+from catalog.models import Dataset, Organisation, Tag
+from catalog.publishing import DatasetMetadata, create_dataset, publish_file
+from catalog.tokens import create_token, list_tokens, revoke_token, user_for_header
+
+# CKAN's facet and fq names -> our index's field names.
+FACET_NAMES = {"organization": "organisation", "tags": "tags", "license_id": "licence"}
+
+
+# Reading ----------------------------------------------------------------------------------
+
+
+@action
+def package_search(params: dict[str, Any]) -> dict[str, Any]:
+    """Search datasets: q, fq (organization:, tags:, license_id:, res_format:), facet.field,
+    facet.limit, rows (up to 1000), start, sort."""
+    site = _site()
+    rows = _int(params, "rows", 10, 1000)
+    start = _int(params, "start", 0, 10**9)
+    filters = _fq(str(params.get("fq") or ""))
+    sort = _sort(str(params.get("sort") or ""))
+    found = site.index.search(str(params.get("q") or ""), filters, start, rows, sort)
+    with site.session() as db:
+        datasets = {
+            d.id: d for d in db.scalars(select(Dataset).where(Dataset.id.in_(found.dataset_ids)))
+        }
+        results = [_package(db, datasets[i]) for i in found.dataset_ids if i in datasets]
+    wanted = _facet_fields(params.get("facet.field"))
+    limit = _int(params, "facet.limit", 50, 1000)
+    search_facets: dict[str, Any] = {}
+    facets: dict[str, Any] = {}
+    for ckan_name in wanted:
+        counts = found.facets.get(FACET_NAMES[ckan_name], [])[:limit]
+        facets[ckan_name] = dict(counts)
+        search_facets[ckan_name] = {
+            "title": ckan_name,
+            "items": [{"name": v, "display_name": v, "count": n} for v, n in counts],
+        }
+    return {
+        "count": found.total,
+        "results": results,
+        "sort": params.get("sort") or "score desc, metadata_modified desc",
+        "facets": facets,
+        "search_facets": search_facets,
+    }
+
+
+@action
+def package_show(params: dict[str, Any]) -> dict[str, Any]:
+    name = str(params.get("id") or params.get("name") or "")
+    if not name:
+        raise Conflict("Give the dataset's name as id.", {"id": "Missing value"})
+    with _site().session() as db:
+        dataset = db.scalar(select(Dataset).where(Dataset.name == name))
+        if dataset is None:
+            raise NotFound(f"There is no dataset called {name!r}.")
+        return _package(db, dataset)
+
+
+@action
+def current_package_list_with_resources(params: dict[str, Any]) -> list[dict[str, Any]]:
+    limit = _int(params, "limit", 10, 1000)
+    offset = _int(params, "offset", 0, 10**9)
+    with _site().session() as db:
+        datasets = db.scalars(
+            select(Dataset).order_by(Dataset.modified.desc()).offset(offset).limit(limit)
+        )
+        return [_package(db, d) for d in datasets]
+
+
+@action
+def resource_show(params: dict[str, Any]) -> dict[str, Any]:
+    resource_id = str(params.get("id") or "")
+    name, _, number = resource_id.rpartition("-v")
+    if not name or not number.isdigit():
+        raise NotFound(f"There is no resource {resource_id!r}.")
+    with _site().session() as db:
+        dataset = db.scalar(select(Dataset).where(Dataset.name == name))
+        if dataset is None:
+            raise NotFound(f"There is no resource {resource_id!r}.")
+        for resource in _package(db, dataset, all_versions=True)["resources"]:
+            if resource["id"] == resource_id:
+                return dict(resource)
+    raise NotFound(f"There is no resource {resource_id!r}.")
+
+
+@action
+def tag_list(params: dict[str, Any]) -> list[str]:
+    with _site().session() as db:
+        return list(db.scalars(select(Tag.name).order_by(Tag.name)))
+
+
+@action
+def license_list(params: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": item.id,
+            "title": item.title,
+            "url": item.url,
+            "od_conformance": ("approved" if item.open else "not reviewed"),
+        }
+        for item in LICENCES
+    ]
+
+
+@action
+def organization_list(params: dict[str, Any]) -> list[Any]:
+    with _site().session() as db:
+        organisations = list(db.scalars(select(Organisation).order_by(Organisation.name)))
+        if not _true(params.get("all_fields")):
+            return [o.name for o in organisations]
+        return [_organization(db, o) for o in organisations]
+
+
+@action
+def organization_show(params: dict[str, Any]) -> dict[str, Any]:
+    name = str(params.get("id") or "")
+    with _site().session() as db:
+        found = db.scalar(select(Organisation).where(Organisation.name == name))
+        if found is None:
+            raise NotFound(f"There is no organization {name!r}.")
+        return _organization(db, found)
+
+
+@action
+def help_show(params: dict[str, Any]) -> str:
+    from catalog.api import ACTIONS
+
+    name = str(params.get("name") or "")
+    if name not in ACTIONS:
+        raise NotFound(f"There is no action called {name!r}.")
+    return (ACTIONS[name].__doc__ or f"CKAN's {name}.").strip()
+
+
+# Writing ----------------------------------------------------------------------------------
+
+
+@action
+def package_create(params: dict[str, Any]) -> dict[str, Any]:
+    user = _token_user()
+    title = str(params.get("title") or params.get("name") or "").strip()
+    metadata = DatasetMetadata(
+        title=title,
+        description=str(params.get("notes") or ""),
+        organisation=str(params.get("owner_org") or ""),
+        licence_id=str(params.get("license_id") or "notspecified"),
+        tags=[
+            str(t.get("name", "")) if isinstance(t, dict) else str(t) for t in _list(params, "tags")
+        ],
+        source_url=str(params.get("url") or ""),
+        name=str(params.get("name") or ""),
+    )
+    if metadata.licence_id not in {item.id for item in LICENCES}:
+        raise Conflict("Unknown licence.", {"license_id": "Not a licence in license_list"})
+    problems = metadata.problems()
+    if problems:
+        raise Conflict("The dataset's details are not complete.", problems)
+    name = create_dataset(_site(), metadata, user["id"])
+    with _site().session() as db:
+        dataset = db.scalar(select(Dataset).where(Dataset.name == name))
+        assert dataset is not None
+        return _package(db, dataset)
+
+
+@action
+def resource_create(params: dict[str, Any]) -> dict[str, Any]:
+    """Upload a table to a dataset: it is checked, and published as the next version."""
+    user = _token_user()
+    name = str(params.get("package_id") or "")
+    upload = request.files.get("upload")
+    if upload is None or not upload.filename:
+        raise Conflict("Send the file as the multipart field upload.", {"upload": "Missing"})
+    site = _site()
+    with site.session() as db:
+        if db.scalar(select(Dataset.id).where(Dataset.name == name)) is None:
+            raise NotFound(f"There is no dataset {name!r}.")
+    outcome = publish_file(
+        site,
+        cast(BinaryIO, upload.stream),
+        original_name=upload.filename,
+        schema=None,
+        dataset_name=name,
+        user_id=user["id"],
+    )
+    if not outcome.published:
+        report = outcome.result.report
+        task = (report.get("tasks") or [{}])[0]
+        errors = [e.get("message", e.get("type")) for e in task.get("errors", [])[:20]]
+        raise Conflict(
+            "The file does not match its schema; nothing was published.",
+            {"upload": "; ".join(str(e) for e in errors) or "invalid"},
+        )
+    resource_id = f"{outcome.dataset_name}-v{outcome.version_number}"
+    return resource_show({"id": resource_id})
+
+
+@action
+def api_token_create(params: dict[str, Any]) -> dict[str, Any]:
+    user = _token_user()
+    with _site().session() as db:
+        _, secret = create_token(db, user["id"], str(params.get("name") or ""))
+        db.commit()
+    return {"token": secret}
+
+
+@action
+def api_token_list(params: dict[str, Any]) -> list[dict[str, Any]]:
+    user = _token_user()
+    with _site().session() as db:
+        return list_tokens(db, user["id"])
+
+
+@action
+def api_token_revoke(params: dict[str, Any]) -> None:
+    user = _token_user()
+    try:
+        token_id = int(str(params.get("jti") or params.get("id") or ""))
+    except ValueError:
+        raise Conflict("Give the token's id as jti.", {"jti": "Missing value"}) from None
+    with _site().session() as db:
+        revoke_token(db, user["id"], token_id)
+        db.commit()
+
+
+# Helpers ----------------------------------------------------------------------------------
+
+
+def _token_user() -> dict[str, Any]:
+    """The user whose token came in the Authorization header; CKAN's 403 otherwise."""
+    with _site().session() as db:
+        user = user_for_header(db, request.headers.get("Authorization"))
+        if user is None:
+            raise NotAuthorised("This action needs an API token in the Authorization header.")
+        db.commit()  # the token's last use
+        return {"id": user.id, "username": user.username, "is_admin": user.is_admin}
+
+
+def _package(db: Any, dataset: Dataset, all_versions: bool = False) -> dict[str, Any]:
+    summary = browse.dataset_summary(dataset)
+    versions = [
+        {
+            "number": v.number,
+            "original_name": v.original_name,
+            "bytes": v.bytes,
+            "sha256": v.sha256,
+            "created": v.created.isoformat(timespec="seconds"),
+        }
+        for v in reversed(dataset.versions)
+    ]
+    answer = package_dict(summary, versions)
+    if all_versions:
+        answer["resources"] = [package_dict(summary, [v])["resources"][0] for v in versions]
+    return answer
+
+
+def _organization(db: Any, organisation: Organisation) -> dict[str, Any]:
+    count = db.scalar(
+        select(func.count()).select_from(Dataset).where(Dataset.organisation_id == organisation.id)
+    )
+    return {
+        "id": str(organisation.id),
+        "name": organisation.name,
+        "title": organisation.title,
+        "display_name": organisation.title,
+        "type": "organization",
+        "is_organization": True,
+        "state": "active",
+        "package_count": count or 0,
+    }
+
+
+def _fq(text: str) -> dict[str, str]:
+    """CKAN's fq: `organization:x tags:"two words" res_format:CSV license_id:y`."""
+    filters: dict[str, str] = {}
+    for part in _fq_parts(text):
+        key, _, value = part.partition(":")
+        value = value.strip().strip('"')
+        if key == "res_format":
+            continue  # every resource here is a table, downloadable in every format
+        if key not in FACET_NAMES:
+            raise Conflict(
+                f"fq understands {', '.join([*FACET_NAMES, 'res_format'])}.",
+                {"fq": f"Unknown field {key!r}"},
+            )
+        filters[FACET_NAMES[key]] = value
+    return filters
+
+
+def _fq_parts(text: str) -> list[str]:
+    parts: list[str] = []
+    current, quoted = "", False
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+        if char == " " and not quoted:
+            if current.strip():
+                parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+    if current.strip():
+        parts.append(current.strip())
+    return [p.lstrip("+") for p in parts if ":" in p]
+
+
+def _sort(text: str) -> str:
+    text = text.strip().lower()
+    if text.startswith("title"):
+        return "title"
+    if text.startswith("metadata_modified"):
+        return "modified"
+    return "relevance"
+
+
+def _facet_fields(value: Any) -> list[str]:
+    if value in (None, ""):
+        return []
+    items = value
+    if isinstance(value, str):
+        try:
+            items = json.loads(value)
+        except json.JSONDecodeError:
+            raise Conflict("facet.field is a JSON list.", {"facet.field": "Not JSON"}) from None
+    if not isinstance(items, list) or any(i not in FACET_NAMES for i in items):
+        raise Conflict(
+            f"facet.field may hold {', '.join(FACET_NAMES)}.", {"facet.field": "Unknown field"}
+        )
+    return [str(i) for i in items]
+
+
+def _list(params: dict[str, Any], name: str) -> list[Any]:
+    value = params.get(name) or []
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            value = [v for v in value.split(",") if v.strip()]
+    return value if isinstance(value, list) else [value]
+
+
+def _true(value: Any) -> bool:
+    return str(value).strip().lower() in ("true", "1", "yes")
