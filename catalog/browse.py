@@ -139,8 +139,10 @@ def dataset_details(
 ) -> dict[str, Any]:
     """Everything the dataset page shows: metadata, schema, report, versions, a preview."""
     dataset = session.scalar(select(Dataset).where(Dataset.name == name).options(*_eager()))
-    if dataset is None or not dataset.versions:
+    if dataset is None:
         raise NotFound(f"There is no dataset called {name!r}.")
+    if not dataset.versions:  # made through the API, its table not uploaded yet
+        return {**dataset_summary(dataset), "version": None, "all_versions": []}
     chosen = _version(dataset, version)
     ref = site.store.version(dataset.key, chosen.number)
     schema = json.loads(chosen.schema_json)

@@ -71,6 +71,8 @@ def dataset(name: str) -> Any:
         _int_arg("offset", 0)  # a malformed offset is a 400, not a quiet first page
         data = browse.dataset_details(site, db, name, version, request.args)
     licences = {item.id: item for item in LICENCES}
+    if data["version"] is None:
+        return render_template("dataset_empty.html", d=data, licences=licences)
     return render_template("dataset.html", d=data, licences=licences)
 
 

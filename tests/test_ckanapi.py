@@ -136,3 +136,14 @@ def test_tokens_are_created_listed_and_revoked(server: str, token: str) -> None:
     client(server, made).action.api_token_revoke(jti=listed[1]["id"])
     with pytest.raises(ckanapi.NotAuthorized):
         client(server, made).action.api_token_list()
+
+
+def test_a_dataset_without_data_has_a_page(app: Any, site: Any) -> None:
+    from catalog.publishing import create_dataset
+
+    name = create_dataset(site, DatasetMetadata(title="Street trees", tags=["trees"]), None)
+    page = app.test_client().get(f"/dataset/{name}")
+    assert page.status_code == 200
+    assert "No table has been uploaded to this dataset yet" in page.text
+    found = app.test_client().get("/search?q=street+trees")
+    assert f"/dataset/{name}" in found.text
