@@ -17,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false as sa_false
 
 
 def utcnow() -> dt.datetime:
@@ -67,6 +68,24 @@ class Organisation(Base):
     title: Mapped[str] = mapped_column(String(300))
 
 
+ROLES = ("admin", "editor", "member")  # CKAN's: admin manages members; editor publishes
+
+
+class Membership(Base):
+    """A user's role in an organisation: admin (manages its members and datasets), editor
+    (publishes and edits its datasets) or member (sees its private datasets)."""
+
+    __tablename__ = "memberships"
+
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(20))
+
+
 class Tag(Base):
     __tablename__ = "tags"
 
@@ -88,6 +107,15 @@ class Dataset(Base):
     creator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     modified: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # CKAN's core fields beyond these: see ckan.logic.schema.default_create_package_schema
+    version: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    author: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    author_email: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    maintainer: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    maintainer_email: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    state: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
+    extras_json: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
 
     organisation: Mapped[Organisation | None] = relationship()
     tags: Mapped[list[Tag]] = relationship(secondary=dataset_tags, order_by=Tag.name)

@@ -6,13 +6,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, select
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.jobs import JobRunner
-from catalog.models import Base, Dataset
+from catalog.models import Dataset
 from catalog.processes import ProcessRegistry
 from catalog.recovery import recover
 from catalog.search import SearchIndex
@@ -20,6 +23,25 @@ from catalog.settings import Settings
 from datastore import Store, use_memory_pool
 
 log = logging.getLogger(__name__)
+
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def migrate(engine: Engine) -> None:
+    """Apply every migration the database lacks (Alembic), in one transaction.
+
+    A database made before migrations existed (its tables made by create_all) is first
+    marked as being at the first migration, which describes exactly those tables.
+    """
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        tables = set(inspect(connection).get_table_names())
+        if "datasets" in tables and "alembic_version" not in tables:
+            command.stamp(config, "0001")
+        command.upgrade(config, "head")
 
 
 class Site:
@@ -48,9 +70,9 @@ class Site:
             yield session
 
     def prepare(self) -> None:
-        """Create missing tables; say this process is alive and sweep up after dead ones
-        (catalog.recovery); rebuild the search index if it is missing or out of step."""
-        Base.metadata.create_all(self.engine)
+        """Bring the database up to date; say this process is alive and sweep up after dead
+        ones (catalog.recovery); rebuild the search index if it is missing or out of step."""
+        migrate(self.engine)
         with self.processes.startup():
             self.processes.register()
             alone = not self.processes.others_alive() and self.jobs.idle()
