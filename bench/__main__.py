@@ -8,7 +8,11 @@ import importlib
 import sys
 
 # name -> module with main(argv) -> exit status; the reads and search issues add theirs
-BENCHMARKS: dict[str, str] = {"ingest": "bench.ingest_bench", "reads": "bench.reads_bench"}
+BENCHMARKS: dict[str, str] = {
+    "ingest": "bench.ingest_bench",
+    "reads": "bench.reads_bench",
+    "search": "bench.search_bench",
+}
 
 
 def main(argv: list[str]) -> int:

@@ -12,6 +12,7 @@ from flask import Blueprint, jsonify, request, url_for
 
 from catalog import browse, tables
 from catalog.errors import Conflict, NotFound
+from catalog.viewer import set_viewer
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/3/action")
 ACTIONS: dict[str, Callable[[dict[str, Any]], Any]] = {}
@@ -48,6 +49,9 @@ unversioned = Blueprint("api_unversioned", __name__, url_prefix="/api/action")
 def call(name: str) -> Any:
     if name not in ACTIONS:
         raise NotFound(f"There is no action called {name!r}.")
+    from catalog.api_actions import _optional_user
+
+    set_viewer(_optional_user())  # the API goes by its token, never by a browser session
     params: dict[str, Any] = dict(request.args)
     params.update(request.form.to_dict())
     if request.is_json:

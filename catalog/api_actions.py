@@ -8,6 +8,7 @@ https://docs.ckan.org/en/2.10/api/ is the reference for each action's parameters
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, BinaryIO, cast
 
 from flask import request
@@ -17,9 +18,23 @@ from catalog import browse
 from catalog.api import _int, _site, action, package_dict
 from catalog.errors import Conflict, NotAuthorised, NotFound
 from catalog.licences import LICENCES
-from catalog.models import Dataset, Organisation, Tag
-from catalog.publishing import DatasetMetadata, create_dataset, publish_file
+from catalog.models import ROLES, Dataset, Membership, Organisation, Tag, User, utcnow
+from catalog.permissions import (
+    can_manage,
+    can_publish_in,
+    require_editor,
+    require_visible,
+    visible_organisations,
+)
+from catalog.publishing import (
+    DatasetMetadata,
+    apply_metadata,
+    create_dataset,
+    index_document,
+    publish_file,
+)
 from catalog.tokens import create_token, list_tokens, revoke_token, user_for_header
+from catalog.viewer import current_viewer
 
 # CKAN's facet and fq names -> our index's field names.
 FACET_NAMES = {"organization": "organisation", "tags": "tags", "license_id": "licence"}
@@ -37,7 +52,11 @@ def package_search(params: dict[str, Any]) -> dict[str, Any]:
     start = _int(params, "start", 0, 10**9)
     filters = _fq(str(params.get("fq") or ""))
     sort = _sort(str(params.get("sort") or ""))
-    found = site.index.search(str(params.get("q") or ""), filters, start, rows, sort)
+    visible: set[str] | None = set()  # public datasets only, unless asked (CKAN's default)
+    if _true(params.get("include_private")):
+        with site.session() as db:
+            visible = visible_organisations(db, current_viewer())
+    found = site.index.search(str(params.get("q") or ""), filters, start, rows, sort, visible)
     with site.session() as db:
         datasets = {
             d.id: d for d in db.scalars(select(Dataset).where(Dataset.id.in_(found.dataset_ids)))
@@ -68,10 +87,10 @@ def package_show(params: dict[str, Any]) -> dict[str, Any]:
     name = str(params.get("id") or params.get("name") or "")
     if not name:
         raise Conflict("Give the dataset's name as id.", {"id": "Missing value"})
+    user = _optional_user()
     with _site().session() as db:
-        dataset = db.scalar(select(Dataset).where(Dataset.name == name))
-        if dataset is None:
-            raise NotFound(f"There is no dataset called {name!r}.")
+        dataset = _dataset(db, name)
+        require_visible(db, user, dataset)
         return _package(db, dataset)
 
 
@@ -81,7 +100,11 @@ def current_package_list_with_resources(params: dict[str, Any]) -> list[dict[str
     offset = _int(params, "offset", 0, 10**9)
     with _site().session() as db:
         datasets = db.scalars(
-            select(Dataset).order_by(Dataset.modified.desc()).offset(offset).limit(limit)
+            select(Dataset)
+            .where(Dataset.private.is_(False), Dataset.state == "active")
+            .order_by(Dataset.modified.desc())
+            .offset(offset)
+            .limit(limit)
         )
         return [_package(db, d) for d in datasets]
 
@@ -155,29 +178,98 @@ def help_show(params: dict[str, Any]) -> str:
 
 @action
 def package_create(params: dict[str, Any]) -> dict[str, Any]:
+    """Make a dataset (no table yet: resource_create uploads one). owner_org must be an
+    organisation the token's user is an editor or admin of."""
     user = _token_user()
-    title = str(params.get("title") or params.get("name") or "").strip()
-    metadata = DatasetMetadata(
-        title=title,
-        description=str(params.get("notes") or ""),
-        organisation=str(params.get("owner_org") or ""),
-        licence_id=str(params.get("license_id") or "notspecified"),
-        tags=[
-            str(t.get("name", "")) if isinstance(t, dict) else str(t) for t in _list(params, "tags")
-        ],
-        source_url=str(params.get("url") or ""),
-        name=str(params.get("name") or ""),
-    )
+    metadata = _metadata(params, DatasetMetadata(title=""))
     if metadata.licence_id not in {item.id for item in LICENCES}:
         raise Conflict("Unknown licence.", {"license_id": "Not a licence in license_list"})
     problems = metadata.problems()
     if problems:
         raise Conflict("The dataset's details are not complete.", problems)
+    with _site().session() as db:
+        organisation = _owner(db, params)
+        if not can_publish_in(db, user, organisation):
+            raise NotAuthorised("You may not publish datasets for this organization.")
+        if organisation is not None:
+            metadata.organisation = organisation.name
     name = create_dataset(_site(), metadata, user["id"])
     with _site().session() as db:
-        dataset = db.scalar(select(Dataset).where(Dataset.name == name))
-        assert dataset is not None
-        return _package(db, dataset)
+        return _package(db, _dataset(db, name))
+
+
+@action
+def package_update(params: dict[str, Any]) -> dict[str, Any]:
+    """Replace a dataset's details (fields not given go back to their defaults)."""
+    return _change(params, replace=True)
+
+
+@action
+def package_patch(params: dict[str, Any]) -> dict[str, Any]:
+    """Change only the details given."""
+    return _change(params, replace=False)
+
+
+@action
+def package_delete(params: dict[str, Any]) -> None:
+    """Mark a dataset deleted: it leaves search and listings; its files are kept."""
+    user = _token_user()
+    site = _site()
+    with site.session() as db:
+        dataset = _dataset(db, str(params.get("id") or ""))
+        require_visible(db, user, dataset)
+        require_editor(db, user, dataset)
+        dataset.state = "deleted"
+        dataset.modified = utcnow()  # its search document becomes visible to admins only
+        db.commit()
+        document = _document(dataset)
+    site.index.update(document)
+
+
+@action
+def organization_create(params: dict[str, Any]) -> dict[str, Any]:
+    """Make an organization; the token's user becomes its admin."""
+    user = _token_user()
+    name = str(params.get("name") or "").strip()
+    title = str(params.get("title") or name).strip()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{1,99}", name):
+        raise Conflict(
+            "An organization's name is 2 to 100 lower-case letters, digits, - or _.",
+            {"name": "Must be purely lowercase alphanumeric (ascii) characters and - _"},
+        )
+    with _site().session() as db:
+        if db.scalar(select(Organisation.id).where(Organisation.name == name)) is not None:
+            raise Conflict("That name is taken.", {"name": "Group name already exists in database"})
+        organisation = Organisation(name=name, title=title or name)
+        db.add(organisation)
+        db.flush()
+        db.add(Membership(organisation_id=organisation.id, user_id=user["id"], role="admin"))
+        db.commit()
+        return _organization(db, organisation)
+
+
+@action
+def organization_member_create(params: dict[str, Any]) -> dict[str, Any]:
+    """Give a user a role (admin, editor or member) in an organization; its admins only."""
+    user = _token_user()
+    role = str(params.get("role") or "member")
+    if role not in ROLES:
+        raise Conflict(f"role is one of {', '.join(ROLES)}.", {"role": "Unknown role"})
+    with _site().session() as db:
+        organisation = _organisation(db, str(params.get("id") or ""))
+        if not can_manage(db, user, organisation):
+            raise NotAuthorised("Only the organization's admins may change its members.")
+        username = str(params.get("username") or "")
+        member = db.scalar(select(User).where(User.username == username))
+        if member is None:
+            raise NotFound(f"There is no user called {username!r}.")
+        found = db.get(Membership, (organisation.id, member.id))
+        if found is None:
+            db.add(Membership(organisation_id=organisation.id, user_id=member.id, role=role))
+        else:
+            found.role = role
+        db.commit()
+        return {"organization": organisation.name, "username": username, "role": role}
 
 
 @action
@@ -190,8 +282,9 @@ def resource_create(params: dict[str, Any]) -> dict[str, Any]:
         raise Conflict("Send the file as the multipart field upload.", {"upload": "Missing"})
     site = _site()
     with site.session() as db:
-        if db.scalar(select(Dataset.id).where(Dataset.name == name)) is None:
-            raise NotFound(f"There is no dataset {name!r}.")
+        dataset = _dataset(db, name)
+        require_visible(db, user, dataset)
+        require_editor(db, user, dataset)
     outcome = publish_file(
         site,
         cast(BinaryIO, upload.stream),
@@ -243,6 +336,130 @@ def api_token_revoke(params: dict[str, Any]) -> None:
 # Helpers ----------------------------------------------------------------------------------
 
 
+def _optional_user() -> dict[str, Any] | None:
+    """The token's user if a token was sent; a wrong token is CKAN's 403."""
+    if not request.headers.get("Authorization"):
+        return None
+    return _token_user()
+
+
+def _dataset(db: Any, name: str) -> Dataset:
+    dataset = db.scalar(select(Dataset).where(Dataset.name == name))
+    if dataset is None:
+        raise NotFound(f"There is no dataset called {name!r}.")
+    return dataset
+
+
+def _organisation(db: Any, name: str) -> Organisation:
+    found = db.scalar(
+        select(Organisation).where((Organisation.name == name) | (Organisation.id == _id(name)))
+    )
+    if found is None:
+        raise NotFound(f"There is no organization {name!r}.")
+    return found
+
+
+def _id(text: str) -> int:
+    return int(text) if text.isdigit() else -1
+
+
+def _owner(db: Any, params: dict[str, Any]) -> Organisation | None:
+    owner = str(params.get("owner_org") or "").strip()
+    if not owner:
+        return None
+    try:
+        return _organisation(db, owner)
+    except NotFound:
+        raise Conflict(
+            f"There is no organization {owner!r}.", {"owner_org": "Organization does not exist"}
+        ) from None
+
+
+def _metadata(params: dict[str, Any], base: DatasetMetadata) -> DatasetMetadata:
+    """The details in CKAN's field names, over `base` (what is kept when not given)."""
+    extras = (
+        {
+            str(e.get("key")): str(e.get("value"))
+            for e in _list(params, "extras")
+            if isinstance(e, dict)
+        }
+        if "extras" in params
+        else base.extras
+    )
+    tags = (
+        [str(t.get("name", "")) if isinstance(t, dict) else str(t) for t in _list(params, "tags")]
+        if "tags" in params
+        else base.tags
+    )
+    return DatasetMetadata(
+        title=str(params.get("title") or params.get("name") or base.title).strip(),
+        description=str(params.get("notes", base.description) or ""),
+        organisation=str(params.get("owner_org", base.organisation) or ""),
+        licence_id=str(params.get("license_id") or base.licence_id),
+        tags=tags,
+        source_url=str(params.get("url", base.source_url) or ""),
+        name=str(params.get("name") or base.name),
+        version=str(params.get("version", base.version) or ""),
+        author=str(params.get("author", base.author) or ""),
+        author_email=str(params.get("author_email", base.author_email) or ""),
+        maintainer=str(params.get("maintainer", base.maintainer) or ""),
+        maintainer_email=str(params.get("maintainer_email", base.maintainer_email) or ""),
+        private=_true(params.get("private", base.private)),
+        extras=extras,
+    )
+
+
+def _change(params: dict[str, Any], *, replace: bool) -> dict[str, Any]:
+    user = _token_user()
+    site = _site()
+    with site.session() as db:
+        dataset = _dataset(db, str(params.get("id") or params.get("name") or ""))
+        require_visible(db, user, dataset)
+        require_editor(db, user, dataset)
+        current = DatasetMetadata(title="") if replace else _current(dataset)
+        current.name = dataset.name
+        if not params.get("title") and not replace:
+            current.title = dataset.title
+        metadata = _metadata({k: v for k, v in params.items() if k != "name"}, current)
+        metadata.title = metadata.title if params.get("title") else dataset.title
+        problems = metadata.problems()
+        if problems:
+            raise Conflict("The dataset's details are not right.", problems)
+        organisation = _owner(db, params) if "owner_org" in params else dataset.organisation
+        if organisation is not dataset.organisation and not can_publish_in(db, user, organisation):
+            raise NotAuthorised("You may not move datasets into this organization.")
+        apply_metadata(db, dataset, metadata, organisation)
+        db.commit()
+        document = _document(dataset)
+        answer = _package(db, dataset)
+    site.index.update(document)
+    return answer
+
+
+def _current(dataset: Dataset) -> DatasetMetadata:
+    return DatasetMetadata(
+        title=dataset.title,
+        description=dataset.description,
+        organisation=dataset.organisation.name if dataset.organisation else "",
+        licence_id=dataset.licence_id,
+        tags=[t.name for t in dataset.tags],
+        source_url=dataset.source_url,
+        name=dataset.name,
+        version=dataset.version,
+        author=dataset.author,
+        author_email=dataset.author_email,
+        maintainer=dataset.maintainer,
+        maintainer_email=dataset.maintainer_email,
+        private=dataset.private,
+        extras=json.loads(dataset.extras_json or "{}"),
+    )
+
+
+def _document(dataset: Dataset) -> dict[str, Any]:
+    schema = json.loads(dataset.versions[-1].schema_json) if dataset.versions else None
+    return index_document(dataset, schema)
+
+
 def _token_user() -> dict[str, Any]:
     """The user whose token came in the Authorization header; CKAN's 403 otherwise."""
     with _site().session() as db:
@@ -266,6 +483,22 @@ def _package(db: Any, dataset: Dataset, all_versions: bool = False) -> dict[str,
         for v in reversed(dataset.versions)
     ]
     answer = package_dict(summary, versions)
+    answer.update(
+        {
+            "version": dataset.version or None,
+            "author": dataset.author or None,
+            "author_email": dataset.author_email or None,
+            "maintainer": dataset.maintainer or None,
+            "maintainer_email": dataset.maintainer_email or None,
+            "private": dataset.private,
+            "state": dataset.state,
+            "owner_org": str(dataset.organisation_id) if dataset.organisation_id else None,
+            "extras": [
+                {"key": k, "value": v}
+                for k, v in sorted(json.loads(dataset.extras_json or "{}").items())
+            ],
+        }
+    )
     if all_versions:
         answer["resources"] = [package_dict(summary, [v])["resources"][0] for v in versions]
     return answer

@@ -13,6 +13,7 @@ from catalog.errors import CatalogError
 from catalog.models import User
 from catalog.settings import Settings
 from catalog.site import Site
+from catalog.viewer import set_viewer
 
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
@@ -33,7 +34,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fl
     app.extensions["site"] = site
     csrf.init_app(app)
 
-    from catalog import api, auth, downloads, pages, uploads
+    from catalog import api, auth, downloads, pages, twins, uploads
 
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(auth.blueprint)
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fl
     app.register_blueprint(api.blueprint)
     app.register_blueprint(downloads.blueprint)
     app.register_blueprint(api.unversioned)
+    app.register_blueprint(twins.blueprint)
     csrf.exempt(api.blueprint)
     csrf.exempt(api.unversioned)
 
@@ -61,12 +63,14 @@ def current_site() -> Site:
 
 def _load_user() -> None:
     g.user = None
+    set_viewer(None)  # a visitor, until the session says otherwise
     user_id = session.get("user_id")
     if user_id is not None:
         with current_site().session() as db:
             user = db.get(User, user_id)
             if user is not None:
                 g.user = {"id": user.id, "username": user.username, "is_admin": user.is_admin}
+                set_viewer(g.user)
 
 
 def _handle_error(error: Exception) -> Any:

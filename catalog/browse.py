@@ -7,14 +7,18 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from catalog.errors import NotFound
 from catalog.licences import LICENCES, licence
 from catalog.models import Dataset, Organisation, Version
+from catalog.permissions import require_visible, visible_organisations
 from catalog.preview import preview_table
+from catalog.search import SearchResult, column_text, snippet
 from catalog.site import Site
+from catalog.viewer import current_viewer
 from datastore import NotFound as FileNotFound
 from datastore import PackageResource
 from schemas import csv_schema
@@ -68,33 +72,32 @@ def search_datasets(
     page: int = 1,
     sort: str = "relevance",
 ) -> dict[str, Any]:
-    """One page of search results with facet counts, ready for a template or JSON."""
+    """One page of search results with facet counts, ready for a template or JSON.
+
+    Private datasets are found only by those who may see them (catalog/permissions.py).
+    Each result has a `snippet`: escaped HTML marking the words that matched it, or None.
+    """
+    visible = visible_organisations(session, current_viewer())
     per_page = site.settings.page_size
     filters = {k: v for k, v in (filters or {}).items() if v}
-    found = site.index.search(q, filters, (max(1, page) - 1) * per_page, per_page, sort)
+    offset = (max(1, page) - 1) * per_page
+    found = site.index.search(q, filters, offset, per_page, sort, visible)
     pages = max(1, math.ceil(found.total / per_page))
     if page > pages and found.total:  # past the end: show the last page
         return search_datasets(site, session, q, filters, pages, sort)
-    datasets = {
-        d.id: d
-        for d in session.scalars(
-            select(Dataset).where(Dataset.id.in_(found.dataset_ids)).options(*_eager())
-        )
-    }
-    results = [dataset_summary(datasets[i]) for i in found.dataset_ids if i in datasets]
+    results = _found_summaries(session, found)
     org_titles = {n: t for n, t in session.execute(select(Organisation.name, Organisation.title))}
-    labels = {
+    labels: dict[str, dict[str, str]] = {
         "organisation": org_titles,
         "licence": {item.id: item.title for item in LICENCES},
-        "tags": {},
     }
     facets = {
         name: [
             {
                 "value": value,
-                "label": labels[name].get(value, value),
+                "label": labels.get(name, {}).get(value, value),
                 "count": count,
-                "active": filters.get(name) == value,
+                "active": filters.get(name, "").lower() == value.lower(),
             }
             for value, count in counts
         ]
@@ -109,6 +112,7 @@ def search_datasets(
         "page": max(1, page),
         "pages": pages,
         "facets": facets,
+        "suggestion": found.suggestion,
     }
 
 
@@ -116,14 +120,39 @@ def find_datasets(
     site: Site, session: Session, q: str, offset: int, limit: int
 ) -> tuple[int, list[dict[str, Any]]]:
     """(total, summaries) of the datasets matching `q`, `limit` from `offset`."""
-    found = site.index.search(q, None, offset, limit)
+    visible = visible_organisations(session, current_viewer())
+    found = site.index.search(q, None, offset, limit, visible_organisations=visible)
+    return found.total, _found_summaries(session, found)
+
+
+def _found_summaries(session: Session, found: SearchResult) -> list[dict[str, Any]]:
+    """Summaries of the found datasets in the index's order, each with its snippet."""
     datasets = {
         d.id: d
         for d in session.scalars(
             select(Dataset).where(Dataset.id.in_(found.dataset_ids)).options(*_eager())
         )
     }
-    return found.total, [dataset_summary(datasets[i]) for i in found.dataset_ids if i in datasets]
+    results = []
+    for i in found.dataset_ids:
+        if i in datasets:
+            summary = dataset_summary(datasets[i])
+            summary["snippet"] = _snippet(found, datasets[i])
+            results.append(summary)
+    return results
+
+
+def _snippet(found: SearchResult, dataset: Dataset) -> str | None:
+    """Why the dataset matched: its description, tags or columns with the words marked."""
+    if not found.terms:
+        return None
+    fields = json.loads(dataset.versions[-1].schema_json)["fields"] if dataset.versions else []
+    for text in (dataset.description, " · ".join(t.name for t in dataset.tags)):
+        marked = snippet(found.terms, text)
+        if marked:
+            return marked
+    marked = snippet(found.terms, column_text(fields).replace("\n", " · "))
+    return Markup(f"Columns: {marked}") if marked else None  # noqa: S704 (escaped)
 
 
 def dataset_names(session: Session) -> list[str]:
@@ -141,6 +170,7 @@ def dataset_details(
     dataset = session.scalar(select(Dataset).where(Dataset.name == name).options(*_eager()))
     if dataset is None:
         raise NotFound(f"There is no dataset called {name!r}.")
+    require_visible(session, current_viewer(), dataset)
     if not dataset.versions:  # made through the API, its table not uploaded yet
         return {**dataset_summary(dataset), "version": None, "all_versions": []}
     chosen = _version(dataset, version)
@@ -202,6 +232,7 @@ def data_package(
     dataset = session.scalar(select(Dataset).where(Dataset.name == name).options(*_eager()))
     if dataset is None or not dataset.versions:
         raise NotFound(f"There is no dataset called {name!r}.")
+    require_visible(session, current_viewer(), dataset)
     chosen = _version(dataset, number)
     ref = site.store.version(dataset.key, chosen.number)
     found = licence(dataset.licence_id)
@@ -238,6 +269,7 @@ def download_schema(site: Site, session: Session, name: str, number: int) -> dic
     dataset = session.scalar(select(Dataset).where(Dataset.name == name).options(*_eager()))
     if dataset is None:
         raise NotFound(f"There is no dataset called {name!r}.")
+    require_visible(session, current_viewer(), dataset)
     return csv_schema(json.loads(_version(dataset, number).schema_json))
 
 
@@ -245,6 +277,7 @@ def version_files(site: Site, session: Session, name: str, number: int) -> tuple
     dataset = session.scalar(select(Dataset).where(Dataset.name == name).options(*_eager()))
     if dataset is None:
         raise NotFound(f"There is no dataset called {name!r}.")
+    require_visible(session, current_viewer(), dataset)
     chosen = _version(dataset, number)
     try:
         return site.store.version(dataset.key, chosen.number), chosen

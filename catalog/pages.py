@@ -19,6 +19,7 @@ from flask import (
 from catalog import browse
 from catalog.errors import InvalidInput
 from catalog.licences import LICENCES
+from catalog.search import FACETS
 from datastore import stream_data_package
 from schemas import library_entries
 
@@ -31,7 +32,8 @@ def _site() -> Any:
     return current_site()
 
 
-def _int_arg(name: str, default: int, minimum: int = 0) -> int:
+def int_arg(name: str, default: int, minimum: int = 0) -> int:
+    """A whole-number query parameter; anything else is a 400 that names it."""
     raw = request.args.get(name, "")
     if not raw:
         return default
@@ -55,10 +57,10 @@ def search() -> Any:
     sort = request.args.get("sort", "relevance")
     if sort not in ("relevance", "title", "modified"):
         raise InvalidInput("sort must be relevance, title or modified.", {"sort": sort})
-    filters = {k: request.args.get(k, "") for k in ("organisation", "tags", "licence")}
+    filters = {k: request.args.get(k, "") for k in FACETS}
     with site.session() as db:
         data = browse.search_datasets(
-            site, db, request.args.get("q", "")[:500], filters, _int_arg("page", 1, 1), sort
+            site, db, request.args.get("q", "")[:500], filters, int_arg("page", 1, 1), sort
         )
     return render_template("search.html", **data)
 
@@ -66,9 +68,9 @@ def search() -> Any:
 @blueprint.route("/dataset/<name>")
 def dataset(name: str) -> Any:
     site = _site()
-    version = _int_arg("version", 0) or None
+    version = int_arg("version", 0) or None
     with site.session() as db:
-        _int_arg("offset", 0)  # a malformed offset is a 400, not a quiet first page
+        int_arg("offset", 0)  # a malformed offset is a 400, not a quiet first page
         data = browse.dataset_details(site, db, name, version, request.args)
     licences = {item.id: item for item in LICENCES}
     if data["version"] is None:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from catalog.errors import InvalidInput, NotFound
 from catalog.licences import DEFAULT_LICENCE, licence
 from catalog.models import Dataset, Organisation, Tag, Version, utcnow
-from catalog.search import column_text
+from catalog.search import search_document
 from catalog.site import Site
 from datastore import VersionRef
 from ingest import IngestResult, ingest_file
@@ -39,9 +39,21 @@ class DatasetMetadata:
     tags: list[str] = field(default_factory=list)
     source_url: str = ""
     name: str = ""
+    version: str = ""
+    author: str = ""
+    author_email: str = ""
+    maintainer: str = ""
+    maintainer_email: str = ""
+    private: bool = False
+    extras: dict[str, str] = field(default_factory=dict)
 
     def problems(self) -> dict[str, str]:
         problems = {}
+        for name in ("version", "author", "author_email", "maintainer", "maintainer_email"):
+            if len(getattr(self, name)) > 300:
+                problems[name] = "At most 300 characters."
+        if self.private and not self.organisation:
+            problems["owner_org"] = "A private dataset belongs to an organisation."
         if not self.title.strip():
             problems["title"] = "Give the dataset a title."
         elif len(self.title) > 300:
@@ -190,21 +202,21 @@ def reindex(site: Site) -> int:
 
 def index_document(dataset: Dataset, schema: dict[str, Any] | None) -> dict[str, Any]:
     organisation = dataset.organisation
-    return {
-        "id": str(dataset.id),
-        "dataset_id": dataset.id,
-        "name": dataset.name,
-        "title": dataset.title,
-        "title_sort": dataset.title.lower(),
-        "description": dataset.description,
-        "tags": ",".join(t.name for t in dataset.tags),
-        "tag_text": " ".join(t.name for t in dataset.tags),
-        "organisation": organisation.name if organisation else "",
-        "organisation_text": organisation.title if organisation else "",
-        "licence": dataset.licence_id,
-        "columns": column_text((schema or {}).get("fields", [])),
-        "modified": dataset.modified,
-    }
+    formats = {Path(v.original_name).suffix.lstrip(".").upper() or "CSV" for v in dataset.versions}
+    return search_document(
+        dataset.id,
+        dataset.title,
+        dataset.description,
+        organisation.name if organisation else "",
+        organisation.title if organisation else "",
+        dataset.licence_id,
+        [t.name for t in dataset.tags],
+        (schema or {}).get("fields", []),
+        dataset.modified,
+        sorted(formats),
+        # Only those who may see private datasets find deleted ones (to restore them).
+        dataset.private or dataset.state != "active",
+    )
 
 
 def latest_schema(dataset: Dataset) -> dict[str, Any] | None:
@@ -255,6 +267,13 @@ def _new_dataset(
         tags=[_tag(session, t) for t in _clean_tags(metadata.tags)],
         creator_id=user_id,
         created=utcnow(),
+        version=metadata.version.strip(),
+        author=metadata.author.strip(),
+        author_email=metadata.author_email.strip(),
+        maintainer=metadata.maintainer.strip(),
+        maintainer_email=metadata.maintainer_email.strip(),
+        private=metadata.private,
+        extras_json=json.dumps(metadata.extras, ensure_ascii=False, sort_keys=True),
     )
     session.add(dataset)
     try:
@@ -262,6 +281,29 @@ def _new_dataset(
     except IntegrityError:
         raise InvalidInput("That URL name was taken a moment ago; try again.") from None
     return dataset
+
+
+def apply_metadata(
+    session: Session,
+    dataset: Dataset,
+    metadata: DatasetMetadata,
+    organisation: Organisation | None,
+) -> None:
+    """Change an existing dataset's details (its URL name and files stay as they are)."""
+    dataset.title = metadata.title.strip()
+    dataset.description = metadata.description.strip()
+    dataset.licence_id = metadata.licence_id
+    dataset.source_url = metadata.source_url.strip()
+    dataset.organisation = organisation
+    dataset.tags = [_tag(session, t) for t in _clean_tags(metadata.tags)]
+    dataset.version = metadata.version.strip()
+    dataset.author = metadata.author.strip()
+    dataset.author_email = metadata.author_email.strip()
+    dataset.maintainer = metadata.maintainer.strip()
+    dataset.maintainer_email = metadata.maintainer_email.strip()
+    dataset.private = metadata.private
+    dataset.extras_json = json.dumps(metadata.extras, ensure_ascii=False, sort_keys=True)
+    dataset.modified = utcnow()
 
 
 def _new_version(dataset: Dataset, result: IngestResult, user_id: int | None) -> Version:
@@ -287,7 +329,9 @@ def _organisation(session: Session, title: str) -> Organisation | None:
     if not title:
         return None
     name = slugify(title)
-    organisation = session.scalar(select(Organisation).where(Organisation.name == name))
+    organisation = session.scalar(
+        select(Organisation).where(Organisation.name.in_([title, name]))
+    )  # an organisation's URL name, or a title (a new one is made from a new title)
     if organisation is None:
         organisation = Organisation(name=name, title=title)
         session.add(organisation)

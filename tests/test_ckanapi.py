@@ -147,3 +147,79 @@ def test_a_dataset_without_data_has_a_page(app: Any, site: Any) -> None:
     assert "No table has been uploaded to this dataset yet" in page.text
     found = app.test_client().get("/search?q=street+trees")
     assert f"/dataset/{name}" in found.text
+
+
+def test_organisations_roles_and_private_datasets(server: str, site: Any, token: str) -> None:
+    with site.session() as db:
+        reader = create_user(db, "reader", "correct horse battery")
+        outsider = create_user(db, "outsider", "correct horse battery")
+        _, reader_token = create_token(db, reader.id, "tests")
+        _, outsider_token = create_token(db, outsider.id, "tests")
+        db.commit()
+    admin = client(server, token)
+    made = admin.action.organization_create(name="parks-dept", title="Parks Department")
+    assert made["name"] == "parks-dept" and made["package_count"] == 0
+    admin.action.organization_member_create(id="parks-dept", username="reader", role="member")
+    created = admin.action.package_create(
+        name="tree-survey",
+        title="Tree survey",
+        owner_org="parks-dept",
+        private=True,
+        version="2024.1",
+        author="Parks team",
+        extras=[{"key": "coverage", "value": "north ward"}],
+    )
+    assert created["private"] is True and created["version"] == "2024.1"
+    assert created["extras"] == [{"key": "coverage", "value": "north ward"}]
+
+    with pytest.raises(ckanapi.NotFound):
+        client(server).action.package_show(id="tree-survey")
+    with pytest.raises(ckanapi.NotFound):
+        client(server, outsider_token).action.package_show(id="tree-survey")
+    assert client(server, reader_token).action.package_show(id="tree-survey")["author"] == (
+        "Parks team"
+    )
+    with pytest.raises(ckanapi.NotAuthorized):  # a member sees it but may not change it
+        client(server, reader_token).action.package_patch(id="tree-survey", title="Mine")
+    with pytest.raises(ckanapi.NotAuthorized):
+        client(server, outsider_token).action.package_create(
+            name="sneaky", title="Sneaky", owner_org="parks-dept"
+        )
+    assert client(server).action.package_search(q="tree survey")["count"] == 0
+    assert client(server, reader_token).action.package_search(q="tree survey")["count"] == 0
+    found = client(server, reader_token).action.package_search(
+        q="tree survey", include_private=True
+    )
+    assert [p["name"] for p in found["results"]] == ["tree-survey"]
+    assert (
+        client(server, outsider_token).action.package_search(q="tree survey", include_private=True)[
+            "count"
+        ]
+        == 0
+    )
+    patched = admin.action.package_patch(id="tree-survey", notes="All trees", private=False)
+    assert patched["notes"] == "All trees" and patched["title"] == "Tree survey"
+    assert client(server).action.package_show(id="tree-survey")["private"] is False
+    assert client(server).action.package_search(q="tree survey")["count"] == 1
+    admin.action.package_delete(id="tree-survey")
+    assert client(server).action.package_search(q="tree survey")["count"] == 0
+    with pytest.raises(ckanapi.NotFound):
+        client(server).action.package_show(id="tree-survey")
+    assert "tree-survey" not in [
+        p["name"] for p in client(server).action.current_package_list_with_resources()
+    ]
+
+
+def test_private_datasets_are_not_shown_on_the_web(app: Any, site: Any) -> None:
+    from catalog.publishing import create_dataset
+
+    name = create_dataset(
+        site,
+        DatasetMetadata(title="Staff list", organisation="Council", private=True),
+        None,
+    )
+    visitor = app.test_client()
+    assert visitor.get(f"/dataset/{name}").status_code == 404
+    assert f"/dataset/{name}" not in visitor.get("/search?q=staff").text
+    assert f"/dataset/{name}" not in visitor.get("/search.json?q=staff").text
+    assert visitor.get(f"/dataset/{name}/v1/data.csv").status_code == 404
