@@ -56,14 +56,16 @@ def package_search(params: dict[str, Any]) -> dict[str, Any]:
     if _true(params.get("include_private")):
         with site.session() as db:
             visible = visible_organisations(db, current_viewer())
-    found = site.index.search(str(params.get("q") or ""), filters, start, rows, sort, visible)
+    limit = _int(params, "facet.limit", 50, 1000)
+    found = site.index.search(
+        str(params.get("q") or ""), filters, start, rows, sort, visible, facet_limit=limit
+    )
     with site.session() as db:
         datasets = {
             d.id: d for d in db.scalars(select(Dataset).where(Dataset.id.in_(found.dataset_ids)))
         }
         results = [_package(db, datasets[i]) for i in found.dataset_ids if i in datasets]
     wanted = _facet_fields(params.get("facet.field"))
-    limit = _int(params, "facet.limit", 50, 1000)
     search_facets: dict[str, Any] = {}
     facets: dict[str, Any] = {}
     for ckan_name in wanted:

@@ -29,24 +29,25 @@ from whoosh import highlight, index, writing
 from whoosh.analysis import STOP_WORDS, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.lang.porter import stem
-from whoosh.query import And, Every, Not, Or, Phrase, Prefix, Query, Term
+from whoosh.query import And, AndMaybe, Every, Not, Or, Phrase, Prefix, Query, Term
 
 WRITER_TIMEOUT_SECONDS = 120
 # The facets, which are also the filters: name -> index field.
 FACETS = ("organisation", "tags", "licence", "format", "column")
 SORTS = ("relevance", "title", "modified")
 SUGGEST_BELOW = 3  # offer "did you mean" when fewer results than this
+FACET_LIMIT = 50  # values counted and shown per facet, the commonest first
 PREFIX_MIN = 3  # words this long also match as the start of longer words
 
 _ANALYZER = StemmingAnalyzer()
 _PLAIN = RegexTokenizer() | LowercaseFilter()
 SCHEMA = Schema(
     id=ID(stored=True, unique=True),
-    title=TEXT(analyzer=_ANALYZER, field_boost=3.0),
-    description=TEXT(analyzer=_ANALYZER),
-    tag_text=TEXT(analyzer=_ANALYZER, field_boost=2.0),
-    organisation_text=TEXT(analyzer=_ANALYZER),
-    column_text=TEXT(analyzer=_ANALYZER, field_boost=1.5),
+    # Everything searched, in one field: a word is one term (and one prefix) to look up,
+    # not one per field. Titles and tags count extra through their own fields.
+    text=TEXT(analyzer=_ANALYZER),
+    title=TEXT(analyzer=_ANALYZER, field_boost=3.0, phrase=False),
+    tag_text=TEXT(analyzer=_ANALYZER, field_boost=2.0, phrase=False),
     spell=TEXT(analyzer=_PLAIN, phrase=False),  # unstemmed words, for "did you mean"
     organisation=ID(),
     tags=KEYWORD(commas=True, lowercase=True),
@@ -58,7 +59,8 @@ SCHEMA = Schema(
     title_sort=ID(sortable=True),
     dataset_id=NUMERIC(),
 )
-_SEARCHED = ("title", "description", "tag_text", "organisation_text", "column_text")
+_SEARCHED = ("text",)
+_BOOSTED = ("title", "tag_text")  # matches here raise a result's score
 _LOWERCASED = ("tags", "column")
 _WORDS = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
 
@@ -79,6 +81,7 @@ class SearchIndex:
         self._searcher: Any = None
         self._segments: dict[str, dict[str, list[tuple[str, ...]]]] = {}
         self._values: dict[str, list[tuple[str, ...]]] = {}
+        self._terms: dict[tuple[str, Any], frozenset[int]] = {}  # per searcher
 
     # Writing ------------------------------------------------------------------------------
 
@@ -141,6 +144,7 @@ class SearchIndex:
         limit: int = 20,
         sort: str = "relevance",
         visible_organisations: set[str] | None = None,
+        facet_limit: int = FACET_LIMIT,
     ) -> SearchResult:
         """Datasets matching `text` and every filter, `limit` from `offset`, with facet
         counts over all matches. Words are stemmed and also match as prefixes; "quoted
@@ -157,9 +161,9 @@ class SearchIndex:
             conditions.append(Or([Term("private", False), *allowed]))
         with self._lock:
             searcher = self._current()
-            matched = set(searcher.docs_for_query(And([text_query, *conditions])))
-            ids = self._page(searcher, text_query, matched, offset, limit, sort, bool(plain_words))
-            facets = self._count(matched)
+            matched = self._docs(searcher, And([text_query, *conditions]))
+            ids = self._page(searcher, matched, plain_words, offset, limit, sort)
+            facets = self._count(matched, facet_limit)
             suggestion = None
             if plain_words and len(matched) < SUGGEST_BELOW:
                 suggestion = _suggest(searcher, text)
@@ -176,6 +180,7 @@ class SearchIndex:
             searcher.close()
             self._searcher = None
         searcher = self._open().searcher()
+        self._terms = {}
         self._facet_values(searcher)
         self._searcher = searcher
         return searcher
@@ -196,41 +201,102 @@ class SearchIndex:
                 combined[name].extend(values[name])
         self._segments, self._values = segments, combined
 
-    def _count(self, matched: set[int]) -> dict[str, list[tuple[str, int]]]:
+    def _count(self, matched: set[int], limit: int) -> dict[str, list[tuple[str, int]]]:
+        """The `limit` commonest values of each facet among the matches, with their counts."""
         facets = {}
         for name in FACETS:
             values = self._values[name]
             counts = Counter(chain.from_iterable(map(values.__getitem__, matched)))
             counts.pop("", None)
-            facets[name] = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+            facets[name] = heapq.nsmallest(
+                limit, counts.items(), key=lambda item: (-item[1], item[0])
+            )
         return facets
 
-    @staticmethod
+    def _docs(self, searcher: Any, query: Query) -> set[int]:
+        """The documents matching `query`, worked out with sets of document numbers.
+
+        Each term's documents are read from the index once per searcher and kept, and the
+        query's And, Or and Not become set operations. Whoosh's own matchers walk every
+        posting in Python, which took seconds for a common word at 10,000 datasets.
+        """
+        if isinstance(query, Term):
+            return set(self._term(searcher, query.fieldname, query.text))
+        if isinstance(query, Prefix):
+            found: set[int] = set()
+            for term in searcher.reader().expand_prefix(query.fieldname, query.text):
+                text = term.decode() if isinstance(term, bytes) else term
+                found |= self._term(searcher, query.fieldname, text)
+            return found
+        if isinstance(query, AndMaybe):
+            return self._docs(searcher, query.a)
+        if isinstance(query, And):
+            positive = [q for q in query.subqueries if not isinstance(q, Not)]
+            negative = [q.query for q in query.subqueries if isinstance(q, Not)]
+            result: set[int] | None = None
+            for sub in sorted(positive, key=lambda q: not isinstance(q, Term)):
+                docs = self._docs(searcher, sub)
+                result = docs if result is None else result & docs
+                if not result:
+                    return set()
+            if result is None:
+                result = self._everything(searcher)
+            for sub in negative:
+                result -= self._docs(searcher, sub)
+            return result
+        if isinstance(query, Or):
+            found = set()
+            for sub in query.subqueries:
+                found |= self._docs(searcher, sub)
+            return found
+        if isinstance(query, Every):
+            return self._everything(searcher)
+        return set(searcher.docs_for_query(query))  # phrases
+
+    def _term(self, searcher: Any, fieldname: str, text: Any) -> frozenset[int]:
+        key = (fieldname, text)
+        found = self._terms.get(key)
+        if found is None:
+            found = frozenset(searcher.docs_for_query(Term(fieldname, text)))
+            self._terms[key] = found
+        return found
+
+    def _everything(self, searcher: Any) -> set[int]:
+        reader = searcher.reader()
+        return {d for d in range(reader.doc_count_all()) if not reader.is_deleted(d)}
+
     def _page(
+        self,
         searcher: Any,
-        query: Query,
         matched: set[int],
+        words: list[str],
         offset: int,
         limit: int,
         sort: str,
-        has_words: bool,
     ) -> list[int]:
-        """One page of the matches' dataset ids, scoring or sorting only as far as the page."""
+        """One page of the matches' dataset ids.
+
+        Relevance: datasets with the words in their titles first, then in their tags (by how
+        many of the words), then the most recently changed; title and modified sorts read
+        their columns. Only as many as the page needs are ordered.
+        """
         if not matched or limit <= 0:
             return []
         wanted = offset + limit
-        if sort == "relevance" and has_words:
-            hits = searcher.search(query, limit=wanted, filter=matched)
-            docnums = [hit.docnum for hit in hits][offset:]
+        modified = searcher.reader().column_reader("modified")
+        if sort == "title":
+            titles = searcher.reader().column_reader("title_sort")
+            docnums = heapq.nsmallest(wanted, matched, key=lambda d: (titles[d], d))
+        elif sort == "relevance" and words:
+            score: Counter[int] = Counter()
+            for field_name, weight in (("title", 4), ("tag_text", 2)):
+                for word in words:
+                    for d in self._term(searcher, field_name, stem(word)) & matched:
+                        score[d] += weight
+            docnums = heapq.nlargest(wanted, matched, key=lambda d: (score[d], modified[d], -d))
         else:
-            column = "title_sort" if sort == "title" else "modified"
-            reader = searcher.reader().column_reader(column)
-            if column == "title_sort":
-                docnums = heapq.nsmallest(wanted, matched, key=lambda d: (reader[d], d))
-            else:
-                docnums = heapq.nlargest(wanted, matched, key=lambda d: (reader[d], -d))
-            docnums = docnums[offset:]
-        return [int(searcher.stored_fields(d)["id"]) for d in docnums]
+            docnums = heapq.nlargest(wanted, matched, key=lambda d: (modified[d], -d))
+        return [int(searcher.stored_fields(d)["id"]) for d in docnums[offset:]]
 
 
 def _parse(text: str) -> tuple[Query, list[str]]:
@@ -238,6 +304,10 @@ def _parse(text: str) -> tuple[Query, list[str]]:
     parts: list[Query] = []
     excluded: list[Query] = []
     words: list[str] = []
+    # Only the last word matches as the start of longer words (it is the one being typed);
+    # expanding every word made a 3-word search walk thousands of postings lists.
+    found_words = [t.text for m in _WORDS.findall(text) if m[3] for t in _PLAIN(m[3])]
+    last = found_words[-1] if found_words else ""
     for minus, phrase, word_minus, word in _WORDS.findall(text):
         if phrase:
             plain = [t.text for t in _PLAIN(phrase)]
@@ -256,7 +326,7 @@ def _parse(text: str) -> tuple[Query, list[str]]:
             if plain_word in STOP_WORDS or len(plain_word) < 2:
                 continue
             options: list[Query] = [Term(f, stem(plain_word)) for f in _SEARCHED]
-            if len(plain_word) >= PREFIX_MIN and not word_minus:
+            if len(plain_word) >= PREFIX_MIN and not word_minus and plain_word == last:
                 options.extend(Prefix(f, plain_word, boost=0.5) for f in _SEARCHED)
             (excluded if word_minus else parts).append(Or(options))
             if not word_minus:
@@ -264,6 +334,9 @@ def _parse(text: str) -> tuple[Query, list[str]]:
     query: Query = And(parts) if parts else Every()
     if excluded:
         query = And([query, Not(Or(excluded))])
+    if words:  # matches in titles and tags raise the score, never decide a match
+        boosts = [Term(f, stem(w)) for f in _BOOSTED for w in words]
+        query = AndMaybe(query, Or(boosts))
     return query, words
 
 
@@ -364,17 +437,15 @@ def search_document(
     return {
         "id": str(dataset_id),
         "dataset_id": dataset_id,
+        "text": "\n".join([title, description, " ".join(tag_names), organisation_title, columns]),
         "title": title,
         "title_sort": title.lower(),
-        "description": description,
         "tags": ",".join(tag_names),
         "tag_text": " ".join(tag_names),
         "organisation": organisation,
-        "organisation_text": organisation_title,
         "licence": licence,
         "format": ",".join(formats),
         "column": ",".join(n for n in names if n),
-        "column_text": columns,
         "spell": "\n".join([title, description, " ".join(tag_names), columns]),
         "private": private,
         "modified": modified,
