@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from catalog.errors import CatalogError
+from catalog.markdown import render_notes
 from catalog.models import User
 from catalog.settings import Settings
 from catalog.site import Site
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fl
 
     app.before_request(_load_user)
     app.context_processor(lambda: {"current_user": g.get("user")})
+    app.add_template_filter(render_notes, "markdown")
     app.add_template_filter(lambda d, key: {k: v for k, v in d.items() if k != key}, "dict_without")
     app.add_template_filter(lambda d, key, value: {**d, key: value}, "dict_with")
     app.register_error_handler(Exception, _handle_error)

@@ -17,6 +17,14 @@ from catalog.accounts import authenticate
 blueprint = Blueprint("auth", __name__)
 
 
+class TokenForm(FlaskForm):
+    name = StringField("What it is for", validators=[DataRequired(), Length(max=200)])
+
+
+class RevokeForm(FlaskForm):
+    """Only the CSRF token: which token to revoke is in the URL."""
+
+
 class LoginForm(FlaskForm):
     username = StringField("User name", validators=[DataRequired(), Length(max=64)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
@@ -66,3 +74,37 @@ def _safe_next(target: str | None) -> str:
     if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
         return url_for("pages.home")
     return target
+
+
+@blueprint.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def tokens() -> Any:
+    """API tokens: made here (shown once), listed, revoked."""
+    from catalog.app import current_site
+    from catalog.tokens import create_token, list_tokens
+
+    form = TokenForm()
+    made = None
+    with current_site().session() as db:
+        if form.validate_on_submit():
+            _, made = create_token(db, g.user["id"], form.name.data or "")
+            db.commit()
+            form.name.data = ""
+        listed = list_tokens(db, g.user["id"])
+    return render_template("tokens.html", form=form, tokens=listed, made=made, revoke=RevokeForm())
+
+
+@blueprint.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke(token_id: int) -> Any:
+    from catalog.app import current_site
+    from catalog.tokens import revoke_token
+
+    if not RevokeForm().validate_on_submit():
+        flash("That form had expired; try again.", "error")
+        return redirect(url_for("auth.tokens"))
+    with current_site().session() as db:
+        revoke_token(db, g.user["id"], token_id)
+        db.commit()
+    flash("Token revoked: scripts using it can no longer write.", "success")
+    return redirect(url_for("auth.tokens"))

@@ -292,3 +292,45 @@ def test_missing_search_index_is_rebuilt_at_start_up(settings, runner):
         assert found["count"] == 1
     finally:
         app.extensions["site"].close()
+
+
+def test_api_tokens_are_made_and_revoked_on_a_page(client, site):
+    assert client.get("/account/tokens").status_code == 302  # sign in first
+    sign_in(client, site)
+    made = client.post(
+        "/account/tokens",
+        data={"name": "my script", "csrf_token": csrf_token(client, "/account/tokens")},
+    )
+    assert made.status_code == 200 and "Copy it now" in made.text
+    token = re.search(r'<code class="token">([^<]+)</code>', made.text).group(1)
+    listed = client.get("/api/3/action/api_token_list", headers={"Authorization": token})
+    assert [t["name"] for t in listed.json["result"]] == ["my script"]
+    assert token not in client.get("/account/tokens").text  # shown once only
+    token_id = listed.json["result"][0]["id"]
+    forged = client.post(f"/account/tokens/{token_id}/revoke")  # no CSRF token
+    assert forged.status_code in (302, 400)
+    assert client.get("/api/3/action/api_token_list", headers={"Authorization": token}).json[
+        "success"
+    ]
+    revoked = client.post(
+        f"/account/tokens/{token_id}/revoke",
+        data={"csrf_token": csrf_token(client, "/account/tokens")},
+    )
+    assert revoked.status_code == 302
+    after = client.get("/api/3/action/api_token_list", headers={"Authorization": token})
+    assert after.status_code == 403
+
+
+def test_notes_are_markdown_rendered_safely(app, site):
+    from catalog.publishing import DatasetMetadata, create_dataset
+
+    notes = (
+        "Spending by **ward**, see [the council](https://example.org/spend).\n\n"
+        "<script>alert(1)</script> [click](javascript:alert(1)) ![x](https://evil.example/x.png)"
+    )
+    name = create_dataset(site, DatasetMetadata(title="Ward spending", description=notes), None)
+    page = app.test_client().get(f"/dataset/{name}").text
+    assert "<strong>ward</strong>" in page
+    assert '<a rel="nofollow noopener" href="https://example.org/spend">the council</a>' in page
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+    assert 'href="javascript:' not in page and "<img" not in page
