@@ -67,6 +67,8 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)  # URL name
     title: Mapped[str] = mapped_column(String(300))
 
+    members: Mapped[list[Membership]] = relationship(cascade="all, delete-orphan")
+
 
 ROLES = ("admin", "editor", "member")  # CKAN's: admin manages members; editor publishes
 

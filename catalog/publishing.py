@@ -16,9 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from catalog.errors import InvalidInput, NotFound
+from catalog.errors import InvalidInput, NotAuthorised, NotFound
 from catalog.licences import DEFAULT_LICENCE, licence
-from catalog.models import Dataset, Organisation, Tag, Version, utcnow
+from catalog.models import Dataset, Membership, Organisation, Tag, Version, utcnow
+from catalog.permissions import can_publish_in, require_editor, require_visible
 from catalog.search import search_document
 from catalog.site import Site
 from datastore import VersionRef
@@ -180,15 +181,31 @@ def create_dataset(site: Site, metadata: DatasetMetadata, user_id: int | None) -
 
 
 def check_publish_request(
-    site: Site, metadata: DatasetMetadata | None, dataset_name: str | None
+    site: Site,
+    metadata: DatasetMetadata | None,
+    dataset_name: str | None,
+    user: dict[str, Any] | None = None,
 ) -> None:
     """Raise what publish_file() would raise about its request before reading any file:
-    for a page that publishes in the background and wants to answer at once."""
-    if dataset_name:
-        with site.session() as session:
-            _dataset(session, dataset_name)
-    else:
+    for a page that publishes in the background and wants to answer at once. With a
+    `user`, also whether they may: a new version needs an editor of the dataset, a new
+    dataset in an existing organisation an editor or admin of it (catalog/permissions.py)."""
+    with site.session() as session:
+        if dataset_name:
+            dataset = _dataset(session, dataset_name)
+            if user is not None:
+                require_visible(session, user, dataset)
+                require_editor(session, user, dataset)
+            return
         _check_metadata(metadata)
+        assert metadata is not None
+        if user is not None and metadata.organisation.strip():
+            existing = _existing_organisation(session, metadata.organisation)
+            if existing is not None and not can_publish_in(session, user, existing):
+                raise NotAuthorised(
+                    f"Only editors of {existing.title} may publish datasets for it.",
+                    {"organisation": "you are not an editor of this organisation"},
+                )
 
 
 def reindex(site: Site) -> int:
@@ -276,6 +293,9 @@ def _new_dataset(
         extras_json=json.dumps(metadata.extras, ensure_ascii=False, sort_keys=True),
     )
     session.add(dataset)
+    organisation = dataset.organisation
+    if organisation is not None and organisation.id is None and user_id is not None:
+        organisation.members.append(Membership(user_id=user_id, role="admin"))  # its creator
     try:
         session.flush()
     except IntegrityError:
@@ -328,14 +348,20 @@ def _organisation(session: Session, title: str) -> Organisation | None:
     title = title.strip()
     if not title:
         return None
+    organisation = _existing_organisation(session, title)
     name = slugify(title)
-    organisation = session.scalar(
-        select(Organisation).where(Organisation.name.in_([title, name]))
-    )  # an organisation's URL name, or a title (a new one is made from a new title)
     if organisation is None:
         organisation = Organisation(name=name, title=title)
         session.add(organisation)
     return organisation
+
+
+def _existing_organisation(session: Session, title: str) -> Organisation | None:
+    """An organisation by its URL name, or by a title (whose URL name it would have)."""
+    title = title.strip()
+    return session.scalar(
+        select(Organisation).where(Organisation.name.in_([title, slugify(title)]))
+    )
 
 
 def _clean_tags(tags: list[str]) -> list[str]:

@@ -28,7 +28,7 @@ from wtforms import RadioField, SelectChoice, SelectField, StringField, TextArea
 from wtforms.validators import Length, Optional
 
 from catalog.auth import login_required
-from catalog.errors import InvalidInput, NotFound
+from catalog.errors import InvalidInput, NotAuthorised, NotFound
 from catalog.jobs import INVALID, PUBLISHED, QUEUED, JobResult, Progress
 from catalog.licences import DEFAULT_LICENCE, LICENCES
 from catalog.publishing import DatasetMetadata, check_publish_request, publish_file
@@ -113,14 +113,14 @@ def upload() -> Any:
     dataset_name = form.dataset.data or None
     site = current_site()
     try:
-        check_publish_request(site, metadata, dataset_name)
-    except InvalidInput as error:
+        check_publish_request(site, metadata, dataset_name, g.user)
+    except (InvalidInput, NotAuthorised) as error:
         for field_name, problem in error.fields.items():
             field = getattr(form, field_name, None)
             if field is not None:
                 field.errors = [problem]
         flash(error.message, "error")
-        return render_template("upload.html", form=form), 400
+        return render_template("upload.html", form=form), error.status
     upload_file = form.file.data
     original_name = upload_file.filename or "upload.csv"
     work = partial(

@@ -334,3 +334,19 @@ def test_notes_are_markdown_rendered_safely(app, site):
     assert '<a rel="nofollow noopener" href="https://example.org/spend">the council</a>' in page
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
     assert 'href="javascript:' not in page and "<img" not in page
+
+
+def test_web_uploads_follow_organisation_roles(app, site):
+    owner, other = app.test_client(), app.test_client()
+    sign_in(owner, site, "owner")
+    made = upload(owner, "valid/gdp/data/top-economies.csv", None, organisation="Parks Team")
+    name = published(owner, site, made)
+    sign_in(other, site, "other")
+    into_org = upload(other, "valid/gdp/data/top-economies.csv", None, organisation="Parks Team")
+    assert into_org.status_code == 403
+    assert "Only editors of Parks Team may publish" in into_org.text
+    new_version = upload(other, "valid/gdp/data/top-economies.csv", None, dataset=name)
+    assert new_version.status_code == 403
+    again = upload(owner, "valid/gdp/data/top-economies.csv", None, dataset=name)
+    assert again.status_code == 303  # the creator of the organisation is its admin
+    assert site.jobs.wait(again.headers["Location"].rsplit("/", 1)[-1], timeout=60)
