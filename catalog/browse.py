@@ -48,6 +48,11 @@ def dataset_summary(dataset: Dataset) -> dict[str, Any]:
         "rows": latest.rows if latest else 0,
         "columns": len(json.loads(latest.schema_json)["fields"]) if latest else 0,
         "versions": len(dataset.versions),
+        "version_label": dataset.version,
+        "author": dataset.author,
+        "maintainer": dataset.maintainer,
+        "private": dataset.private,
+        "state": dataset.state,
     }
 
 

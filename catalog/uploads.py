@@ -24,7 +24,14 @@ from flask import (
 )
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Length, Optional
 
 from catalog.auth import login_required
@@ -69,11 +76,20 @@ class UploadForm(FlaskForm):
         "Add as a new version of (URL name)", validators=[Optional(), Length(max=100)]
     )
     title = StringField("Title", validators=[Length(max=300)])
-    description = TextAreaField("Description", validators=[Length(max=20000)])
+    description = TextAreaField(
+        "Description (Markdown: **bold**, [links](https://…), lists)",
+        validators=[Length(max=20000)],
+    )
     organisation = StringField("Organisation", validators=[Length(max=300)])
     licence = SelectField("Licence", default=DEFAULT_LICENCE)
     tags = StringField("Tags (separated by commas)", validators=[Length(max=1000)])
     source_url = StringField("Source (web address)", validators=[Length(max=1000)])
+    version = StringField("Version of the data (e.g. 2024 Q1)", validators=[Length(max=100)])
+    author = StringField("Author", validators=[Length(max=300)])
+    author_email = StringField("Author's email", validators=[Length(max=300)])
+    maintainer = StringField("Maintainer", validators=[Length(max=300)])
+    maintainer_email = StringField("Maintainer's email", validators=[Length(max=300)])
+    private = BooleanField("Private: only the organisation's members see it")
 
 
 def _form() -> UploadForm:
@@ -109,6 +125,12 @@ def upload() -> Any:
             licence_id=form.licence.data or DEFAULT_LICENCE,
             tags=[form.tags.data or ""],
             source_url=form.source_url.data or "",
+            version=form.version.data or "",
+            author=form.author.data or "",
+            author_email=form.author_email.data or "",
+            maintainer=form.maintainer.data or "",
+            maintainer_email=form.maintainer_email.data or "",
+            private=bool(form.private.data),
         )
     dataset_name = form.dataset.data or None
     site = current_site()

@@ -350,3 +350,22 @@ def test_web_uploads_follow_organisation_roles(app, site):
     again = upload(owner, "valid/gdp/data/top-economies.csv", None, dataset=name)
     assert again.status_code == 303  # the creator of the organisation is its admin
     assert site.jobs.wait(again.headers["Location"].rsplit("/", 1)[-1], timeout=60)
+
+
+def test_web_upload_takes_ckans_details_and_private(app, site):
+    owner = app.test_client()
+    sign_in(owner, site, "clerk")
+    made = upload(
+        owner,
+        "valid/gdp/data/top-economies.csv",
+        None,
+        organisation="Town Clerk",
+        version="2024 Q1",
+        author="Finance team",
+        private="y",
+    )
+    name = published(owner, site, made)
+    page = owner.get(f"/dataset/{name}").text
+    assert "version 2024 Q1" in page and "by Finance team" in page and "private" in page
+    assert app.test_client().get(f"/dataset/{name}").status_code == 404
+    assert f"/dataset/{name}" not in app.test_client().get("/search?q=economies").text
