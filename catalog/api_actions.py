@@ -302,6 +302,7 @@ def resource_create(params: dict[str, Any]) -> dict[str, Any]:
         raise Conflict(
             "The file does not match its schema; nothing was published.",
             {"upload": "; ".join(str(e) for e in errors) or "invalid"},
+            details={"report": report},  # the whole validation report, as the page shows it
         )
     resource_id = f"{outcome.dataset_name}-v{outcome.version_number}"
     return resource_show({"id": resource_id})

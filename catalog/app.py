@@ -103,7 +103,10 @@ def _handle_error(error: Exception) -> Any:
     if request.path.startswith(("/api/", "/datastore/")):
         from catalog.api import error_body
 
-        return jsonify(error_body(status, message, fields)), status
+        body = error_body(status, message, fields)
+        if isinstance(error, CatalogError):
+            body["error"].update(error.details)
+        return jsonify(body), status
     return render_template(
         "error.html", status=status, title=title, message=message, fields=fields
     ), status

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class CatalogError(Exception):
     """Base class: `status` is the HTTP status the web answers with."""
 
     status = 400
 
-    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        fields: dict[str, str] | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
+        self.details = details or {}  # more for the API's error body (a validation report)
 
 
 class InvalidInput(CatalogError):

@@ -110,6 +110,9 @@ def test_a_bad_upload_is_a_validation_error(server: str, token: str, tmp_path: P
     with pytest.raises(ckanapi.ValidationError) as caught, broken.open("rb") as upload:
         ckan.action.resource_create(package_id="bins", upload=upload)
     assert "upload" in caught.value.error_dict
+    report = caught.value.error_dict["report"]
+    assert report["valid"] is False
+    assert report["tasks"][0]["errors"][0]["type"] == "extra-cell"
     assert ckan.action.package_show(id="bins")["resources"] == []  # nothing published
 
 
