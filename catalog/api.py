@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request, url_for
 
 from catalog import browse, tables
-from catalog.errors import Conflict, NotFound
+from catalog.errors import NotFound
 from catalog.viewer import set_viewer
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/3/action")
@@ -63,16 +63,6 @@ def _site() -> Any:
     from catalog.app import current_site
 
     return current_site()
-
-
-def _int(params: dict[str, Any], name: str, default: int, maximum: int) -> int:
-    try:
-        value = int(params.get(name, default))
-    except (TypeError, ValueError):
-        raise Conflict(f"{name} must be a whole number.", {name: "Invalid integer"}) from None
-    if value < 0:
-        raise Conflict(f"{name} must not be negative.", {name: "Must be a natural number"})
-    return min(value, maximum)
 
 
 def package_dict(

@@ -15,7 +15,7 @@ from flask import request
 from sqlalchemy import func, select
 
 from catalog import browse
-from catalog.api import _int, _site, action, package_dict
+from catalog.api import _site, action, package_dict
 from catalog.errors import Conflict, NotAuthorised, NotFound
 from catalog.licences import LICENCES
 from catalog.models import ROLES, Dataset, Membership, Organisation, Tag, User, utcnow
@@ -33,6 +33,7 @@ from catalog.publishing import (
     index_document,
     publish_file,
 )
+from catalog.tables import int_param
 from catalog.tokens import create_token, list_tokens, revoke_token, user_for_header
 from catalog.viewer import current_viewer
 
@@ -48,15 +49,15 @@ def package_search(params: dict[str, Any]) -> dict[str, Any]:
     """Search datasets: q, fq (organization:, tags:, license_id:, res_format:), facet.field,
     facet.limit, rows (up to 1000), start, sort."""
     site = _site()
-    rows = _int(params, "rows", 10, 1000)
-    start = _int(params, "start", 0, 10**9)
+    rows = int_param(params, "rows", 10, 1000, cap=True)
+    start = int_param(params, "start", 0, 10**9, cap=True)
     filters = _fq(str(params.get("fq") or ""))
     sort = _sort(str(params.get("sort") or ""))
     visible: set[str] | None = set()  # public datasets only, unless asked (CKAN's default)
     if _true(params.get("include_private")):
         with site.session() as db:
             visible = visible_organisations(db, current_viewer())
-    limit = _int(params, "facet.limit", 50, 1000)
+    limit = int_param(params, "facet.limit", 50, 1000, cap=True)
     found = site.index.search(
         str(params.get("q") or ""), filters, start, rows, sort, visible, facet_limit=limit
     )
@@ -98,8 +99,8 @@ def package_show(params: dict[str, Any]) -> dict[str, Any]:
 
 @action
 def current_package_list_with_resources(params: dict[str, Any]) -> list[dict[str, Any]]:
-    limit = _int(params, "limit", 10, 1000)
-    offset = _int(params, "offset", 0, 10**9)
+    limit = int_param(params, "limit", 10, 1000, cap=True)
+    offset = int_param(params, "offset", 0, 10**9, cap=True)
     with _site().session() as db:
         datasets = db.scalars(
             select(Dataset)

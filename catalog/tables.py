@@ -114,8 +114,8 @@ def query_from_params(params: dict[str, Any], max_limit: int = MAX_LIMIT) -> Que
         sort=_sort(params.get("sort")),
         fields=_fields(params.get("fields")),
         distinct=_bool(params, "distinct", False),
-        limit=_int(params, "limit", 100, max_limit),
-        offset=_int(params, "offset", 0, 10**12),
+        limit=int_param(params, "limit", 100, max_limit),
+        offset=int_param(params, "offset", 0, 10**12),
         after=str(params.get("after") or ""),
         include_total=_bool(params, "include_total", True),
     )
@@ -207,16 +207,20 @@ def _bool(params: dict[str, Any], name: str, default: bool) -> bool:
     raise Conflict(f"{name} must be true or false.", {name: "Not a boolean"})
 
 
-def _int(params: dict[str, Any], name: str, default: int, maximum: int) -> int:
+def int_param(
+    params: dict[str, Any], name: str, default: int, maximum: int, *, cap: bool = False
+) -> int:
+    """A whole-number API parameter; a bad one is CKAN's 409 naming it. Past `maximum` it
+    is an error, or, with `cap`, `maximum` (as CKAN caps package_search's rows)."""
     try:
         value = int(params.get(name, default))
     except (TypeError, ValueError):
         raise Conflict(f"{name} must be a whole number.", {name: "Invalid integer"}) from None
     if value < 0:
         raise Conflict(f"{name} must not be negative.", {name: "Must be a natural number"})
-    if value > maximum:
+    if value > maximum and not cap:
         raise Conflict(f"{name} must be at most {maximum:,}.", {name: f"Must be <= {maximum}"})
-    return value
+    return min(value, maximum)
 
 
 # Answers ---------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ Layout under the store's root folder:
         report.json      the validation report
         version.json     facts about the upload (name, size, sha256, encoding, rows)
         profile.json     each column's type, nulls, distinct values, range, top values, chart
+        changes-from-<n>.json   what changed since version n (rows and columns)
+        lookup-<k>.parquet      a sorted (value, row) index of column k, for id-like columns
     staging/<id>/        a version being written; renamed into datasets/ when complete
     rejected/<id>/       a failed upload: its original and report, kept for the fix
 """

@@ -45,12 +45,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from datastore.duck import locked_duckdb
+
 BINS = 20
 TOP = 5
 TEXT_LIMIT = 200
 BATCH_ROWS = 16 * 1024  # a row group of TableWriter's; DuckDB holds a few batches per thread
 MEMORY_LIMIT = "128MB"
-THREADS = 2
 _PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
 
 
@@ -91,19 +92,7 @@ class _Column:
 
 def locked_connection(spill: str) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with no file access, a memory limit, spilling to `spill`."""
-    con = duckdb.connect(
-        config={
-            "enable_external_access": False,
-            "memory_limit": MEMORY_LIMIT,
-            "threads": THREADS,
-            "temp_directory": spill,
-            "autoinstall_known_extensions": False,
-            "autoload_known_extensions": False,
-        }
-    )
-    con.execute("SET enable_progress_bar = false")
-    con.execute("SET lock_configuration = true")
-    return con
+    return locked_duckdb(MEMORY_LIMIT, spill=spill)
 
 
 def _profile_column(column: _Column, con: duckdb.DuckDBPyConnection) -> dict[str, Any]:

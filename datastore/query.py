@@ -31,15 +31,15 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from datastore.duck import locked_duckdb
 from datastore.errors import DatastoreError, NotFound
 from datastore.lookup import find_rows
-from datastore.table import open_parquet
+from datastore.table import open_parquet, read_rows
 
 ROW_ID = "_id"  # 1-based position of a row in its file: CKAN's _id, and the keyset tiebreak
 OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "contains", "starts", "null", "notnull")
 _COMPARE = {"eq": "=", "ne": "<>", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 MEMORY_LIMIT = "256MB"
-THREADS = 2
 
 
 class QueryError(DatastoreError):
@@ -95,7 +95,7 @@ def run_query(parquet: Path, query: Query) -> Result:
     schema = _schema(parquet)
     columns = _columns(schema, query.fields)
     if query.plain:
-        return _plain_page(parquet, schema, columns, query)
+        return _plain_page(parquet, columns, query)
     plan = _Plan(parquet, schema, query, columns)
     if plan.rows is not None and not query.after:
         return _rows_page(parquet, query, columns, plan.rows)
@@ -427,32 +427,11 @@ def _described_types(serialized: bytes) -> tuple[tuple[str, str], ...]:
     return tuple((row[0], row[1]) for row in described)
 
 
-def _plain_page(parquet: Path, schema: pa.Schema, columns: list[str], query: Query) -> Result:
+def _plain_page(parquet: Path, columns: list[str], query: Query) -> Result:
     """A page by position: only the row groups it falls in are read."""
-    with open_parquet(parquet) as file:
-        total = file.metadata.num_rows
-        offset = max(0, min(query.offset, total))
-        parts: list[pa.Table] = []
-        start = 0
-        for group in range(file.num_row_groups):
-            size = file.metadata.row_group(group).num_rows
-            if start + size > offset and start < offset + query.limit:
-                table = file.read_row_group(group, columns=columns)
-                first = max(start, offset)
-                part = table.slice(first - start, offset + query.limit - first)
-                ids = pa.array(range(first + 1, first + 1 + part.num_rows), type=pa.int64())
-                parts.append(part.append_column(ROW_ID, ids))
-            start += size
-            if start >= offset + query.limit:
-                break
-    if parts:
-        table = pa.concat_tables(parts)
-    else:
-        table = (
-            pa.Table.from_batches([], schema=schema)
-            .select(columns)
-            .append_column(ROW_ID, pa.array([], type=pa.int64()))
-        )
+    table, offset, total = read_rows(parquet, query.offset, query.limit, columns)
+    ids = pa.array(range(offset + 1, offset + 1 + table.num_rows), type=pa.int64())
+    table = table.append_column(ROW_ID, ids)
     if query.fields and ROW_ID not in query.fields:
         table = table.drop_columns([ROW_ID])
     return Result(_described(table), table, total)
@@ -498,17 +477,7 @@ class _connect:
         cache: dict[str, duckdb.DuckDBPyConnection] = _local.__dict__.setdefault("cache", {})
         con = cache.pop(self.folder, None)
         if con is None:
-            con = duckdb.connect(
-                config={
-                    "threads": THREADS,
-                    "memory_limit": MEMORY_LIMIT,
-                    "autoinstall_known_extensions": False,
-                    "autoload_known_extensions": False,
-                }
-            )
-            con.execute("SET allowed_directories = ?", [[self.folder]])
-            con.execute("SET enable_external_access = false")
-            con.execute("SET lock_configuration = true")
+            con = locked_duckdb(MEMORY_LIMIT, readable=self.folder)
         cache[self.folder] = con  # most recently used last
         while len(cache) > CACHED_CONNECTIONS:
             cache.pop(next(iter(cache))).close()

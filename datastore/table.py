@@ -134,40 +134,42 @@ class Page:
 
 def read_page(path: Path, offset: int = 0, limit: int = 20) -> Page:
     """Rows [offset, offset+limit) of a table, reading only the row groups they sit in."""
-    with _open(path) as parquet:
-        return _read_page(parquet, offset, limit)
+    if not path.is_file():
+        raise NotFound(f"no table at {path.name}")
+    table, offset, total = read_rows(path, offset, limit)
+    return Page(table.column_names, [list(r.values()) for r in table.to_pylist()], offset, total)
 
 
-def _read_page(parquet: pq.ParquetFile, offset: int, limit: int) -> Page:
-    total = parquet.metadata.num_rows
-    offset = max(0, min(offset, total))
-    wanted: list[pa.Table] = []
-    start = 0
-    for group in range(parquet.num_row_groups):
-        size = parquet.metadata.row_group(group).num_rows
-        if start + size > offset and start < offset + limit:
-            table = parquet.read_row_group(group)
-            first = max(start, offset)
-            wanted.append(table.slice(first - start, offset + limit - first))
-        start += size
-        if start >= offset + limit:
-            break
-    columns = parquet.schema_arrow.names
+def read_rows(
+    path: Path, offset: int, limit: int, columns: list[str] | None = None
+) -> tuple[pa.Table, int, int]:
+    """(rows [offset, offset+limit) of a stored table, the offset used, the table's row
+    count). Only the row groups the rows sit in are read; the offset is kept in range."""
+    with open_parquet(path) as parquet:
+        total = parquet.metadata.num_rows
+        offset = max(0, min(offset, total))
+        wanted: list[pa.Table] = []
+        start = 0
+        for group in range(parquet.num_row_groups):
+            size = parquet.metadata.row_group(group).num_rows
+            if start + size > offset and start < offset + limit:
+                table = parquet.read_row_group(group, columns=columns)
+                first = max(start, offset)
+                wanted.append(table.slice(first - start, offset + limit - first))
+            start += size
+            if start >= offset + limit:
+                break
+        schema = parquet.schema_arrow
     if not wanted:
-        return Page(columns, [], offset, total)
-    table = pa.concat_tables(wanted)
-    rows = [list(r.values()) for r in table.to_pylist()]
-    return Page(columns, rows, offset, total)
+        names = columns if columns is not None else schema.names
+        return pa.Table.from_batches([], schema=schema).select(names), offset, total
+    return pa.concat_tables(wanted), offset, total
 
 
 def table_rows(path: Path) -> Iterator[dict[str, Any]]:
     """Every row as a dict, batch by batch."""
-    with _open(path) as parquet:
-        for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
-            yield from batch.to_pylist()
-
-
-def _open(path: Path) -> pq.ParquetFile:
     if not path.is_file():
         raise NotFound(f"no table at {path.name}")
-    return pq.ParquetFile(path)
+    with pq.ParquetFile(path) as parquet:
+        for batch in parquet.iter_batches(batch_size=BATCH_ROWS):
+            yield from batch.to_pylist()
