@@ -8,6 +8,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -172,3 +173,111 @@ class IngestJob(Base):
     message: Mapped[str] = mapped_column(Text, default="")  # why, when failed
     created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Authority(Base):
+    """A public body that FOI requests can go to (catalog.authorities). Seeded from the
+    UK public bodies register and mySociety's local authority list; site admins add and edit.
+
+    `slug` is the body's stable URL name: the register's id without its "gb/" (which is also
+    its name on WhatDoTheyKnow) for seeded bodies.
+    """
+
+    __tablename__ = "authorities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(300), index=True)
+    abbreviation: Mapped[str] = mapped_column(String(100), default="")
+    other_names: Mapped[str] = mapped_column(Text, default="")  # separated by semicolons
+    kind: Mapped[str] = mapped_column(String(100), default="")  # e.g. "Metropolitan district"
+    nation: Mapped[str] = mapped_column(String(40), default="")
+    url: Mapped[str] = mapped_column(String(1000), default="")
+    foi_email: Mapped[str] = mapped_column(String(300), default="")
+    foi_address: Mapped[str] = mapped_column(Text, default="")  # postal, for letters
+    tags: Mapped[str] = mapped_column(String(1000), default="")  # separated by spaces
+    subject_to_foi: Mapped[bool] = mapped_column(Boolean, default=True)
+    defunct: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(40), default="")  # which list it came from
+    created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    modified: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class InfoRequest(Base):
+    """An FOI request drafted here (catalog.requests). Its history is its events; `state`
+    and `due` are worked out from them and kept here so lists can filter by them.
+
+    The letter holds the requester's name and address, so only they (and site admins) see
+    it; everyone sees what was asked for (title, period, breakdown), the body and the state
+    once it has been sent.
+    """
+
+    __tablename__ = "foi_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))  # the information wanted, in short
+    authority_id: Mapped[int] = mapped_column(ForeignKey("authorities.id"), index=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    date_from: Mapped[str] = mapped_column(String(100), default="")
+    date_to: Mapped[str] = mapped_column(String(100), default="")
+    breakdown: Mapped[str] = mapped_column(String(1000), default="")
+    letter: Mapped[str] = mapped_column(Text, default="")
+    template: Mapped[str] = mapped_column(Text, default="")  # the draft we offered
+    search_query: Mapped[str] = mapped_column(String(500), default="")  # the search it came from
+    state: Mapped[str] = mapped_column(String(40), default="draft", index=True)
+    sent_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    due: Mapped[dt.date | None] = mapped_column(Date, nullable=True, index=True)
+    dataset_id: Mapped[int | None] = mapped_column(
+        ForeignKey("datasets.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    modified: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    authority: Mapped[Authority] = relationship()
+    events: Mapped[list[RequestEvent]] = relationship(
+        order_by="[RequestEvent.happened_on, RequestEvent.id]", cascade="all, delete-orphan"
+    )
+
+
+class RequestEvent(Base):
+    """One step in a request's life: the state it moved to, on the day it happened."""
+
+    __tablename__ = "foi_request_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("foi_requests.id", ondelete="CASCADE"), index=True
+    )
+    state: Mapped[str] = mapped_column(String(40))
+    happened_on: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class RequestFollower(Base):
+    """Someone who wants the same information and follows a request instead of asking again."""
+
+    __tablename__ = "foi_request_followers"
+
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("foi_requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SearchMiss(Base):
+    """A search that found nothing, counted by its words (never by who searched): the
+    "most wanted" list is built from these."""
+
+    __tablename__ = "search_misses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    query: Mapped[str] = mapped_column(String(200), unique=True)  # normalised
+    searches: Mapped[int] = mapped_column(Integer, default=0)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)  # by a site admin
+    first_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
