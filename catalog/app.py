@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fl
     app.extensions["site"] = site
     csrf.init_app(app)
 
-    from catalog import api, auth, downloads, pages, twins, uploads
+    from catalog import api, auth, authority_pages, downloads, pages, request_pages, twins, uploads
 
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(auth.blueprint)
@@ -44,6 +44,8 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fl
     app.register_blueprint(downloads.blueprint)
     app.register_blueprint(api.unversioned)
     app.register_blueprint(twins.blueprint)
+    app.register_blueprint(authority_pages.blueprint)
+    app.register_blueprint(request_pages.blueprint)
     csrf.exempt(api.blueprint)
     csrf.exempt(api.unversioned)
 
