@@ -57,6 +57,11 @@ class Settings:
     load_samples: bool = _setting(
         True, "Publish a few real sample datasets when the catalogue is empty at start-up."
     )
+    seed_authorities: bool = _setting(
+        True,
+        "Fill the directory of public bodies (FOI authorities) from the UK public bodies "
+        "register and mySociety's local authority list when it is empty at start-up.",
+    )
     page_size: int = _setting(20, "Search results per page.")
     preview_rows: int = _setting(20, "Rows per page in the dataset preview.")
     arrow_memory_pool: str = _setting(

@@ -71,12 +71,15 @@ class Site:
 
     def prepare(self) -> None:
         """Bring the database up to date; say this process is alive and sweep up after dead
-        ones (catalog.recovery); rebuild the search index if it is missing or out of step."""
+        ones (catalog.recovery); fill an empty authorities directory (when the settings say
+        so); rebuild the search index if it is missing or out of step."""
         migrate(self.engine)
         with self.processes.startup():
             self.processes.register()
             alone = not self.processes.others_alive() and self.jobs.idle()
             recover(self, alone)
+            if self.settings.seed_authorities:
+                self._seed_authorities()
         with self.session() as session:
             count = session.scalar(select(func.count()).select_from(Dataset)) or 0
         if not self.index.healthy(expected_documents=count):
@@ -85,6 +88,17 @@ class Site:
             from catalog.publishing import reindex
 
             reindex(self)
+
+    def _seed_authorities(self) -> None:
+        """The directory of public bodies from its seed lists, once (inside startup(), so
+        two processes starting together do not both fill it)."""
+        from catalog.authorities import seed_authorities
+
+        with self.session() as session:
+            added = seed_authorities(session)
+            session.commit()
+        if added:
+            log.info("added %d public bodies to the authorities directory", added)
 
     def close(self) -> None:
         """Finish the running uploads, then let go of the data folder and the database."""

@@ -66,6 +66,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         database_url=database_url,
         secret_key=uuid.uuid4().hex,
         load_samples=False,
+        seed_authorities=False,
     )
 
 
