@@ -191,7 +191,8 @@ class SearchIndex:
         combined: dict[str, list[tuple[str, ...]]] = {name: [] for name in FACETS}
         for leaf, _offset in searcher.leaf_searchers():
             reader = leaf.reader()
-            key = reader.segment().segment_id() if hasattr(reader, "segment") else ""
+            segment = reader.segment() if hasattr(reader, "segment") else None
+            key = segment.segment_id() if segment is not None else ""  # none: an empty index
             values = self._segments.get(key) if key else None
             if values is None:
                 values = {name: _document_values(reader, name) for name in FACETS}
