@@ -131,4 +131,5 @@ def datastore_search(params: dict[str, Any]) -> dict[str, Any]:
         return tables.datastore_search(site, db, params)
 
 
-from catalog import api_actions  # noqa: E402, F401  (registers the rest of the actions)
+# Importing these registers the rest of the actions (CKAN's, then the FOI requests').
+from catalog import api_actions, request_api  # noqa: E402, F401

@@ -102,7 +102,10 @@ def _handle_error(error: Exception) -> Any:
         404: "Not found",
         409: "Conflict",
     }.get(status, "Error")
-    if request.path.startswith(("/api/", "/datastore/")):
+    # The API, the datastore and every JSON twin of a page answer in the API's JSON body.
+    if request.path.startswith(("/api/", "/datastore/")) or request.path.endswith(
+        (".json", ".jsonld")
+    ):
         from catalog.api import error_body
 
         body = error_body(status, message, fields)

@@ -11,11 +11,13 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from catalog.deadlines import uk_today
 from catalog.errors import NotFound
 from catalog.licences import LICENCES, licence
 from catalog.models import Dataset, Organisation, Version
 from catalog.permissions import require_visible, visible_organisations
 from catalog.preview import preview_table
+from catalog.requests import requests_for_dataset
 from catalog.search import SearchResult, column_text, snippet
 from catalog.site import Site
 from catalog.viewer import current_viewer
@@ -176,8 +178,10 @@ def dataset_details(
     if dataset is None:
         raise NotFound(f"There is no dataset called {name!r}.")
     require_visible(session, current_viewer(), dataset)
+    # The FOI requests this dataset answers (catalog.requests), linked from its page.
+    answers = {"foi_requests": requests_for_dataset(session, dataset.id, uk_today())}
     if not dataset.versions:  # made through the API, its table not uploaded yet
-        return {**dataset_summary(dataset), "version": None, "all_versions": []}
+        return {**dataset_summary(dataset), **answers, "version": None, "all_versions": []}
     chosen = _version(dataset, version)
     ref = site.store.version(dataset.key, chosen.number)
     schema = json.loads(chosen.schema_json)
@@ -196,6 +200,7 @@ def dataset_details(
     task = (report.get("tasks") or [{}])[0]
     return {
         **dataset_summary(dataset),
+        **answers,
         "version": _version_summary(chosen),
         "latest_number": dataset.versions[-1].number,
         "all_versions": [_version_summary(v) for v in reversed(dataset.versions)],

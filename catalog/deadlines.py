@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Iterable
+from zoneinfo import ZoneInfo
 
 import holidays
 
@@ -31,6 +32,11 @@ def _holidays(year: int) -> frozenset[dt.date]:
     for nation in UK_NATIONS:
         days.update(holidays.country_holidays("GB", subdiv=nation, years=year))
     return frozenset(days)
+
+
+def uk_today() -> dt.date:
+    """Today in the United Kingdom, whatever the server's clock zone."""
+    return dt.datetime.now(ZoneInfo("Europe/London")).date()
 
 
 def is_working_day(day: dt.date) -> bool:

@@ -20,6 +20,7 @@ from catalog import browse
 from catalog.errors import InvalidInput
 from catalog.licences import LICENCES
 from catalog.search import FACETS
+from catalog.wanted import FEW_RESULTS, record_miss
 from datastore import stream_data_package
 from schemas import library_entries
 
@@ -58,11 +59,18 @@ def search() -> Any:
     if sort not in ("relevance", "title", "modified"):
         raise InvalidInput("sort must be relevance, title or modified.", {"sort": sort})
     filters = {k: request.args.get(k, "") for k in FACETS}
+    page = int_arg("page", 1, 1)
     with site.session() as db:
         data = browse.search_datasets(
-            site, db, request.args.get("q", "")[:500], filters, int_arg("page", 1, 1), sort
+            site, db, request.args.get("q", "")[:500], filters, page, sort
         )
-    return render_template("search.html", **data)
+        if data["q"].strip() and data["total"] == 0 and page == 1:
+            record_miss(db, data["q"])  # for the "most wanted" list
+    # Few or no results: offer to ask the body that holds the data for it (FOI).
+    ask_url = None
+    if data["total"] <= FEW_RESULTS and (data["q"].strip() or data["filters"]):
+        ask_url = url_for("requests.new", q=data["q"], **data["filters"])
+    return render_template("search.html", **data, ask_url=ask_url)
 
 
 @blueprint.route("/dataset/<name>")

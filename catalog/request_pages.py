@@ -1,7 +1,395 @@
-"""FOI request pages: ask, draft and lint the letter, track, and close with a dataset."""
+"""FOI request pages: ask (from a search that found little), draft and check the letter,
+send it yourself (copy, mailto, .txt, .eml), record what happened, follow, and add the
+answer as a dataset. Every page has a JSON twin built from the same data."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
+from wtforms.validators import Length
+
+from catalog import authorities
+from catalog import requests as foi
+from catalog.auth import login_required
+from catalog.deadlines import uk_today
+from catalog.errors import InvalidInput, NotAuthorised
+from catalog.foi_outputs import (
+    deadline_calendar,
+    letter_email,
+    letter_text,
+    mailto_fits,
+    mailto_url,
+    split_subject,
+)
+from catalog.models import Organisation
+from catalog.pages import int_arg
+from catalog.search import FACETS
+from catalog.wanted import hide_miss, most_wanted
 
 blueprint = Blueprint("requests", __name__)
+
+
+def _site() -> Any:
+    from catalog.app import current_site
+
+    return current_site()
+
+
+class RequestForm(FlaskForm):
+    title = StringField("What information do you want?", validators=[Length(max=300)])
+    authority = StringField("Which public body holds it?", validators=[Length(max=300)])
+    date_from = StringField("From (e.g. April 2022)", validators=[Length(max=100)])
+    date_to = StringField("To (e.g. March 2024)", validators=[Length(max=100)])
+    breakdown = StringField(
+        "Broken down by (e.g. by ward and by month)", validators=[Length(max=1000)]
+    )
+    search_query = HiddenField()
+    confirm_new = BooleanField("None of these asks for what I want: draft a new request")
+
+
+class LetterForm(FlaskForm):
+    letter = TextAreaField("The letter", validators=[Length(max=foi.MAX_LETTER)])
+
+
+class StateForm(FlaskForm):
+    state = StringField("What happened")
+    on = StringField("On (YYYY-MM-DD)")
+    note = TextAreaField("Note (optional)", validators=[Length(max=2000)])
+
+
+class ButtonForm(FlaskForm):
+    """A form with nothing in it but its CSRF token: follow, unfollow, hide."""
+
+
+# Lists ------------------------------------------------------------------------------------
+
+
+def _list_data() -> dict[str, Any]:
+    site = _site()
+    with site.session() as db:
+        data = foi.list_requests(
+            db,
+            g.get("user"),
+            uk_today(),
+            authority=request.args.get("authority", "")[:200],
+            state=request.args.get("state", ""),
+            mine=request.args.get("mine") == "1",
+            following=request.args.get("following") == "1",
+            page=int_arg("page", 1, 1),
+        )
+    for card in data["results"]:
+        card["url"] = url_for("requests.show", request_id=card["id"], _external=True)
+    return data
+
+
+@blueprint.route("/requests")
+def index() -> Any:
+    data = _list_data()
+    return render_template(
+        "requests.html",
+        **data,
+        states=foi.STATES,
+        wanted=_wanted(5),
+        mine=request.args.get("mine") == "1",
+        following=request.args.get("following") == "1",
+    )
+
+
+@blueprint.route("/requests.json")
+def index_json() -> Any:
+    return jsonify(_list_data())
+
+
+def _wanted(limit: int) -> list[dict[str, Any]]:
+    site = _site()
+
+    def still_missing(query: str) -> bool:
+        return site.index.search(query, limit=0).total == 0
+
+    with site.session() as db:
+        found = most_wanted(db, still_missing, limit)
+        today = uk_today()
+        for item in found:
+            item["ask_url"] = url_for("requests.new", q=item["query"])
+            item["requests"] = foi.similar_requests(db, item["query"], today, limit=1)
+    return found
+
+
+@blueprint.route("/requests/wanted")
+def wanted() -> Any:
+    return render_template("requests_wanted.html", wanted=_wanted(50), form=ButtonForm())
+
+
+@blueprint.route("/requests/wanted.json")
+def wanted_json() -> Any:
+    return jsonify(_wanted(50))
+
+
+@blueprint.route("/requests/wanted/<int:miss_id>/hide", methods=["POST"])
+@login_required
+def hide_wanted(miss_id: int) -> Any:
+    form = ButtonForm()
+    if not form.validate_on_submit():
+        raise InvalidInput("The form had expired. Reload the page and try again.")
+    with _site().session() as db:
+        hide_miss(db, g.user, miss_id)
+        db.commit()
+    return redirect(url_for("requests.wanted"), code=303)
+
+
+# Asking -----------------------------------------------------------------------------------
+
+
+@blueprint.route("/requests/new", methods=["GET", "POST"])
+def new() -> Any:
+    """Ask for data: pre-filled from the search (q and its filters); shows requests on the
+    same topic to follow instead, and suggests the body from the catalogue's publishers."""
+    site = _site()
+    form = RequestForm()
+    filters = {k: request.args.get(k, "")[:200] for k in FACETS if request.args.get(k)}
+    if request.method == "GET":
+        query = request.args.get("q", "")[:300].strip()
+        form.search_query.data = query
+        form.title.data = _topic(query, filters)
+        if request.args.get("authority"):
+            form.authority.data = request.args["authority"][:300]
+    topic = form.title.data or ""
+    today = uk_today()
+    with site.session() as db:
+        similar = foi.similar_requests(db, topic, today) if topic else []
+        for card in similar:
+            card["url"] = url_for("requests.show", request_id=card["id"])
+        publishers = _publishers(site, db, form.search_query.data or topic, filters)
+        suggested = authorities.suggest_authorities(db, publishers, form.search_query.data or topic)
+        if request.method == "POST":
+            if g.get("user") is None:
+                return redirect(url_for("auth.login", next=request.full_path), code=303)
+            created = _create(db, form, similar, today)
+            if created is not None:
+                db.commit()
+                return redirect(url_for("requests.show", request_id=created), code=303)
+    return render_template(
+        "request_new.html",
+        form=form,
+        similar=similar,
+        suggested=suggested,
+        filters=filters,
+        signed_in=g.get("user") is not None,
+    ), (400 if request.method == "POST" else 200)
+
+
+def _create(db: Any, form: RequestForm, similar: list[Any], today: Any) -> int | None:
+    """The new draft's number, or None with the form's errors set."""
+    if not form.validate():
+        return None
+    if similar and not form.confirm_new.data:
+        form.confirm_new.errors = [
+            "Requests on much the same topic are listed above: follow one, or tick this box."
+        ]
+        return None
+    authority = authorities.resolve_authority(db, form.authority.data or "")
+    if authority is None:
+        form.authority.errors = [
+            "Pick a body from the list as you type, or look it up in the directory of "
+            "public bodies."
+        ]
+        return None
+    draft = foi.Draft(
+        title=form.title.data or "",
+        date_from=form.date_from.data or "",
+        date_to=form.date_to.data or "",
+        breakdown=form.breakdown.data or "",
+        search_query=form.search_query.data or "",
+    )
+    try:
+        created = foi.create_request(db, g.user, authority, draft, today)
+    except InvalidInput as error:
+        for name, problem in error.fields.items():
+            getattr(form, name).errors = [problem]
+        return None
+    return created.id
+
+
+def _topic(query: str, filters: dict[str, str]) -> str:
+    """The information wanted, in words, from the search: "bus punctuality (tag: transport)"."""
+    labels = {"tags": "tag", "column": "with a column", "format": "as", "licence": "licence"}
+    extra = [f"{labels[k]} {v}" for k, v in filters.items() if k in labels]
+    topic = query[:1].upper() + query[1:]
+    return f"{topic} ({', '.join(extra)})" if topic and extra else topic
+
+
+def _publishers(site: Any, db: Any, query: str, filters: dict[str, str]) -> list[str]:
+    """Titles of the organisations that publish datasets on the topic here: the one the
+    search was filtered by, then those publishing on any of its words."""
+    names: list[str] = []
+    if filters.get("organisation"):
+        names.append(filters["organisation"])
+    for word in sorted(foi.topic_words(query))[:8]:
+        for name, _count in site.index.search(word, limit=0).facets.get("organisation", [])[:3]:
+            if name not in names:
+                names.append(name)
+    if not names:
+        return []
+    found = db.execute(
+        select(Organisation.name, Organisation.title).where(Organisation.name.in_(names))
+    )
+    titles = dict(found.tuples().all())
+    return [titles[n] for n in names if n in titles]
+
+
+# One request --------------------------------------------------------------------------------
+
+
+def _summary(request_id: int) -> dict[str, Any]:
+    return request_data(request_id, g.get("user"))
+
+
+def request_data(request_id: int, user: dict[str, Any] | None) -> dict[str, Any]:
+    """The request as `user` may see it, with the addresses of its pages (page, JSON, API)."""
+    site = _site()
+    with site.session() as db:
+        found = foi.get_request(db, user, request_id)
+        data = foi.request_summary(db, found, user, uk_today())
+    data["url"] = url_for("requests.show", request_id=request_id, _external=True)
+    data["authority"]["url"] = url_for(
+        "authorities.authority", slug=data["authority"]["slug"], _external=True
+    )
+    if data["due"]:
+        data["deadline_url"] = url_for("requests.deadline", request_id=request_id, _external=True)
+    if data["dataset"]:
+        data["dataset"]["url"] = url_for(
+            "pages.dataset", name=data["dataset"]["name"], _external=True
+        )
+    return data
+
+
+@blueprint.route("/request/<int:request_id>")
+def show(request_id: int) -> Any:
+    data = _summary(request_id)
+    letter_form = LetterForm(letter=data.get("letter", ""))
+    mailto = None
+    if data.get("letter") is not None:
+        subject, body = split_subject(data["letter"], _subject(data))
+        url = mailto_url(data.get("foi_email", ""), subject, body)
+        mailto = url if mailto_fits(url) else None
+    return render_template(
+        "request.html",
+        r=data,
+        letter_form=letter_form,
+        state_form=StateForm(on=uk_today().isoformat()),
+        button_form=ButtonForm(),
+        mailto=mailto,
+        today=uk_today().isoformat(),
+    )
+
+
+@blueprint.route("/request/<int:request_id>.json")
+def show_json(request_id: int) -> Any:
+    return jsonify(_summary(request_id))
+
+
+@blueprint.route("/request/<int:request_id>/letter", methods=["POST"])
+@login_required
+def save_letter(request_id: int) -> Any:
+    form = LetterForm()
+    if not form.validate_on_submit():
+        raise InvalidInput("The form had expired or the letter is too long.", dict(form.errors))
+    with _site().session() as db:
+        found = foi.get_request(db, g.user, request_id)
+        foi.update_letter(db, g.user, found, form.letter.data or "")
+        db.commit()
+    return redirect(url_for("requests.show", request_id=request_id, _anchor="letter"), code=303)
+
+
+@blueprint.route("/request/<int:request_id>/state", methods=["POST"])
+@login_required
+def record_state(request_id: int) -> Any:
+    form = StateForm()
+    if not form.validate_on_submit():
+        raise InvalidInput("The form had expired. Reload the page and try again.")
+    on = foi.parse_day(form.on.data or "")
+    with _site().session() as db:
+        found = foi.get_request(db, g.user, request_id)
+        foi.change_state(
+            db, g.user, found, form.state.data or "", on, uk_today(), form.note.data or ""
+        )
+        db.commit()
+    return redirect(url_for("requests.show", request_id=request_id), code=303)
+
+
+@blueprint.route("/request/<int:request_id>/follow", methods=["POST"])
+@login_required
+def follow(request_id: int) -> Any:
+    form = ButtonForm()
+    if not form.validate_on_submit():
+        raise InvalidInput("The form had expired. Reload the page and try again.")
+    with _site().session() as db:
+        found = foi.get_request(db, g.user, request_id)
+        if request.form.get("action") == "unfollow":
+            foi.unfollow(db, g.user, found)
+        else:
+            foi.follow(db, g.user, found)
+        db.commit()
+    return redirect(url_for("requests.show", request_id=request_id), code=303)
+
+
+# The letter and the deadline as files ---------------------------------------------------------
+
+
+def _letter(request_id: int) -> dict[str, Any]:
+    data = _summary(request_id)
+    if "letter" not in data:
+        raise NotAuthorised("Only the person who made this request can download its letter.")
+    return data
+
+
+def _subject(data: dict[str, Any]) -> str:
+    return f"Freedom of Information request: {data['title']}"
+
+
+@blueprint.route("/request/<int:request_id>/letter.txt")
+@login_required
+def letter_txt(request_id: int) -> Any:
+    data = _letter(request_id)
+    body = letter_text(data["letter"])
+    return _file(body, "text/plain; charset=utf-8", f"foi-request-{request_id}.txt")
+
+
+@blueprint.route("/request/<int:request_id>/letter.eml")
+@login_required
+def letter_eml(request_id: int) -> Any:
+    data = _letter(request_id)
+    body = letter_email(data["letter"], data["foi_email"], _subject(data))
+    return _file(body, "message/rfc822", f"foi-request-{request_id}.eml")
+
+
+@blueprint.route("/request/<int:request_id>/deadline.ics")
+def deadline(request_id: int) -> Any:
+    data = _summary(request_id)
+    if not data["due"]:
+        raise InvalidInput("This request has no due date: record the day it was sent first.")
+    body = deadline_calendar(
+        uid=f"foi-request-{request_id}@{request.host.split(':')[0]}",
+        title=f"{data['title']} ({data['authority']['name']})",
+        due=dt.date.fromisoformat(data["due"]),
+        url=data["url"],
+        description=(
+            f"The reply from {data['authority']['name']} to the FOI request "
+            f"“{data['title']}” is due today: 20 working days after it was received. "
+            f"If nothing has come, record it on {data['url']} and ask for an internal review."
+        ),
+        stamp=dt.datetime.now(dt.UTC),
+    )
+    return _file(body, "text/calendar; charset=utf-8", f"foi-request-{request_id}-due.ics")
+
+
+def _file(body: bytes, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

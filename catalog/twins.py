@@ -20,7 +20,7 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request
 
 from catalog import browse, linked_data, organisations
-from catalog.errors import CatalogError, InvalidInput
+from catalog.errors import InvalidInput
 from catalog.pages import int_arg
 from catalog.search import FACETS
 
@@ -95,20 +95,6 @@ def data_package(name: str, number: int | None = None) -> Response:
 @blueprint.app_template_global("schema_org_dataset")
 def schema_org_dataset(d: dict[str, Any]) -> dict[str, Any]:
     return linked_data.schema_org_dataset(d)
-
-
-@blueprint.errorhandler(CatalogError)
-def _error(error: CatalogError) -> Any:
-    """JSON errors for the JSON routes (the API's body); the usual page for the HTML one."""
-    if request.path.endswith((".json", ".jsonld")):
-        from catalog.api import error_body
-
-        body = error_body(error.status, error.message, error.fields)
-        return _json(body), error.status
-    title = {400: "Bad request", 404: "Not found"}.get(error.status, "Error")
-    return render_template(
-        "error.html", status=error.status, title=title, message=error.message, fields=error.fields
-    ), error.status
 
 
 def _json(data: Any, mimetype: str = "application/json") -> Response:

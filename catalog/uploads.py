@@ -6,6 +6,7 @@ with a redirect to the job's page, which follows its progress and then shows the
 
 from __future__ import annotations
 
+import logging
 import re
 from functools import partial
 from pathlib import Path
@@ -26,6 +27,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    HiddenField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -34,7 +36,9 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
+from catalog import requests as foi
 from catalog.auth import login_required
+from catalog.deadlines import uk_today
 from catalog.errors import InvalidInput, NotAuthorised, NotFound
 from catalog.jobs import INVALID, PUBLISHED, QUEUED, JobResult, Progress
 from catalog.licences import DEFAULT_LICENCE, LICENCES
@@ -44,6 +48,7 @@ from schemas import SchemaError, library_entries, library_schema
 from schemas.schema import parse_descriptor, parse_schema
 
 blueprint = Blueprint("uploads", __name__)
+log = logging.getLogger(__name__)
 
 _JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 # What each stage of an ingest is called on the job page; "reading" counts bytes, the
@@ -90,6 +95,7 @@ class UploadForm(FlaskForm):
     maintainer = StringField("Maintainer", validators=[Length(max=300)])
     maintainer_email = StringField("Maintainer's email", validators=[Length(max=300)])
     private = BooleanField("Private: only the organisation's members see it")
+    request_id = HiddenField()  # the FOI request this is the answer to, if any
 
 
 def _form() -> UploadForm:
@@ -98,7 +104,38 @@ def _form() -> UploadForm:
     form.licence.choices = [SelectChoice(item.id, item.title) for item in LICENCES]
     if request.method == "GET" and request.args.get("dataset"):
         form.dataset.data = request.args["dataset"]
+    if request.method == "GET" and request.args.get("request", "").isdigit():
+        _prefill_answer(form, int(request.args["request"]))
     return form
+
+
+def _prefill_answer(form: UploadForm, request_id: int) -> None:
+    """ "Add the answer as a dataset" on an FOI request's page lands here."""
+    from catalog.app import current_site
+
+    with current_site().session() as db:
+        found = foi.get_request(db, g.get("user"), request_id)
+        foi.check_answerable(g.get("user"), found)
+        defaults = foi.answer_metadata(found)
+    for name, value in defaults.items():
+        getattr(form, name).data = value
+    form.source_url.data = url_for("requests.show", request_id=request_id, _external=True)
+    form.request_id.data = str(request_id)
+
+
+def _answered_request(form: UploadForm) -> int | None:
+    """The FOI request an upload answers, checked before anything is read."""
+    from catalog.app import current_site
+
+    raw = form.request_id.data or ""
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise InvalidInput("The upload names an FOI request that does not exist.")
+    with current_site().session() as db:
+        found = foi.get_request(db, g.user, int(raw))
+        foi.check_answerable(g.user, found)
+    return int(raw)
 
 
 @blueprint.route("/upload", methods=["GET", "POST"])
@@ -143,12 +180,14 @@ def upload() -> Any:
                 field.errors = [problem]
         flash(error.message, "error")
         return render_template("upload.html", form=form), error.status
+    answers = _answered_request(form)
     upload_file = form.file.data
     original_name = upload_file.filename or "upload.csv"
     work = partial(
         _publish_upload,
         site,
         original_name=original_name,
+        answers=answers,
         schema=schema,
         metadata=metadata,
         dataset_name=dataset_name,
@@ -161,11 +200,21 @@ def upload() -> Any:
 
 
 def _publish_upload(
-    site: Site, path: Path, progress: Progress, *, original_name: str, **request: Any
+    site: Site,
+    path: Path,
+    progress: Progress,
+    *,
+    original_name: str,
+    answers: int | None = None,
+    **request: Any,
 ) -> JobResult:
-    """The background half of an upload: publish the saved file and say how it went."""
+    """The background half of an upload: publish the saved file and say how it went; an
+    answer to an FOI request marks the request successful and links the two."""
     outcome = publish_file(site, path, original_name=original_name, progress=progress, **request)
     if outcome.published:
+        assert outcome.dataset_name is not None
+        if answers is not None:
+            _link_answer(site, answers, request["user_id"], outcome.dataset_name)
         return JobResult(PUBLISHED, outcome.dataset_name, outcome.version_number)
     result = outcome.result
     return JobResult(
@@ -179,6 +228,15 @@ def _publish_upload(
             "kept": result.kept_at.name if result.kept_at else "",
         },
     )
+
+
+def _link_answer(site: Site, request_id: int, user_id: int, dataset_name: str) -> None:
+    try:
+        with site.session() as db:
+            foi.link_published_answer(db, request_id, user_id, dataset_name, uk_today())
+            db.commit()
+    except Exception:  # the dataset is published whatever happened to the request meanwhile
+        log.exception("could not link dataset %s to FOI request %s", dataset_name, request_id)
 
 
 @blueprint.route("/uploads/<job_id>")
