@@ -94,7 +94,7 @@ def index() -> Any:
         "requests.html",
         **data,
         states=foi.STATES,
-        wanted=_wanted(5),
+        wanted=_wanted(5, with_requests=False),
         mine=request.args.get("mine") == "1",
         following=request.args.get("following") == "1",
     )
@@ -105,7 +105,7 @@ def index_json() -> Any:
     return jsonify(_list_data())
 
 
-def _wanted(limit: int) -> list[dict[str, Any]]:
+def _wanted(limit: int, with_requests: bool = True) -> list[dict[str, Any]]:
     site = _site()
 
     def still_missing(query: str) -> bool:
@@ -116,7 +116,8 @@ def _wanted(limit: int) -> list[dict[str, Any]]:
         today = uk_today()
         for item in found:
             item["ask_url"] = url_for("requests.new", q=item["query"])
-            item["requests"] = foi.similar_requests(db, item["query"], today, limit=1)
+            if with_requests:  # the request already made on it, if any
+                item["requests"] = foi.similar_requests(db, item["query"], today, limit=1)
     return found
 
 

@@ -13,6 +13,7 @@ overdue from the next day.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,7 @@ from catalog.models import (
     User,
     utcnow,
 )
+from catalog.permissions import can_see as can_see_dataset
 
 STATES = {
     "draft": "Draft",
@@ -153,6 +155,8 @@ def request_summary(
         session.get(RequestFollower, (request.id, user["id"])) is not None
     )
     dataset = session.get(Dataset, request.dataset_id) if request.dataset_id else None
+    if dataset is not None and not can_see_dataset(session, user, dataset):
+        dataset = None  # published privately: its title is not everyone's to read
     requester = session.get(User, request.requester_id)
     summary: dict[str, Any] = {
         "id": request.id,
@@ -311,9 +315,11 @@ def requests_for_dataset(session: Session, dataset_id: int, today: dt.date) -> l
 _ANALYSER = StemmingAnalyzer()
 
 
-def topic_words(text: str) -> set[str]:
-    """Stemmed words without stop words: "potholes repaired" and "pothole repairs" agree."""
-    return {token.text for token in _ANALYSER(text) if len(token.text) > 1}
+@functools.lru_cache(maxsize=20_000)
+def topic_words(text: str) -> frozenset[str]:
+    """Stemmed words without stop words: "potholes repaired" and "pothole repairs" agree.
+    Cached: every new request is compared with every title sent before it."""
+    return frozenset(token.text for token in _ANALYSER(text) if len(token.text) > 1)
 
 
 def similar_requests(
@@ -477,7 +483,7 @@ def link_answer(
             RequestEvent(
                 state="successful",
                 happened_on=max(today, request.events[-1].happened_on),
-                note=f"The answer was published as the dataset “{dataset.title}”.",
+                note="The answer was published here as a dataset.",
                 user_id=user["id"] if user else None,
             )
         )

@@ -486,3 +486,31 @@ def test_the_json_api_lists_shows_creates_and_updates(client: Any, site: Any, to
         f"{api}foi_request_update", json={"id": request_id, "state": "draft"}, headers=headers
     )
     assert wrong.status_code == 409
+
+
+def test_an_answer_published_privately_is_not_named_to_everyone(client: Any, site: Any) -> None:
+    make_authority(site)
+    sign_in(client, site, "ada")
+    request_id = draft(client, "Pothole repairs by ward")
+    record(client, request_id, "sent", uk_today())
+    name = published(
+        client,
+        site,
+        upload(
+            client,
+            "valid/gdp/data/gdp.csv",
+            None,
+            title="Secret pothole figures",
+            organisation="Leeds Potholes Group",
+            private="y",
+            request_id=str(request_id),
+        ),
+    )
+    shown = client.get(f"/request/{request_id}.json").json
+    assert shown["state"] == "successful"
+    assert shown["dataset"]["name"] == name
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/login")})
+    public = client.get(f"/request/{request_id}.json").json
+    assert public["state"] == "successful"
+    assert public["dataset"] is None
+    assert "Secret pothole figures" not in client.get(f"/request/{request_id}").text
