@@ -34,7 +34,7 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if g.get("user") is None:
-            flash("Sign in to publish data.", "info")
+            flash("Sign in first: this needs an account.", "info")
             return redirect(url_for("auth.login", next=request.full_path))
         return view(*args, **kwargs)
 

@@ -370,8 +370,11 @@ def save_authority(
         session.add(authority)
     for key, value in values.items():
         setattr(authority, key, value)
-    authority.subject_to_foi = bool(fields.get("subject_to_foi"))
-    authority.defunct = bool(fields.get("defunct"))
+    # A field left out keeps its value (a new body: subject to FOI, not defunct).
+    adding = slug is None
+    current_foi = True if adding else authority.subject_to_foi
+    authority.subject_to_foi = bool(fields.get("subject_to_foi", current_foi))
+    authority.defunct = bool(fields.get("defunct", False if adding else authority.defunct))
     authority.modified = utcnow()
     session.flush()
     return authority

@@ -7,10 +7,13 @@ Andrew's Day, and Northern Ireland's St Patrick's Day and 12 July, count as holi
 everywhere. The bank holidays come from the maintained `holidays` library, which follows
 each year's proclamations (moved days, jubilees, coronations).
 
-While the authority waits for the requester to clarify, the clock stops: working days
-counted before the clarification was asked for still count, and counting goes on from the
-day after the clarification arrived. A request received on a weekend or holiday is counted
-from the next working day, as any other.
+When the authority asks the requester to clarify the request, it need not answer until the
+clarification arrives (section 1(3)), and the day it arrives becomes the date of receipt
+(section 10(6)(b)): the 20 working days start again from then, as the ICO tells requesters
+("the 20 working days don't start until you have provided clarification"). A clarification
+asked for after the deadline has passed does not move it: the authority was already late.
+A request received on a weekend or holiday is counted from the next working day, as any
+other.
 """
 
 from __future__ import annotations
@@ -45,28 +48,27 @@ def is_working_day(day: dt.date) -> bool:
 
 def due_date(
     received: dt.date,
-    pauses: Iterable[tuple[dt.date, dt.date | None]] = (),
+    clarifications: Iterable[tuple[dt.date, dt.date | None]] = (),
     working_days: int = WORKING_DAYS,
 ) -> dt.date | None:
     """The day the answer is due; None while a clarification is still awaited.
 
-    `pauses` are (day clarification was asked for, day it arrived or None), in order.
+    `clarifications` are (day the authority asked for one, day it arrived or None).
     """
-    stops = sorted(pauses, key=lambda pause: pause[0])
-    counted = 0
-    day = received
-    for asked, answered in stops:
-        # Working days from the day after `day` up to and including the day it was asked.
-        while day < asked:
-            day += dt.timedelta(days=1)
-            if is_working_day(day):
-                counted += 1
-                if counted == working_days:
-                    return day  # due before the clarification was asked for
+    due = _add_working_days(received, working_days)
+    for asked, answered in sorted(clarifications, key=lambda pair: pair[0]):
+        if asked > due:
+            break  # asked for too late to move the deadline
         if answered is None:
             return None
-        day = max(day, answered)
-    while counted < working_days:
+        due = _add_working_days(max(answered, asked), working_days)
+    return due
+
+
+def _add_working_days(start: dt.date, count: int) -> dt.date:
+    """The `count`th working day after `start`."""
+    day, counted = start, 0
+    while counted < count:
         day += dt.timedelta(days=1)
         if is_working_day(day):
             counted += 1

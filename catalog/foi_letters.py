@@ -168,7 +168,12 @@ def _signed(body: str) -> bool:
     if not match:
         return False
     name = match.group(2).strip()
-    words = [w for w in re.split(r"\s+", name) if re.fullmatch(r"[A-Za-zÀ-ÿ'’.-]+", w)]
+    # Letters of any alphabet (Łukasz, Nguyễn, Ó Súilleabháin), apostrophes, dots, hyphens.
+    words = [
+        w
+        for w in re.split(r"\s+", name)
+        if re.fullmatch(r"(?:[^\W\d_]|['’.-])+", w) and any(c.isalpha() for c in w)
+    ]
     return len(words) >= 2 and not PLACEHOLDER.search(name)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from typing import Any
@@ -12,6 +13,7 @@ from flask import (
     render_template,
     request,
     send_file,
+    session,
     stream_with_context,
     url_for,
 )
@@ -20,7 +22,7 @@ from catalog import browse
 from catalog.errors import InvalidInput
 from catalog.licences import LICENCES
 from catalog.search import FACETS
-from catalog.wanted import FEW_RESULTS, record_miss
+from catalog.wanted import FEW_RESULTS, normalise_query, record_miss
 from datastore import stream_data_package
 from schemas import library_entries
 
@@ -64,13 +66,24 @@ def search() -> Any:
         data = browse.search_datasets(
             site, db, request.args.get("q", "")[:500], filters, page, sort
         )
-        if data["q"].strip() and data["total"] == 0 and page == 1:
+        if data["q"].strip() and data["total"] == 0 and page == 1 and _first_miss(data["q"]):
             record_miss(db, data["q"])  # for the "most wanted" list
     # Few or no results: offer to ask the body that holds the data for it (FOI).
     ask_url = None
     if data["total"] <= FEW_RESULTS and (data["q"].strip() or data["filters"]):
         ask_url = url_for("requests.new", q=data["q"], **data["filters"])
     return render_template("search.html", **data, ask_url=ask_url)
+
+
+def _first_miss(text: str) -> bool:
+    """Whether this browser has not yet counted a miss for these words: reloading, sorting
+    or coming back to a search does not count again (the session keeps short hashes)."""
+    key = hashlib.sha256(normalise_query(text).encode()).hexdigest()[:10]
+    seen = list(session.get("missed", []))
+    if key in seen:
+        return False
+    session["missed"] = [*seen[-29:], key]
+    return True
 
 
 @blueprint.route("/dataset/<name>")

@@ -203,7 +203,9 @@ def check_publish_request(
             existing = _existing_organisation(session, metadata.organisation)
             if existing is not None and not can_publish_in(session, user, existing):
                 raise NotAuthorised(
-                    f"Only editors of {existing.title} may publish datasets for it.",
+                    f"Only editors of {existing.title} may publish datasets for it. Leave the "
+                    "organisation empty to publish under your own name, or ask one of its "
+                    "admins to make you an editor.",
                     {"organisation": "you are not an editor of this organisation"},
                 )
 

@@ -84,12 +84,15 @@ def foi_request_create(params: dict[str, Any]) -> dict[str, Any]:
 def foi_request_update(params: dict[str, Any]) -> dict[str, Any]:
     """Record a step: id, state (sent, awaiting-response, clarification-requested, ...),
     date (YYYY-MM-DD, the day it happened; today if not given), note. Or, while it is a
-    draft, letter: the new text of the letter."""
+    draft, letter: the new text of the letter. undo=true first takes back the last step
+    (one entered by mistake)."""
     user = _token_user()
     request_id = _request_id(params)
     today = uk_today()
     with _site().session() as db:
         found = foi.get_request(db, user, request_id)
+        if str(params.get("undo") or "").lower() in ("true", "1", "yes"):
+            _valid(foi.undo_step, db, user, found)
         if params.get("letter"):
             _valid(foi.update_letter, db, user, found, str(params["letter"]))
         if params.get("state"):

@@ -7,7 +7,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
@@ -38,6 +48,9 @@ def _site() -> Any:
     from catalog.app import current_site
 
     return current_site()
+
+
+KEPT_FIELDS = ("title", "authority", "date_from", "date_to", "breakdown")
 
 
 class RequestForm(FlaskForm):
@@ -90,9 +103,11 @@ def _list_data() -> dict[str, Any]:
 @blueprint.route("/requests")
 def index() -> Any:
     data = _list_data()
+    own = {k: "1" for k in ("mine", "following") if request.args.get(k) == "1"}
     return render_template(
         "requests.html",
         **data,
+        keep={**data["filters"], **own},
         states=foi.STATES,
         wanted=_wanted(5, with_requests=False),
         mine=request.args.get("mine") == "1",
@@ -109,7 +124,8 @@ def _wanted(limit: int, with_requests: bool = True) -> list[dict[str, Any]]:
     site = _site()
 
     def still_missing(query: str) -> bool:
-        return site.index.search(query, limit=0).total == 0
+        # Public datasets only: the list is public, and private data answers no one else.
+        return site.index.search(query, limit=0, visible_organisations=set()).total == 0
 
     with site.session() as db:
         found = most_wanted(db, still_missing, limit)
@@ -123,12 +139,12 @@ def _wanted(limit: int, with_requests: bool = True) -> list[dict[str, Any]]:
 
 @blueprint.route("/requests/wanted")
 def wanted() -> Any:
-    return render_template("requests_wanted.html", wanted=_wanted(50), form=ButtonForm())
+    return render_template("requests_wanted.html", wanted=_wanted(30), form=ButtonForm())
 
 
 @blueprint.route("/requests/wanted.json")
 def wanted_json() -> Any:
-    return jsonify(_wanted(50))
+    return jsonify(_wanted(30))
 
 
 @blueprint.route("/requests/wanted/<int:miss_id>/hide", methods=["POST"])
@@ -156,9 +172,10 @@ def new() -> Any:
     if request.method == "GET":
         query = request.args.get("q", "")[:300].strip()
         form.search_query.data = query
-        form.title.data = _topic(query, filters)
-        if request.args.get("authority"):
-            form.authority.data = request.args["authority"][:300]
+        form.title.data = request.args.get("title", "")[:300] or _topic(query, filters)
+        for name in ("authority", "date_from", "date_to", "breakdown"):
+            if request.args.get(name):  # from a suggestion's link, or back from signing in
+                getattr(form, name).data = request.args[name][:300]
     topic = form.title.data or ""
     today = uk_today()
     with site.session() as db:
@@ -168,8 +185,15 @@ def new() -> Any:
         publishers = _publishers(site, db, form.search_query.data or topic, filters)
         suggested = authorities.suggest_authorities(db, publishers, form.search_query.data or topic)
         if request.method == "POST":
-            if g.get("user") is None:
-                return redirect(url_for("auth.login", next=request.full_path), code=303)
+            if g.get("user") is None:  # sign in, then come back to the form as it was
+                kept: dict[str, Any] = {
+                    "q": form.search_query.data or "",
+                    **{n: getattr(form, n).data or "" for n in KEPT_FIELDS},
+                    **filters,
+                }
+                back = url_for("requests.new", **{k: v for k, v in kept.items() if v})
+                flash("Sign in to save your request; the form keeps what you wrote.", "info")
+                return redirect(url_for("auth.login", next=back), code=303)
             created = _create(db, form, similar, today)
             if created is not None:
                 db.commit()
@@ -231,15 +255,16 @@ def _publishers(site: Any, db: Any, query: str, filters: dict[str, str]) -> list
     if filters.get("organisation"):
         names.append(filters["organisation"])
     for word in sorted(foi.topic_words(query))[:8]:
-        for name, _count in site.index.search(word, limit=0).facets.get("organisation", [])[:3]:
+        found = site.index.search(word, limit=0, visible_organisations=set())  # public only
+        for name, _count in found.facets.get("organisation", [])[:3]:
             if name not in names:
                 names.append(name)
     if not names:
         return []
-    found = db.execute(
+    rows = db.execute(
         select(Organisation.name, Organisation.title).where(Organisation.name.in_(names))
     )
-    titles = dict(found.tuples().all())
+    titles = {name: title for name, title in rows}
     return [titles[n] for n in names if n in titles]
 
 
@@ -319,6 +344,19 @@ def record_state(request_id: int) -> Any:
         foi.change_state(
             db, g.user, found, form.state.data or "", on, uk_today(), form.note.data or ""
         )
+        db.commit()
+    return redirect(url_for("requests.show", request_id=request_id), code=303)
+
+
+@blueprint.route("/request/<int:request_id>/undo", methods=["POST"])
+@login_required
+def undo(request_id: int) -> Any:
+    form = ButtonForm()
+    if not form.validate_on_submit():
+        raise InvalidInput("The form had expired. Reload the page and try again.")
+    with _site().session() as db:
+        found = foi.get_request(db, g.user, request_id)
+        foi.undo_step(db, g.user, found)
         db.commit()
     return redirect(url_for("requests.show", request_id=request_id), code=303)
 

@@ -49,7 +49,8 @@ STATES = {
     "withdrawn": "Withdrawn",
 }
 # What each state may become. "awaiting-response" after "clarification-requested" means the
-# requester sent the clarification: the clock starts again the next day.
+# requester sent the clarification: its day becomes the date of receipt (FOIA s.10(6)(b)).
+# A request that went unanswered may go to internal review, as a refused one may.
 NEXT_STATES = {
     "draft": ("sent", "withdrawn"),
     "sent": (
@@ -58,6 +59,7 @@ NEXT_STATES = {
         "partially-successful",
         "successful",
         "refused",
+        "internal-review",
         "withdrawn",
     ),
     "awaiting-response": (
@@ -65,6 +67,7 @@ NEXT_STATES = {
         "partially-successful",
         "successful",
         "refused",
+        "internal-review",
         "withdrawn",
     ),
     "clarification-requested": ("awaiting-response", "refused", "withdrawn"),
@@ -82,13 +85,14 @@ STEP_WORDS = {
     "partially-successful": "was partly answered",
     "successful": "was answered in full",
     "refused": "was refused",
-    "internal-review": "went to internal review (I asked for one)",
+    "internal-review": "went to internal review (I asked for one: late, refused or part answered)",
     "withdrawn": "was withdrawn by me",
 }
 # States in which the body owes an answer by `due`; past it they show as overdue.
 CLOCK_RUNNING = ("sent", "awaiting-response", "internal-review")
 ANSWERED = ("partially-successful", "successful")
 MAX_LETTER = 20_000
+FOIA_IN_FORCE = dt.date(2005, 1, 1)
 PER_PAGE = 25
 
 
@@ -171,6 +175,7 @@ def request_summary(
         "state_label": STATES[state],
         "sent_on": request.sent_on.isoformat() if request.sent_on else None,
         "due": request.due.isoformat() if request.due else None,
+        "clock_running": request.state in CLOCK_RUNNING,
         "working_days_note": _due_note(request, today),
         "events": [
             {
@@ -206,7 +211,10 @@ def request_summary(
 
 def _due_note(request: InfoRequest, today: dt.date) -> str:
     if request.state == "clarification-requested":
-        return "The clock is stopped until you send the clarification the body asked for."
+        return (
+            "No reply is due until the body has your clarification: the 20 working days "
+            "start again from the day it receives it. Record that day when you send it."
+        )
     if request.due is None or request.state not in CLOCK_RUNNING:
         return ""
     days = (request.due - today).days
@@ -298,7 +306,7 @@ def _card(request: InfoRequest, today: dt.date) -> dict[str, Any]:
         "state_label": STATES[state],
         "sent_on": request.sent_on.isoformat() if request.sent_on else None,
         "due": request.due.isoformat() if request.due else None,
-        "has_dataset": request.dataset_id is not None,
+        "clock_running": request.state in CLOCK_RUNNING,
     }
 
 
@@ -446,6 +454,12 @@ def change_state(
         )
     if on > today:
         raise InvalidInput("That date is in the future.", {"on": "a date in the future"})
+    if on < FOIA_IN_FORCE:
+        raise InvalidInput(
+            "That date is before the Freedom of Information Act came into force (1 January "
+            "2005): check the year.",
+            {"on": "too early"},
+        )
     # A letter may have been sent before it was written up here: only the steps after the
     # draft bound the date.
     steps = [e.happened_on for e in request.events if e.state != "draft"]
@@ -464,6 +478,21 @@ def change_state(
             state=state, happened_on=on, note=note.strip(), user_id=user["id"] if user else None
         )
     )
+    _settle(request)
+    request.modified = utcnow()
+
+
+def undo_step(session: Session, user: dict[str, Any] | None, request: InfoRequest) -> None:
+    """Take back the last step recorded (entered by mistake: a wrong state or date)."""
+    _require_manager(user, request)
+    if request.dataset_id is not None:
+        raise InvalidInput(
+            "The answer has been published and linked to this request, so its steps stay."
+        )
+    steps = [e for e in request.events if e.state != "draft"]
+    if not steps:
+        raise InvalidInput("There is no step to take back: the request is still a draft.")
+    request.events.remove(steps[-1])
     _settle(request)
     request.modified = utcnow()
 
@@ -498,9 +527,14 @@ def check_answerable(user: dict[str, Any] | None, request: InfoRequest) -> None:
 
 def _require_answerable(user: dict[str, Any] | None, request: InfoRequest) -> None:
     _require_manager(user, request)
-    if request.state in ("draft", "withdrawn"):
+    if request.state == "draft":
         raise InvalidInput(
-            "Only a request that has been sent can have an answer; record the day you sent it."
+            "Only a request that has been sent can have an answer: record the day you sent it."
+        )
+    if request.state == "withdrawn":
+        raise InvalidInput(
+            "This request was withdrawn, so it cannot have an answer. Publish the data from "
+            "the upload page without linking it, or make a new request."
         )
 
 
@@ -541,13 +575,13 @@ def _due(events: list[RequestEvent], sent_on: dt.date | None) -> dt.date | None:
     if events[-1].state == "internal-review":
         # The ICO expects an internal review within 20 working days of asking for it.
         return due_date(reviews[-1])
-    pauses: list[tuple[dt.date, dt.date | None]] = []
+    clarifications: list[tuple[dt.date, dt.date | None]] = []
     for event in events:
         if event.state == "clarification-requested":
-            pauses.append((event.happened_on, None))
-        elif event.state == "awaiting-response" and pauses and pauses[-1][1] is None:
-            pauses[-1] = (pauses[-1][0], event.happened_on)
-    return due_date(sent_on, pauses)
+            clarifications.append((event.happened_on, None))
+        elif event.state == "awaiting-response" and clarifications and not clarifications[-1][1]:
+            clarifications[-1] = (clarifications[-1][0], event.happened_on)
+    return due_date(sent_on, clarifications)
 
 
 def parse_day(text: str, name: str = "on") -> dt.date:

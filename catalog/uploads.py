@@ -117,6 +117,15 @@ def _prefill_answer(form: UploadForm, request_id: int) -> None:
         found = foi.get_request(db, g.get("user"), request_id)
         foi.check_answerable(g.get("user"), found)
         defaults = foi.answer_metadata(found)
+    try:  # the body as publisher, unless its organisation here is run by others
+        check_publish_request(
+            current_site(),
+            DatasetMetadata(title=defaults["title"], organisation=defaults["organisation"]),
+            None,
+            g.get("user"),
+        )
+    except NotAuthorised:
+        defaults["organisation"] = ""  # the author field still names the body
     for name, value in defaults.items():
         getattr(form, name).data = value
     form.source_url.data = url_for("requests.show", request_id=request_id, _external=True)

@@ -32,14 +32,22 @@ def test_worked_examples(received: dt.date, due: dt.date, why: str) -> None:
     assert due_date(received) == due, why
 
 
-def test_clarification_stops_the_clock() -> None:
-    # Received Monday 3 March 2025; 4 working days pass (4-7 March) before clarification is
-    # asked for on Friday 7 March. It arrives on Monday 17 March (St Patrick's Day, a
-    # holiday), so counting goes on from Tuesday 18 March: 16 more working days.
-    assert due_date(D(2025, 3, 3), [(D(2025, 3, 7), D(2025, 3, 17))]) == D(2025, 4, 8)
+def test_a_clarification_restarts_the_clock_when_it_arrives() -> None:
+    # Received Monday 3 March 2025; on Friday 7 March the body asks what is meant. The
+    # clarification arrives on Monday 17 March (St Patrick's Day, a holiday in Northern
+    # Ireland), which becomes the date of receipt (FOIA s.10(6)(b)); the 20 working days
+    # run from Tuesday 18 March: 18-21 (4), 24-28 (9), 31 March-4 April (14), 7-11 April
+    # (19), Monday 14 April (20).
+    assert due_date(D(2025, 3, 3), [(D(2025, 3, 7), D(2025, 3, 17))]) == D(2025, 4, 14)
     assert due_date(D(2025, 3, 3), [(D(2025, 3, 7), None)]) is None  # still waiting
     # Asked for after the deadline had already passed: the deadline stands.
     assert due_date(D(2025, 6, 6), [(D(2025, 7, 10), D(2025, 7, 20))]) == D(2025, 7, 4)
+    # Two rounds: only the last clarification's arrival counts. Second arrives Friday
+    # 11 April 2025; Good Friday (18 April) and Easter Monday (21 April) are skipped, and
+    # 5 and 26 May are bank holidays: 14-17 (4), 22-25 (8), 28 April-2 May (13), 6-9 May
+    # (17), 12-14 May (20).
+    two = [(D(2025, 3, 7), D(2025, 3, 17)), (D(2025, 3, 20), D(2025, 4, 11))]
+    assert due_date(D(2025, 3, 3), two) == D(2025, 5, 14)
 
 
 def test_working_days() -> None:

@@ -8,7 +8,7 @@ import email
 import email.policy
 import re
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlparse
+from urllib.parse import parse_qs, quote, unquote, urlparse
 
 import icalendar
 import pytest
@@ -76,7 +76,10 @@ def test_the_whole_loop_from_a_failed_search_to_a_published_answer(client: Any, 
     assert ask, page.text
     ask_url = ask.group(1).replace("&amp;", "&")
     assert parse_qs(urlparse(ask_url).query)["q"] == ["gilt yields annual"]
-    client.get("/search?q=Gilt   yields annual")  # a second miss: it is now "most wanted"
+    client.get("/search?q=gilt+yields+annual&sort=title")  # the same visitor: counted once
+    assert client.get("/requests/wanted.json").json == []
+    # A second visitor's miss: it is now "most wanted".
+    client.application.test_client().get("/search?q=Gilt   yields annual")
     wanted = client.get("/requests/wanted.json").json
     assert [(w["query"], w["searches"]) for w in wanted] == [("gilt yields annual", 2)]
 
@@ -391,10 +394,12 @@ def test_the_public_list_filters_by_body_and_state(client: Any, site: Any) -> No
 
 
 def test_most_wanted_needs_repeats_and_admins_can_hide_one(client: Any, site: Any) -> None:
+    other = client.application.test_client()
     client.get("/search?q=bus+punctuality")
+    client.get("/search?q=bus+punctuality")  # a reload is not a second search
     client.get("/search?q=ferry+timetables")
-    client.get("/search?q=Bus   Punctuality")
-    client.get("/search?q=bus+punctuality&page=2")  # only first pages count
+    other.get("/search?q=Bus   Punctuality")
+    other.get("/search?q=bus+punctuality&page=2")  # only first pages count
     wanted = client.get("/requests/wanted.json").json
     assert [(w["query"], w["searches"]) for w in wanted] == [("bus punctuality", 2)]
     with site.session() as db:
@@ -486,6 +491,11 @@ def test_the_json_api_lists_shows_creates_and_updates(client: Any, site: Any, to
         f"{api}foi_request_update", json={"id": request_id, "state": "draft"}, headers=headers
     )
     assert wrong.status_code == 409
+    undone = client.post(
+        f"{api}foi_request_update", json={"id": request_id, "undo": True}, headers=headers
+    )
+    assert undone.json["result"]["state"] == "draft"
+    assert undone.json["result"]["due"] is None
 
 
 def test_an_answer_published_privately_is_not_named_to_everyone(client: Any, site: Any) -> None:
@@ -514,3 +524,104 @@ def test_an_answer_published_privately_is_not_named_to_everyone(client: Any, sit
     assert public["state"] == "successful"
     assert public["dataset"] is None
     assert "Secret pothole figures" not in client.get(f"/request/{request_id}").text
+
+
+def test_an_unanswered_request_goes_to_internal_review_and_mistakes_are_taken_back(
+    client: Any, site: Any
+) -> None:
+    make_authority(site)
+    sign_in(client, site, "ada")
+    request_id = draft(client, "Pothole repairs by ward")
+    url = f"/request/{request_id}"
+    assert record(client, request_id, "sent", dt.date(2004, 12, 31)).status_code == 400
+    sent = uk_today() - dt.timedelta(days=90)
+    record(client, request_id, "sent", sent)
+    assert state_of(client, request_id) == "overdue"
+    assert "internal-review" in [s["state"] for s in client.get(f"{url}.json").json["next_states"]]
+    # Recorded with the wrong day: take it back and record it again.
+    record(client, request_id, "internal-review", uk_today())
+    assert state_of(client, request_id) == "internal-review"
+    assert post_form(client, url, f"{url}/undo").status_code == 303
+    assert state_of(client, request_id) == "overdue"
+    record(client, request_id, "internal-review", uk_today() - dt.timedelta(days=1))
+    shown = client.get(f"{url}.json").json
+    assert shown["due"] == due_date(uk_today() - dt.timedelta(days=1)).isoformat()
+    # A clarification: the 20 working days start again when it arrives.
+    other = draft(client, "Road gritting routes")
+    asked = uk_today() - dt.timedelta(days=20)
+    record(client, other, "sent", asked - dt.timedelta(days=7))
+    record(client, other, "clarification-requested", asked)
+    note = client.get(f"/request/{other}").text
+    assert "start again from the day it receives it" in note
+    record(client, other, "awaiting-response", asked + dt.timedelta(days=3))
+    shown = client.get(f"/request/{other}.json").json
+    assert shown["due"] == due_date(asked + dt.timedelta(days=3)).isoformat()
+
+
+def test_signing_in_keeps_what_was_written(client: Any, site: Any) -> None:
+    make_authority(site)
+    with site.session() as db:
+        create_user(db, "ada", PASSWORD)
+        db.commit()
+    form = {
+        "csrf_token": csrf_token(client, "/requests/new"),
+        "title": "Pothole repairs by ward",
+        "authority": "Leeds City Council",
+        "date_from": "April 2022",
+        "breakdown": "by ward",
+    }
+    answer = client.post("/requests/new?tags=roads", data=form)
+    assert answer.status_code == 303
+    back = parse_qs(urlparse(answer.headers["Location"]).query)["next"][0]
+    assert back.startswith("/requests/new?")
+    login = {"username": "ada", "password": PASSWORD, "csrf_token": csrf_token(client, "/login")}
+    signed_in = client.post(f"/login?next={quote(back)}", data=login)
+    assert signed_in.headers["Location"] == back
+    page = client.get(back)
+    for value in ("Pothole repairs by ward", "Leeds City Council", "April 2022", "by ward"):
+        assert f'value="{value}"' in page.text
+
+
+def test_your_own_list_keeps_to_your_own(client: Any, site: Any) -> None:
+    make_authority(site)
+    sign_in(client, site, "ada")
+    draft(client, "Pothole repairs by ward")
+    page = client.get("/requests?mine=1")
+    assert "Pothole repairs by ward" in page.text
+    assert 'href="/requests?mine=1&amp;state=draft"' in page.text
+    assert "Pothole repairs by ward" in client.get("/requests?mine=1&state=draft").text
+
+
+def test_suggested_bodies_come_from_public_data_only(client: Any, site: Any) -> None:
+    make_authority(site)
+    make_authority(site, "City of York Council")
+    sign_in(client, site, "ada")
+    published(
+        client,
+        site,
+        upload(
+            client,
+            "valid/gdp/data/gdp.csv",
+            None,
+            title="Zebra crossings audit",
+            organisation="City of York Council",
+        ),
+    )
+    published(
+        client,
+        site,
+        upload(
+            client,
+            "valid/gdp/data/gdp.csv",
+            None,
+            title="Confidential pelican crossings audit",
+            organisation="Leeds City Council",
+            private="y",
+        ),
+    )
+    zebra = client.get("/requests/new?q=zebra+crossings")
+    assert zebra.status_code == 200
+    assert "City of York Council" in zebra.text
+    assert "publishes data on this topic here" in zebra.text
+    pelican = client.get("/requests/new?q=pelican")
+    assert "publishes data on this topic here" not in pelican.text
