@@ -39,7 +39,7 @@ from wtforms.validators import Length, Optional
 from catalog import requests as foi
 from catalog.auth import login_required
 from catalog.deadlines import uk_today
-from catalog.errors import InvalidInput, NotAuthorised, NotFound
+from catalog.errors import CatalogError, InvalidInput, NotAuthorised, NotFound
 from catalog.jobs import INVALID, PUBLISHED, QUEUED, JobResult, Progress
 from catalog.licences import DEFAULT_LICENCE, LICENCES
 from catalog.publishing import DatasetMetadata, check_publish_request, publish_file
@@ -222,9 +222,11 @@ def _publish_upload(
     outcome = publish_file(site, path, original_name=original_name, progress=progress, **request)
     if outcome.published:
         assert outcome.dataset_name is not None
-        if answers is not None:
-            _link_answer(site, answers, request["user_id"], outcome.dataset_name)
-        return JobResult(PUBLISHED, outcome.dataset_name, outcome.version_number)
+        name, number = outcome.dataset_name, outcome.version_number
+        if answers is None:
+            return JobResult(PUBLISHED, name, number)
+        problem = _link_answer(site, answers, request["user_id"], name)
+        return JobResult(PUBLISHED, name, number, {"request": answers}, problem)
     result = outcome.result
     return JobResult(
         INVALID,
@@ -235,17 +237,24 @@ def _publish_upload(
                 "delimiter_label": result.sniffed.delimiter_label,
             },
             "kept": result.kept_at.name if result.kept_at else "",
+            "request": answers,  # so that the corrected file still answers it
         },
     )
 
 
-def _link_answer(site: Site, request_id: int, user_id: int, dataset_name: str) -> None:
+def _link_answer(site: Site, request_id: int, user_id: int, dataset_name: str) -> str:
+    """Link the published answer to its request; what went wrong, if anything (the dataset
+    stays published whatever happened to the request meanwhile)."""
     try:
         with site.session() as db:
             foi.link_published_answer(db, request_id, user_id, dataset_name, uk_today())
             db.commit()
-    except Exception:  # the dataset is published whatever happened to the request meanwhile
+    except CatalogError as error:
+        return f"It could not be linked to FOI request #{request_id}: {error.message}"
+    except Exception:
         log.exception("could not link dataset %s to FOI request %s", dataset_name, request_id)
+        return f"It could not be linked to FOI request #{request_id}: something went wrong."
+    return ""
 
 
 @blueprint.route("/uploads/<job_id>")
@@ -259,6 +268,7 @@ def job(job_id: str) -> Any:
             sniffed=result["sniffed"],
             original_name=status["original_name"],
             kept=result["kept"],
+            answers=result.get("request"),
         )
         return _no_store(page)
     return _no_store(render_template("upload_job.html", job=status))

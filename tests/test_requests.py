@@ -625,3 +625,29 @@ def test_suggested_bodies_come_from_public_data_only(client: Any, site: Any) -> 
     assert "publishes data on this topic here" in zebra.text
     pelican = client.get("/requests/new?q=pelican")
     assert "publishes data on this topic here" not in pelican.text
+
+
+def test_a_rejected_answer_keeps_its_request_for_the_corrected_file(client: Any, site: Any) -> None:
+    make_authority(site)
+    sign_in(client, site, "ada")
+    request_id = draft(client, "Spending over 25,000 pounds")
+    record(client, request_id, "sent", uk_today())
+    response = upload(
+        client,
+        "invalid/uk-spend-bis-wrong-types/invalid-on-bis-modified-schema.csv",
+        "invalid/uk-spend-bis-wrong-types/bis-modified.json",
+        request_id=str(request_id),
+    )
+    assert response.status_code == 303
+    location = response.headers["Location"]
+    assert site.jobs.wait(location.rsplit("/", 1)[-1], timeout=60)
+    report = client.get(location)
+    assert f'href="/upload?request={request_id}"' in report.text
+    assert state_of(client, request_id) == "sent"
+    fixed = upload(
+        client, "valid/gdp/data/gdp.csv", None, title="Spend", request_id=str(request_id)
+    )
+    published(client, site, fixed)
+    job = client.get(fixed.headers["Location"])
+    assert f'It is the answer to <a href="/request/{request_id}">' in job.text
+    assert state_of(client, request_id) == "successful"
