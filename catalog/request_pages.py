@@ -89,7 +89,7 @@ def _list_data() -> dict[str, Any]:
             db,
             g.get("user"),
             uk_today(),
-            authority=request.args.get("authority", "")[:200],
+            authority=_authority_slug(db, request.args.get("authority", "")[:300]),
             state=request.args.get("state", ""),
             mine=request.args.get("mine") == "1",
             following=request.args.get("following") == "1",
@@ -98,6 +98,14 @@ def _list_data() -> dict[str, Any]:
     for card in data["results"]:
         card["url"] = url_for("requests.show", request_id=card["id"], _external=True)
     return data
+
+
+def _authority_slug(db: Any, text: str) -> str:
+    """The filter's body: its URL name, or a name picked from the type-ahead."""
+    if not text:
+        return ""
+    found = authorities.resolve_authority(db, text)
+    return found.slug if found is not None else text
 
 
 @blueprint.route("/requests")

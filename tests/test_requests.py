@@ -389,6 +389,8 @@ def test_the_public_list_filters_by_body_and_state(client: Any, site: Any) -> No
     assert [r["id"] for r in client.get("/requests.json?state=sent").json["results"]] == [a]
     assert [r["id"] for r in client.get("/requests.json?state=overdue").json["results"]] == [b]
     assert client.get("/requests.json?state=nonsense").status_code == 400
+    by_name = client.get("/requests.json?authority=City+of+York+Council").json  # type-ahead
+    assert [r["id"] for r in by_name["results"]] == [b]
     page = client.get("/requests?state=overdue")
     assert "School meals served" in page.text and "Pothole" not in page.text
 
