@@ -66,7 +66,16 @@ class RequestForm(FlaskForm):
 
 
 class LetterForm(FlaskForm):
-    letter = TextAreaField("The letter", validators=[Length(max=foi.MAX_LETTER)])
+    letter = TextAreaField(
+        "The letter",
+        validators=[
+            Length(
+                max=foi.MAX_LETTER,
+                message=f"it is longer than {foi.MAX_LETTER:,} characters; a shorter, more "
+                "focused request is answered sooner",
+            )
+        ],
+    )
 
 
 class StateForm(FlaskForm):
@@ -304,8 +313,20 @@ def request_data(request_id: int, user: dict[str, Any] | None) -> dict[str, Any]
 
 @blueprint.route("/request/<int:request_id>")
 def show(request_id: int) -> Any:
+    return _page(request_id)
+
+
+def _page(
+    request_id: int,
+    letter_form: LetterForm | None = None,
+    state_form: StateForm | None = None,
+    problem: str = "",
+) -> Any:
+    """The request's page; after a form it could not take, that form again as it was sent,
+    with what was wrong (a 400), so nothing typed is lost."""
     data = _summary(request_id)
-    letter_form = LetterForm(letter=data.get("letter", ""))
+    letter_form = letter_form or LetterForm(letter=data.get("letter", ""))
+    state_form = state_form or StateForm(on=uk_today().isoformat())
     mailto = None
     if data.get("letter") is not None:
         subject, body = split_subject(data["letter"], _subject(data))
@@ -315,11 +336,12 @@ def show(request_id: int) -> Any:
         "request.html",
         r=data,
         letter_form=letter_form,
-        state_form=StateForm(on=uk_today().isoformat()),
+        state_form=state_form,
         button_form=ButtonForm(),
         mailto=mailto,
         today=uk_today().isoformat(),
-    )
+        problem=problem,
+    ), (400 if problem else 200)
 
 
 @blueprint.route("/request/<int:request_id>.json")
@@ -332,11 +354,14 @@ def show_json(request_id: int) -> Any:
 def save_letter(request_id: int) -> Any:
     form = LetterForm()
     if not form.validate_on_submit():
-        raise InvalidInput("The form had expired or the letter is too long.", dict(form.errors))
-    with _site().session() as db:
-        found = foi.get_request(db, g.user, request_id)
-        foi.update_letter(db, g.user, found, form.letter.data or "")
-        db.commit()
+        return _page(request_id, letter_form=form, problem=_form_problem(form))
+    try:
+        with _site().session() as db:
+            found = foi.get_request(db, g.user, request_id)
+            foi.update_letter(db, g.user, found, form.letter.data or "")
+            db.commit()
+    except InvalidInput as error:
+        return _page(request_id, letter_form=form, problem=error.message)
     return redirect(url_for("requests.show", request_id=request_id, _anchor="letter"), code=303)
 
 
@@ -345,15 +370,27 @@ def save_letter(request_id: int) -> Any:
 def record_state(request_id: int) -> Any:
     form = StateForm()
     if not form.validate_on_submit():
-        raise InvalidInput("The form had expired. Reload the page and try again.")
-    on = foi.parse_day(form.on.data or "")
-    with _site().session() as db:
-        found = foi.get_request(db, g.user, request_id)
-        foi.change_state(
-            db, g.user, found, form.state.data or "", on, uk_today(), form.note.data or ""
-        )
-        db.commit()
+        return _page(request_id, state_form=form, problem=_form_problem(form))
+    try:
+        on = foi.parse_day(form.on.data or "")
+        with _site().session() as db:
+            found = foi.get_request(db, g.user, request_id)
+            foi.change_state(
+                db, g.user, found, form.state.data or "", on, uk_today(), form.note.data or ""
+            )
+            db.commit()
+    except InvalidInput as error:  # nothing was recorded: the form comes back as it was
+        return _page(request_id, state_form=form, problem=error.message)
     return redirect(url_for("requests.show", request_id=request_id), code=303)
+
+
+def _form_problem(form: FlaskForm) -> str:
+    if "csrf_token" in form.errors:
+        return "The form had expired. Check it and send it again."
+    return " ".join(
+        f"{getattr(form, name).label.text}: {' '.join(errors)}."
+        for name, errors in form.errors.items()
+    )
 
 
 @blueprint.route("/request/<int:request_id>/undo", methods=["POST"])

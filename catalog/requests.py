@@ -90,7 +90,6 @@ STEP_WORDS = {
 }
 # States in which the body owes an answer by `due`; past it they show as overdue.
 CLOCK_RUNNING = ("sent", "awaiting-response", "internal-review")
-ANSWERED = ("partially-successful", "successful")
 MAX_LETTER = 20_000
 FOIA_IN_FORCE = dt.date(2005, 1, 1)
 PER_PAGE = 25
@@ -505,7 +504,7 @@ def link_answer(
     today: dt.date,
 ) -> None:
     """The answer was published as `dataset`: the request is successful and links to it."""
-    _require_answerable(user, request)
+    check_answerable(user, request)
     request.dataset_id = dataset.id
     if request.state != "successful":
         request.events.append(
@@ -522,10 +521,6 @@ def link_answer(
 
 def check_answerable(user: dict[str, Any] | None, request: InfoRequest) -> None:
     """Raise unless `user` may add the answer to this request as a dataset now."""
-    _require_answerable(user, request)
-
-
-def _require_answerable(user: dict[str, Any] | None, request: InfoRequest) -> None:
     _require_manager(user, request)
     if request.state == "draft":
         raise InvalidInput(

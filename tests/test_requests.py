@@ -241,6 +241,15 @@ def record(client: Any, request_id: int, state: str, on: dt.date, **fields: Any)
     return post_form(client, url, f"{url}/state", state=state, on=on.isoformat(), **fields)
 
 
+def sent_request(client: Any, site: Any, title: str) -> int:
+    """Leeds City Council asked, by ada (signed in), for `title`, sent today."""
+    make_authority(site)
+    sign_in(client, site, "ada")
+    request_id = draft(client, title)
+    record(client, request_id, "sent", uk_today())
+    return request_id
+
+
 def test_a_draft_is_its_requesters_until_sent(client: Any, site: Any) -> None:
     make_authority(site)
     assert client.post("/requests/new", data={}).status_code in (302, 303, 400)
@@ -501,10 +510,7 @@ def test_the_json_api_lists_shows_creates_and_updates(client: Any, site: Any, to
 
 
 def test_an_answer_published_privately_is_not_named_to_everyone(client: Any, site: Any) -> None:
-    make_authority(site)
-    sign_in(client, site, "ada")
-    request_id = draft(client, "Pothole repairs by ward")
-    record(client, request_id, "sent", uk_today())
+    request_id = sent_request(client, site, "Pothole repairs by ward")
     name = published(
         client,
         site,
@@ -630,10 +636,7 @@ def test_suggested_bodies_come_from_public_data_only(client: Any, site: Any) -> 
 
 
 def test_a_rejected_answer_keeps_its_request_for_the_corrected_file(client: Any, site: Any) -> None:
-    make_authority(site)
-    sign_in(client, site, "ada")
-    request_id = draft(client, "Spending over 25,000 pounds")
-    record(client, request_id, "sent", uk_today())
+    request_id = sent_request(client, site, "Spending over 25,000 pounds")
     response = upload(
         client,
         "invalid/uk-spend-bis-wrong-types/invalid-on-bis-modified-schema.csv",
@@ -653,3 +656,25 @@ def test_a_rejected_answer_keeps_its_request_for_the_corrected_file(client: Any,
     job = client.get(fixed.headers["Location"])
     assert f'It is the answer to <a href="/request/{request_id}">' in job.text
     assert state_of(client, request_id) == "successful"
+
+
+def test_a_form_the_request_cannot_take_comes_back_as_it_was_sent(client: Any, site: Any) -> None:
+    make_authority(site)
+    sign_in(client, site, "ada")
+    request_id = draft(client, "Pothole repairs by ward")
+    url = f"/request/{request_id}"
+    too_long = "Dear Leeds,\n" + "Please send the pothole figures. " * 700
+    refused = post_form(client, url, f"{url}/letter", letter=too_long)
+    assert refused.status_code == 400
+    assert "longer than 20,000 characters" in refused.text
+    assert "Please send the pothole figures. Please send" in refused.text  # kept
+    assert "Dear Leeds City Council" in client.get(url).text  # nothing was saved
+    record(client, request_id, "sent", uk_today())
+    early = record(
+        client, request_id, "refused", dt.date(2004, 6, 1), note="Section 12: over the cost limit"
+    )
+    assert early.status_code == 400
+    assert "before the Freedom of Information Act came into force" in early.text
+    assert "Section 12: over the cost limit" in early.text
+    assert '<option value="refused" selected>' in early.text
+    assert state_of(client, request_id) == "sent"
