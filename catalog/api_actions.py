@@ -24,6 +24,7 @@ from catalog.permissions import (
     can_publish_in,
     require_editor,
     require_visible,
+    visible_datasets,
     visible_organisations,
 )
 from catalog.publishing import (
@@ -33,7 +34,7 @@ from catalog.publishing import (
     index_document,
     publish_file,
 )
-from catalog.tables import int_param
+from catalog.tables import find_resource, int_param
 from catalog.tokens import create_token, list_tokens, revoke_token, user_for_header
 from catalog.viewer import current_viewer
 
@@ -104,7 +105,7 @@ def current_package_list_with_resources(params: dict[str, Any]) -> list[dict[str
     with _site().session() as db:
         datasets = db.scalars(
             select(Dataset)
-            .where(Dataset.private.is_(False), Dataset.state == "active")
+            .where(visible_datasets(db, None))  # public ones only, as CKAN lists them
             .order_by(Dataset.modified.desc())
             .offset(offset)
             .limit(limit)
@@ -114,16 +115,12 @@ def current_package_list_with_resources(params: dict[str, Any]) -> list[dict[str
 
 @action
 def resource_show(params: dict[str, Any]) -> dict[str, Any]:
+    """One version's table: `<dataset name>-v<n>`, or a dataset's name for its latest."""
     resource_id = str(params.get("id") or "")
-    name, _, number = resource_id.rpartition("-v")
-    if not name or not number.isdigit():
-        raise NotFound(f"There is no resource {resource_id!r}.")
     with _site().session() as db:
-        dataset = db.scalar(select(Dataset).where(Dataset.name == name))
-        if dataset is None:
-            raise NotFound(f"There is no resource {resource_id!r}.")
-        for resource in _package(db, dataset, all_versions=True)["resources"]:
-            if resource["id"] == resource_id:
+        found = find_resource(_site(), db, resource_id)  # only what the viewer may see
+        for resource in _package(db, _dataset(db, found.dataset), all_versions=True)["resources"]:
+            if resource["id"] == found.id:
                 return dict(resource)
     raise NotFound(f"There is no resource {resource_id!r}.")
 
@@ -510,7 +507,12 @@ def _package(db: Any, dataset: Dataset, all_versions: bool = False) -> dict[str,
 
 def _organization(db: Any, organisation: Organisation) -> dict[str, Any]:
     count = db.scalar(
-        select(func.count()).select_from(Dataset).where(Dataset.organisation_id == organisation.id)
+        select(func.count())
+        .select_from(Dataset)
+        .where(
+            Dataset.organisation_id == organisation.id,
+            visible_datasets(db, current_viewer()),
+        )
     )
     return {
         "id": str(organisation.id),

@@ -15,7 +15,7 @@ from catalog.deadlines import uk_today
 from catalog.errors import NotFound
 from catalog.licences import LICENCES, licence
 from catalog.models import Dataset, Organisation, Version
-from catalog.permissions import require_visible, visible_organisations
+from catalog.permissions import require_visible, visible_datasets, visible_organisations
 from catalog.preview import preview_table
 from catalog.requests import requests_for_dataset
 from catalog.search import SearchResult, column_text, snippet
@@ -59,15 +59,25 @@ def dataset_summary(dataset: Dataset) -> dict[str, Any]:
 
 
 def recent_datasets(session: Session, limit: int = 6) -> list[dict[str, Any]]:
-    query = select(Dataset).order_by(Dataset.modified.desc()).limit(limit).options(*_eager())
+    """The latest datasets the viewer may see."""
+    query = (
+        select(Dataset)
+        .where(visible_datasets(session, current_viewer()))
+        .order_by(Dataset.modified.desc())
+        .limit(limit)
+        .options(*_eager())
+    )
     return [dataset_summary(d) for d in session.scalars(query)]
 
 
 def catalogue_counts(session: Session) -> dict[str, int]:
+    """How many datasets (and rows in them) the viewer may see, and organisations."""
+    visible = visible_datasets(session, current_viewer())
+    rows = select(func.coalesce(func.sum(Version.rows), 0)).join(Dataset).where(visible)
     return {
-        "datasets": session.scalar(select(func.count()).select_from(Dataset)) or 0,
+        "datasets": session.scalar(select(func.count()).select_from(Dataset).where(visible)) or 0,
         "organisations": session.scalar(select(func.count()).select_from(Organisation)) or 0,
-        "rows": session.scalar(select(func.coalesce(func.sum(Version.rows), 0))) or 0,
+        "rows": session.scalar(rows) or 0,
     }
 
 
@@ -163,7 +173,8 @@ def _snippet(found: SearchResult, dataset: Dataset) -> str | None:
 
 
 def dataset_names(session: Session) -> list[str]:
-    return list(session.scalars(select(Dataset.name).order_by(Dataset.name)))
+    visible = visible_datasets(session, current_viewer())
+    return list(session.scalars(select(Dataset.name).where(visible).order_by(Dataset.name)))
 
 
 def dataset_details(

@@ -22,7 +22,9 @@ from sqlalchemy.orm import Session, selectinload
 from catalog import browse
 from catalog.errors import NotFound
 from catalog.models import Dataset
+from catalog.permissions import visible_datasets
 from catalog.site import Site
+from catalog.viewer import current_viewer
 from datastore import FORMATS, export_schema
 
 CATALOGUE_PAGE_SIZE = 100
@@ -47,13 +49,21 @@ def catalogue_entries(
 ) -> tuple[int, list[dict[str, Any]]]:
     """(total, one page of datasets) in the order they were made, each as the search page
     shows it plus the `version` its downloads come from (None before the first upload)."""
-    total = session.scalar(select(func.count()).select_from(Dataset)) or 0
-    query = select(Dataset).order_by(Dataset.id).offset((page - 1) * per_page).limit(per_page)
+    visible = visible_datasets(session, current_viewer())
+    total = session.scalar(select(func.count()).select_from(Dataset).where(visible)) or 0
+    query = (
+        select(Dataset)
+        .where(visible)
+        .order_by(Dataset.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
     return total, _entries(session, query)
 
 
 def dataset_entry(session: Session, name: str) -> dict[str, Any]:
-    found = _entries(session, select(Dataset).where(Dataset.name == name))
+    visible = visible_datasets(session, current_viewer())
+    found = _entries(session, select(Dataset).where(Dataset.name == name, visible))
     if not found:
         raise NotFound(f"There is no dataset called {name!r}.")
     return found[0]

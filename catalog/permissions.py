@@ -1,7 +1,7 @@
 """Who may see and change what: CKAN's model, kept small.
 
 - Anyone sees active public datasets.
-- A private dataset, or one in draft or deleted, is seen only by the members of its
+- A private dataset, or a deleted one, is seen only by the members of its
   organisation (any role), its creator, and administrators of the site.
 - Editors and admins of an organisation publish and edit its datasets; its admins also
   manage its members. A dataset with no organisation is edited by its creator.
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from catalog.errors import NotAuthorised, NotFound
@@ -39,6 +39,20 @@ def visible_organisations(session: Session, user: dict[str, Any] | None) -> set[
     if not ids:
         return set()
     return set(session.scalars(select(Organisation.name).where(Organisation.id.in_(ids))))
+
+
+def visible_datasets(session: Session, user: dict[str, Any] | None) -> ColumnElement[bool]:
+    """can_see() as a query condition on Dataset: for every list, count and feed."""
+    public = and_(Dataset.private.is_(False), Dataset.state == "active")
+    if user is None:
+        return public
+    if user.get("is_admin"):
+        return true()
+    return or_(
+        public,
+        Dataset.creator_id == user["id"],
+        Dataset.organisation_id.in_(list(roles(session, user))),
+    )
 
 
 def can_see(session: Session, user: dict[str, Any] | None, dataset: Dataset) -> bool:

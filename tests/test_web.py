@@ -369,3 +369,31 @@ def test_web_upload_takes_ckans_details_and_private(app, site):
     assert "version 2024 Q1" in page and "by Finance team" in page and "private" in page
     assert app.test_client().get(f"/dataset/{name}").status_code == 404
     assert f"/dataset/{name}" not in app.test_client().get("/search?q=economies").text
+
+
+def test_a_private_dataset_is_in_no_public_list_feed_or_count(app, site):
+    owner = app.test_client()
+    sign_in(owner, site, "clerk")
+    name = published(
+        owner,
+        site,
+        upload(
+            owner,
+            "valid/gdp/data/top-economies.csv",
+            None,
+            title="Secret economies",
+            organisation="Town Clerk",
+            private="y",
+        ),
+    )
+    visitor = app.test_client()
+    assert "Secret economies" not in visitor.get("/").text
+    assert "Secret economies" in owner.get("/").text
+    assert "Secret economies" not in visitor.get("/catalog.jsonld").text
+    assert visitor.get(f"/dataset/{name}.jsonld").status_code == 404
+    api = "/api/3/action/"
+    assert name not in visitor.get(f"{api}package_list").json["result"]
+    assert visitor.get(f"{api}resource_show?id={name}-v1").status_code == 404
+    assert visitor.get(f"{api}resource_show?id={name}").status_code == 404
+    shown = visitor.get(f"{api}organization_show?id=town-clerk").json["result"]
+    assert shown["package_count"] == 0
