@@ -57,7 +57,7 @@ def _download(resource_id: str, fmt: str, args: Mapping[str, str]) -> Any:
         else Query(limit=0)
     )
     filename = safe_filename(f"{resource.id}.{FORMATS[fmt].extension}", "download")
-    if fmt == "parquet" and query.plain and not query.fields and query.limit <= 0:
+    if fmt == "parquet" and query.whole_table:
         return send_file(
             resource.ref.parquet,
             mimetype=FORMATS[fmt].mimetype,
@@ -71,8 +71,8 @@ def _download(resource_id: str, fmt: str, args: Mapping[str, str]) -> Any:
         iter_query(resource.ref.parquet, query),
         output_schema(resource.ref.parquet, query.fields),
         fmt,
-        bom=_flag(args, "bom"),
-        spreadsheet_safe=_flag(args, "safe"),
+        bom=tables.bool_param(args, "bom", False),
+        spreadsheet_safe=tables.bool_param(args, "safe", False),
     )
     mimetype = FORMATS[fmt].mimetype
     if fmt in ("csv", "tsv"):
@@ -94,7 +94,3 @@ def _probe(query: Query) -> Query:
         limit=1,
         include_total=False,
     )
-
-
-def _flag(args: Mapping[str, str], name: str) -> bool:
-    return str(args.get(name, "")).strip().lower() in ("true", "1", "yes", "on")

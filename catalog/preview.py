@@ -38,10 +38,9 @@ def preview_table(parquet: Path, args: Mapping[str, str], limit: int) -> dict[st
     """
     view = {name: str(args.get(name, "") or "") for name in PARAMETERS}
     offset = _offset(args.get("offset"))
-    query = _query(view, limit, offset)
     error = ""
     try:
-        result = run_query(parquet, query)
+        result = run_query(parquet, _query(view, limit, offset))
     except QueryError as problem:
         error = problem.message
         result = run_query(parquet, Query(limit=limit))
@@ -65,9 +64,14 @@ def preview_table(parquet: Path, args: Mapping[str, str], limit: int) -> dict[st
 
 def _query(view: dict[str, str], limit: int, offset: int) -> Query:
     filters: tuple[Filter, ...] = ()
-    needs_value = view["op"] not in ("null", "notnull")
-    if view["field"] and view["op"] in OPERATOR_LABELS and (view["value"] or not needs_value):
-        filters = (Filter(view["field"], view["op"], view["value"]),)
+    if view["field"]:
+        op = view["op"] or "eq"
+        if op not in OPERATOR_LABELS:
+            choices = ", ".join(OPERATOR_LABELS)
+            raise QueryError("op", f'"{op}" is not a way to filter here: use one of {choices}.')
+        if op not in ("null", "notnull") and not view["value"]:
+            raise QueryError("value", f'Give a value for "{view["field"]}" to be compared with.')
+        filters = (Filter(view["field"], op, view["value"]),)
     sort: tuple[tuple[str, bool], ...] = ()
     if view["sort"]:
         name = view["sort"].removeprefix("-")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -113,11 +114,11 @@ def query_from_params(params: dict[str, Any], max_limit: int = MAX_LIMIT) -> Que
         q=_q(params.get("q")),
         sort=_sort(params.get("sort")),
         fields=_fields(params.get("fields")),
-        distinct=_bool(params, "distinct", False),
+        distinct=bool_param(params, "distinct", False),
         limit=int_param(params, "limit", 100, max_limit),
         offset=int_param(params, "offset", 0, 10**12),
         after=str(params.get("after") or ""),
-        include_total=_bool(params, "include_total", True),
+        include_total=bool_param(params, "include_total", True),
     )
 
 
@@ -195,7 +196,8 @@ def _fields(value: Any) -> tuple[str, ...]:
     return tuple(str(item).strip() for item in items if str(item).strip())
 
 
-def _bool(params: dict[str, Any], name: str, default: bool) -> bool:
+def bool_param(params: Mapping[str, Any], name: str, default: bool) -> bool:
+    """true/false (1/0, yes/no, on/off); anything else is a 409 that names the parameter."""
     value = params.get(name, default)
     if isinstance(value, bool):
         return value

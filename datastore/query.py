@@ -74,6 +74,11 @@ class Query:
     def plain(self) -> bool:
         return not (self.filters or self.q or self.sort or self.distinct or self.after)
 
+    @property
+    def whole_table(self) -> bool:
+        """Every row and column, as stored (limit 0 means no limit)."""
+        return self.plain and not self.fields and not self.offset and self.limit <= 0
+
 
 @dataclass
 class Result:
@@ -93,23 +98,24 @@ class Result:
 def run_query(parquet: Path, query: Query) -> Result:
     """One page of a table."""
     schema = _schema(parquet)
-    columns = _columns(schema, query.fields)
+    columns = _columns(schema, query)
     if query.plain:
         return _plain_page(parquet, columns, query)
     plan = _Plan(parquet, schema, query, columns)
     if plan.rows is not None and not query.after:
         return _rows_page(parquet, query, columns, plan.rows)
+    part = "after" if query.after else "filters"  # what a value that does not fit came from
     with _connect(parquet) as con:
         total = None
         if query.include_total:
             total = plan.total if plan.total is not None else _fetch_count(con, plan)
         if plan.order and not query.distinct and not query.after:
             sql, params = plan.threshold(query.offset + query.limit + 1)
-            found = _fetch(con, sql, params, "filters")
+            found = _fetch(con, sql, params, part)
             if found.num_rows:
                 plan.bound(found.column(0)[0].as_py())
         sql, params = plan.select(limit=query.limit + 1 if not query.distinct else query.limit)
-        table = plan.named(_fetch(con, sql, params, "filters"))
+        table = plan.named(_fetch(con, sql, params, part))
     more = not query.distinct and table.num_rows > query.limit
     table = table.slice(0, query.limit)
     cursor = plan.cursor(table) if more and table.num_rows else ""
@@ -121,8 +127,8 @@ def run_query(parquet: Path, query: Query) -> Result:
 def iter_query(parquet: Path, query: Query, batch_rows: int = 65_536) -> Iterator[pa.RecordBatch]:
     """Every row a query matches (limit and offset apply only if given), batch by batch."""
     schema = _schema(parquet)
-    columns = _columns(schema, query.fields)
-    if query.plain and not query.offset and query.limit <= 0:
+    columns = _columns(schema, query)
+    if query.plain and not query.offset and query.limit <= 0:  # every row, chosen columns
         yield from _row_groups(parquet, columns)
         return
     plan = _Plan(parquet, schema, query, columns, with_row_id=False)
@@ -159,7 +165,7 @@ def _row_groups(parquet: Path, columns: list[str]) -> Iterator[pa.RecordBatch]:
 def output_schema(parquet: Path, fields: tuple[str, ...] = ()) -> pa.Schema:
     """The Arrow schema of a query's rows (without _id)."""
     schema = _schema(parquet)
-    return pa.schema([schema.field(name) for name in _columns(schema, fields)])
+    return pa.schema([schema.field(name) for name in _columns(schema, Query(fields=fields))])
 
 
 # Plans -----------------------------------------------------------------------------------
@@ -405,11 +411,21 @@ def _schema(parquet: Path) -> pa.Schema:
     return open_parquet(parquet).schema_arrow
 
 
-def _columns(schema: pa.Schema, fields: tuple[str, ...]) -> list[str]:
-    names = schema.names
+def _columns(schema: pa.Schema, query: Query) -> list[str]:
+    """The columns a query returns, once the parts that cannot go together are refused."""
+    fields, names = query.fields, schema.names
     for name in fields:
         if name not in names and name != ROW_ID:
             raise QueryError("fields", f'There is no field "{name}" in this table.')
+    for name, _descending in query.sort:
+        if fields and name not in fields and name != ROW_ID:
+            raise QueryError(
+                "sort", f'Sort by a field the answer holds: add "{name}" to fields, or drop it.'
+            )
+    if query.after and query.distinct:
+        raise QueryError(
+            "after", "A page cursor (after) cannot page distinct rows: use offset instead."
+        )
     return [n for n in fields if n != ROW_ID] if fields else list(names)
 
 

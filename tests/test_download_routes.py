@@ -132,3 +132,12 @@ def test_bad_downloads_are_answered_before_the_first_byte(client: Any, name: str
     assert get(client, f"/dataset/{name}/v1/data.xml", 404)
     assert get(client, f"/dataset/{name}/v9/data.csv", 404)
     assert get(client, "/datastore/dump/nothing-v1", 404)
+
+
+def test_an_offset_and_a_bad_flag_are_not_ignored(client: Any, name: str) -> None:
+    part = client.get(f"/dataset/{name}/v1/data.parquet?offset=2")
+    assert part.status_code == 200
+    assert pq.read_table(io.BytesIO(part.data)).num_rows == len(ROWS) - 2
+    bad = client.get(f"/dataset/{name}/v1/data.csv?bom=maybe")
+    assert bad.status_code == 409
+    assert "bom must be true or false" in bad.text

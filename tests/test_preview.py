@@ -78,3 +78,6 @@ def test_a_view_the_table_cannot_answer_is_explained(client: Any, page_url: str)
     unknown = client.get(page_url + "?sort=%3Cscript%3E")
     assert unknown.status_code == 200 and "<script>" not in unknown.text
     assert "There is no field" in unknown.text
+    bogus = client.get(page_url + "?field=pupils&op=bogus&value=3")
+    assert "is not a way to filter here" in bogus.text
+    assert "Give a value" in client.get(page_url + "?field=pupils&op=gt").text

@@ -137,6 +137,8 @@ def test_fields_and_distinct(table: Path) -> None:
         (Query(fields=("nope",)), "fields"),
         (Query(q={"nope": "x"}), "q"),
         (Query(sort=(("id", False),), after="not-a-cursor"), "after"),
+        (Query(fields=("name",), sort=(("amount", True),)), "sort"),
+        (Query(distinct=True, fields=("name",), sort=(("name", False),), after="x"), "after"),
     ],
 )
 def test_bad_parameters_name_themselves(table: Path, query: Query, parameter: str) -> None:
