@@ -42,8 +42,9 @@ def describe(
     if "foreign keys to other resources" in values["note"]:
         # frictionless's note here carries an unfilled "{fk}" placeholder
         values["note"] = (
-            "The schema has a foreign key to another table, which can only be checked "
-            "when both tables are uploaded together as a data package"
+            "The schema has a foreign key to another table, and this site checks one "
+            "table at a time: remove the foreignKeys entry that names another resource "
+            "from the schema, and upload the file again"
         )
     values["encoding"] = encoding or "text"
     field = _field(schema, error.get("fieldName"))

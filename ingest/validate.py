@@ -136,7 +136,15 @@ def validate_table(
     validated by frictionless instead (`converted` is then False and `target` is absent).
     """
     if schema is None:
-        schema = infer_schema(path, encoding=sniffed.encoding, delimiter=sniffed.delimiter)
+        try:
+            schema = infer_schema(path, encoding=sniffed.encoding, delimiter=sniffed.delimiter)
+        except FrictionlessException:
+            # A file that cannot be read (bytes its encoding does not have): frictionless
+            # reports why, as an encoding-error, instead of a schema.
+            report = _validate_frictionless(
+                path, None, sniffed, name, limit_errors, progress, package, resource_name
+            )
+            return Validation(report, {"fields": []}, converted=False)
     try:  # frictionless answers a schema it cannot use with metadata errors: so do we
         open_resource(path, schema, sniffed, resource_name).to_descriptor(validate=True)
     except FrictionlessException:
@@ -158,9 +166,10 @@ def validate_table(
                 package=package,
                 resource_name=resource_name,
             )
-        except (Unsupported, pa.ArrowInvalid):
-            # A file our engine declines, or one Arrow cannot parse: frictionless reads it
-            # row by row and its report says what is wrong and where.
+        except (Unsupported, pa.ArrowInvalid, UnicodeDecodeError):
+            # A file our engine declines, one Arrow cannot parse, or one with bytes its
+            # encoding does not have: frictionless reads it row by row and its report says
+            # what is wrong and where (an encoding-error for the last).
             target.unlink(missing_ok=True)
             report = _validate_frictionless(
                 path, schema, sniffed, name, limit_errors, progress, package, resource_name

@@ -130,6 +130,7 @@ def check_schema(descriptor: Any) -> list[SchemaProblem]:
         problems.extend(SchemaProblem(where, _plain(e.note)) for e in report.errors)
         if not report.errors:
             problems.extend(_bound_problems(field, where))
+            problems.extend(_pattern_problems(field, where))
     if problems:
         return problems
     duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -160,6 +161,22 @@ def schema_warnings(descriptor: dict[str, Any]) -> list[SchemaProblem]:
             )
             warnings.append(SchemaProblem(where, message))
     return warnings
+
+
+def _pattern_problems(field: dict[str, Any], where: str) -> list[SchemaProblem]:
+    """A "pattern" constraint that is not a regular expression ("(" with no ")")."""
+    pattern = (field.get("constraints") or {}).get("pattern")
+    if not isinstance(pattern, str):
+        return []
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        message = (
+            f"the pattern {pattern!r} is not a regular expression ({error}); "
+            "check its brackets and escape special characters with a backslash"
+        )
+        return [SchemaProblem(f"{where}.constraints.pattern", message)]
+    return []
 
 
 def _bound_problems(field: dict[str, Any], where: str) -> list[SchemaProblem]:

@@ -297,3 +297,29 @@ def test_progress_follows_the_bytes_read(store):
     done = [d for _, d, _ in seen]
     assert done == sorted(done)
     assert seen[-1] == ("reading", source.stat().st_size, source.stat().st_size)
+
+
+# Files with bytes their encoding does not have: a report that says so, and the original kept.
+UNREADABLE = {
+    "windows-1252-with-an-undefined-byte.csv": b"name,amount\nCaf\xe9 \x81,12\nTea,3\n",
+    "utf-16-cut-short.csv": b"n\x00a\x00m\x00e\x00\n\x00x",
+}
+
+
+@pytest.mark.parametrize("filename", sorted(UNREADABLE))
+@pytest.mark.parametrize("with_schema", [True, False], ids=["schema", "inferred"])
+def test_a_file_its_encoding_cannot_read_gets_a_report_and_is_kept(
+    store, tmp_path, filename, with_schema
+):
+    path = tmp_path / filename
+    path.write_bytes(UNREADABLE[filename])
+    schema = {"fields": [{"name": "name", "type": "string"}]} if with_schema else None
+    result = ingest_file(
+        store, KEY, path, original_name=filename, schema=schema, legacy_encodings=["cp1252"]
+    )
+    assert not result.valid
+    errors = [e for task in result.report["tasks"] for e in task["errors"]]
+    assert errors[0]["type"] == "encoding-error"
+    assert "could not be read as" in errors[0]["message"]
+    assert result.kept_at is not None
+    assert (result.kept_at / "original.csv").read_bytes() == UNREADABLE[filename]

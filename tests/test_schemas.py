@@ -163,6 +163,11 @@ def test_missing_file_and_non_utf8_file_are_refused(tmp_path):
         ({"title": "no fields"}, "fields", "'fields' list"),
         ({"fields": [{"name": "a"}], "primaryKey": ["b"]}, "primaryKey", "'b'"),
         ({"fields": [{"name": "a"}], "missingValues": "NA"}, "missingValues", "'NA'"),
+        (
+            {"fields": [{"name": "a", "constraints": {"pattern": "(ab"}}]},
+            'fields[1] "a".constraints.pattern',
+            "not a regular expression",
+        ),
     ],
     ids=[
         "unknown-type",
@@ -175,6 +180,7 @@ def test_missing_file_and_non_utf8_file_are_refused(tmp_path):
         "fields-absent",
         "primary-key-not-a-field",
         "missing-values-not-list",
+        "pattern-not-a-regex",
     ],
 )
 def test_check_schema_names_the_bad_property(descriptor, path, words):
