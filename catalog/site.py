@@ -11,7 +11,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, func, inspect, select
+from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.jobs import JobRunner
@@ -31,16 +31,13 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def migrate(engine: Engine) -> None:
     """Apply every migration the database lacks (Alembic), in one transaction.
 
-    A database made before migrations existed (its tables made by create_all) is first
-    marked as being at the first migration, which describes exactly those tables.
+    A database made before migrations existed (its tables made by create_all) has no
+    version yet: the first migration keeps the tables it finds and makes the ones missing.
     """
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        tables = set(inspect(connection).get_table_names())
-        if "datasets" in tables and "alembic_version" not in tables:
-            command.stamp(config, "0001")
         command.upgrade(config, "head")
 
 

@@ -6,6 +6,8 @@ Revises:
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -16,7 +18,15 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    # A database from before migrations has some of these tables (those its version of the
+    # code made with create_all): they are kept as they are, and the rest are made.
+    existing = set(sa.inspect(op.get_bind()).get_table_names())
+
+    def create_table(name: str, *items: Any) -> None:
+        if name not in existing:
+            op.create_table(name, *items)
+
+    create_table(
         "organisations",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
@@ -24,14 +34,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("name"),
     )
-    op.create_table(
+    create_table(
         "tags",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("name"),
     )
-    op.create_table(
+    create_table(
         "users",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("username", sa.String(length=100), nullable=False),
@@ -41,7 +51,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("username"),
     )
-    op.create_table(
+    create_table(
         "api_tokens",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -53,10 +63,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("token_hash"),
     )
-    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_api_tokens_user_id"), ["user_id"], unique=False)
+    if "api_tokens" not in existing:
+        with op.batch_alter_table("api_tokens", schema=None) as batch_op:
+            batch_op.create_index(batch_op.f("ix_api_tokens_user_id"), ["user_id"], unique=False)
 
-    op.create_table(
+    create_table(
         "datasets",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("key", sa.String(length=32), nullable=False),
@@ -81,7 +92,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("key"),
         sa.UniqueConstraint("name"),
     )
-    op.create_table(
+    create_table(
         "ingest_jobs",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=True),
@@ -100,10 +111,11 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
-    with op.batch_alter_table("ingest_jobs", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_ingest_jobs_state"), ["state"], unique=False)
+    if "ingest_jobs" not in existing:
+        with op.batch_alter_table("ingest_jobs", schema=None) as batch_op:
+            batch_op.create_index(batch_op.f("ix_ingest_jobs_state"), ["state"], unique=False)
 
-    op.create_table(
+    create_table(
         "dataset_tags",
         sa.Column("dataset_id", sa.Integer(), nullable=False),
         sa.Column("tag_id", sa.Integer(), nullable=False),
@@ -111,7 +123,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["tag_id"], ["tags.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("dataset_id", "tag_id"),
     )
-    op.create_table(
+    create_table(
         "versions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("dataset_id", sa.Integer(), nullable=False),
