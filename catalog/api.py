@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request, url_for
 
 from catalog import browse, tables
-from catalog.errors import NotFound
+from catalog.errors import Conflict, NotFound
 from catalog.viewer import set_viewer
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/3/action")
@@ -54,8 +54,14 @@ def call(name: str) -> Any:
     set_viewer(_optional_user())  # the API goes by its token, never by a browser session
     params: dict[str, Any] = dict(request.args)
     params.update(request.form.to_dict())
-    if request.is_json:
-        params.update(request.get_json(silent=True) or {})
+    if request.is_json and request.content_length:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise Conflict(
+                'The body is not a JSON object: send {"name": value, ...}.',
+                {"body": "Not a JSON object"},
+            )
+        params.update(body)
     return jsonify({"help": request.url, "success": True, "result": ACTIONS[name](params)})
 
 

@@ -31,8 +31,9 @@ from catalog.publishing import (
     DatasetMetadata,
     apply_metadata,
     create_dataset,
-    index_document,
+    dataset_document,
     publish_file,
+    refresh_index,
 )
 from catalog.tables import find_resource, int_param
 from catalog.tokens import create_token, list_tokens, revoke_token, user_for_header
@@ -222,8 +223,8 @@ def package_delete(params: dict[str, Any]) -> None:
         dataset.state = "deleted"
         dataset.modified = utcnow()  # its search document becomes visible to admins only
         db.commit()
-        document = _document(dataset)
-    site.index.update(document)
+        document = dataset_document(dataset)
+    refresh_index(site, document)
 
 
 @action
@@ -431,9 +432,9 @@ def _change(params: dict[str, Any], *, replace: bool) -> dict[str, Any]:
             raise NotAuthorised("You may not move datasets into this organization.")
         apply_metadata(db, dataset, metadata, organisation)
         db.commit()
-        document = _document(dataset)
+        document = dataset_document(dataset)
         answer = _package(db, dataset)
-    site.index.update(document)
+    refresh_index(site, document)
     return answer
 
 
@@ -454,11 +455,6 @@ def _current(dataset: Dataset) -> DatasetMetadata:
         private=dataset.private,
         extras=json.loads(dataset.extras_json or "{}"),
     )
-
-
-def _document(dataset: Dataset) -> dict[str, Any]:
-    schema = json.loads(dataset.versions[-1].schema_json) if dataset.versions else None
-    return index_document(dataset, schema)
 
 
 def _token_user() -> dict[str, Any]:

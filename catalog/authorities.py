@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from catalog.errors import InvalidInput, NotAuthorised, NotFound
 from catalog.models import Authority, utcnow
+from catalog.slugs import slugify, unique_slug
 
 SEED = Path(__file__).parent / "seed"
 PUBLIC_BODIES = "uk-public-bodies"
@@ -121,7 +122,7 @@ def _merge_local_authorities(bodies: list[dict[str, Any]], path: Path) -> list[d
                 source=f"{PUBLIC_BODIES} {LOCAL_AUTHORITIES}",
             )
             continue
-        slug = unique_slug(council["gov-uk-slug"] or slugify(names[0]), slugs)
+        slug = unique_slug(council["gov-uk-slug"] or body_slug(names[0]), slugs)
         slugs.add(slug)
         added.append(
             {
@@ -163,16 +164,8 @@ def normalise_name(name: str) -> str:
     return " ".join(name.lower().replace("&", " and ").replace(",", " ").split())
 
 
-def slugify(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", normalise_name(text)).strip("-")[:190].strip("-")
-    return slug if len(slug) >= 2 else "body"
-
-
-def unique_slug(slug: str, taken: set[str]) -> str:
-    candidate, number = slug, 2
-    while candidate in taken:
-        candidate, number = f"{slug}-{number}", number + 1
-    return candidate
+def body_slug(name: str) -> str:
+    return slugify(normalise_name(name), fallback="body", most=190)
 
 
 def _like(text: str) -> str:
@@ -354,7 +347,7 @@ def save_authority(
     if authority is None:
         new_slug = str(fields.get("slug") or "").strip().lower()
         if not new_slug and values["name"]:
-            base = slugify(values["name"])
+            base = body_slug(values["name"])
             similar = Authority.slug.like(f"{_like(base)}%", escape="\\")
             new_slug = unique_slug(
                 base, set(session.scalars(select(Authority.slug).where(similar)))

@@ -22,6 +22,7 @@ from catalog.models import Dataset, Membership, Organisation, Tag, Version, utcn
 from catalog.permissions import can_publish_in, require_editor, require_visible
 from catalog.search import search_document
 from catalog.site import Site
+from catalog.slugs import slugify, title_slug, unique_slug
 from datastore import VersionRef
 from ingest import IngestResult, ingest_file
 from ingest.validate import Progress
@@ -50,9 +51,18 @@ class DatasetMetadata:
 
     def problems(self) -> dict[str, str]:
         problems = {}
-        for name in ("version", "author", "author_email", "maintainer", "maintainer_email"):
-            if len(getattr(self, name)) > 300:
-                problems[name] = "At most 300 characters."
+        limits = {
+            "version": 100,
+            "author": 300,
+            "author_email": 300,
+            "maintainer": 300,
+            "maintainer_email": 300,
+            "organisation": 300,
+            "source_url": 1000,
+        }  # the columns' lengths (catalog/models.py)
+        for name, most in limits.items():
+            if len(getattr(self, name)) > most:
+                problems[name] = f"At most {most:,} characters."
         if self.private and not self.organisation:
             problems["owner_org"] = "A private dataset belongs to an organisation."
         if not self.title.strip():
@@ -134,10 +144,7 @@ def publish_file(
             raise
         name, number = dataset.name, result.version.number
         document = index_document(dataset, result.schema)
-    try:
-        site.index.update(document)
-    except Exception:  # the database is the truth; `datastore reindex` repairs the cache
-        log.exception("could not update the search index for %s", name)
+    refresh_index(site, document)
     _derive(site, result.version, progress)
     return PublishOutcome(result, name, number)
 
@@ -173,10 +180,7 @@ def create_dataset(site: Site, metadata: DatasetMetadata, user_id: int | None) -
         session.commit()
         name = dataset.name
         document = index_document(dataset, None)
-    try:
-        site.index.update(document)
-    except Exception:  # the database is the truth; `datastore reindex` repairs the cache
-        log.exception("could not update the search index for %s", name)
+    refresh_index(site, document)
     return name
 
 
@@ -210,13 +214,28 @@ def check_publish_request(
                 )
 
 
+def refresh_index(site: Site, document: dict[str, Any]) -> None:
+    """Put a committed dataset's search document in the index. The database is the truth
+    and the index a cache, so a failure here is logged, not raised: the change stands, and
+    `datastore reindex` (or the next start, which finds the index out of step) repairs it."""
+    try:
+        site.index.update(document)
+    except Exception:
+        log.exception("could not update the search index for dataset %s", document.get("id"))
+
+
 def reindex(site: Site) -> int:
     """Rebuild the search index from the database. Returns the number of datasets."""
     with site.session() as session:
         datasets = session.scalars(select(Dataset)).all()
-        documents = [index_document(d, latest_schema(d)) for d in datasets]
+        documents = [dataset_document(d) for d in datasets]
     site.index.rebuild(documents)
     return len(documents)
+
+
+def dataset_document(dataset: Dataset) -> dict[str, Any]:
+    """The search document of a dataset as it is now (its latest schema)."""
+    return index_document(dataset, latest_schema(dataset))
 
 
 def index_document(dataset: Dataset, schema: dict[str, Any] | None) -> dict[str, Any]:
@@ -233,7 +252,7 @@ def index_document(dataset: Dataset, schema: dict[str, Any] | None) -> dict[str,
         (schema or {}).get("fields", []),
         dataset.modified,
         sorted(formats),
-        # Only those who may see private datasets find deleted ones (to restore them).
+        # A deleted dataset is searched like a private one: by its organisation and admins.
         dataset.private or dataset.state != "active",
     )
 
@@ -243,11 +262,6 @@ def latest_schema(dataset: Dataset) -> dict[str, Any] | None:
         return None
     value: dict[str, Any] = json.loads(dataset.versions[-1].schema_json)
     return value
-
-
-def slugify(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:90].strip("-")
-    return slug if len(slug) >= 2 else "dataset"
 
 
 def _check_metadata(metadata: DatasetMetadata | None) -> None:
@@ -268,13 +282,11 @@ def _dataset(session: Session, name: str) -> Dataset:
 def _new_dataset(
     session: Session, key: str, metadata: DatasetMetadata, user_id: int | None
 ) -> Dataset:
-    name = metadata.name or slugify(metadata.title)
+    name = metadata.name or slugify(metadata.title, fallback="dataset")
     taken = set(session.scalars(select(Dataset.name).where(Dataset.name.startswith(name))))
     if metadata.name and name in taken:
         raise InvalidInput("That URL name is taken.", {"name": f"{name!r} is already used"})
-    unique, n = name, 2
-    while unique in taken:
-        unique, n = f"{name}-{n}", n + 1
+    unique = unique_slug(name, taken)
     dataset = Dataset(
         key=key,
         name=unique,
@@ -351,7 +363,7 @@ def _organisation(session: Session, title: str) -> Organisation | None:
     if not title:
         return None
     organisation = _existing_organisation(session, title)
-    name = slugify(title)
+    name = title_slug(title)
     if organisation is None:
         organisation = Organisation(name=name, title=title)
         session.add(organisation)
@@ -362,7 +374,7 @@ def _existing_organisation(session: Session, title: str) -> Organisation | None:
     """An organisation by its URL name, or by a title (whose URL name it would have)."""
     title = title.strip()
     return session.scalar(
-        select(Organisation).where(Organisation.name.in_([title, slugify(title)]))
+        select(Organisation).where(Organisation.name.in_([title, title_slug(title)]))
     )
 
 

@@ -126,11 +126,14 @@ def _convert(name: str, default: Any, raw: str) -> Any:
                 return False
             raise ValueError(raw)
         if isinstance(default, int):
-            return int(raw)
+            number = int(raw)
+            if number < 1:  # every count, size and port here is at least 1
+                raise ValueError(raw)
+            return number
         if isinstance(default, Path):
             return Path(raw)
     except ValueError:
-        kind = "true or false" if isinstance(default, bool) else "a whole number"
+        kind = "true or false" if isinstance(default, bool) else "a whole number, at least 1"
         raise ValueError(f"{PREFIX}{name.upper()} must be {kind}, not {raw!r}") from None
     return raw
 

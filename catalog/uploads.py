@@ -49,6 +49,8 @@ from schemas.schema import parse_descriptor, parse_schema
 
 blueprint = Blueprint("uploads", __name__)
 log = logging.getLogger(__name__)
+# Problems named by CKAN's word, shown beside our form's field.
+UPLOAD_FIELDS = {"owner_org": "organisation"}
 
 _JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 # What each stage of an ingest is called on the job page; "reading" counts bytes, the
@@ -184,7 +186,7 @@ def upload() -> Any:
         check_publish_request(site, metadata, dataset_name, g.user)
     except (InvalidInput, NotAuthorised) as error:
         for field_name, problem in error.fields.items():
-            field = getattr(form, field_name, None)
+            field = getattr(form, UPLOAD_FIELDS.get(field_name, field_name), None)
             if field is not None:
                 field.errors = [problem]
         flash(error.message, "error")

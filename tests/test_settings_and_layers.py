@@ -35,7 +35,13 @@ def test_settings_from_environment():
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("DATASTORE_PORT", "eighty"), ("DATASTORE_LOAD_SAMPLES", "maybe")]
+    ("name", "value"),
+    [
+        ("DATASTORE_PORT", "eighty"),
+        ("DATASTORE_LOAD_SAMPLES", "maybe"),
+        ("DATASTORE_PAGE_SIZE", "0"),
+        ("DATASTORE_THREADS", "-2"),
+    ],
 )
 def test_bad_setting_says_what_is_wrong(name, value):
     with pytest.raises(ValueError, match=name):

@@ -397,3 +397,37 @@ def test_a_private_dataset_is_in_no_public_list_feed_or_count(app, site):
     assert visitor.get(f"{api}resource_show?id={name}").status_code == 404
     shown = visitor.get(f"{api}organization_show?id=town-clerk").json["result"]
     assert shown["package_count"] == 0
+
+
+def test_organisations_in_other_alphabets_stay_apart(client, site):
+    sign_in(client, site, "clerk")
+    first = published(
+        client,
+        site,
+        upload(client, "valid/gdp/data/gdp.csv", None, title="Α", organisation="Αθήνα"),
+    )
+    second = published(
+        client,
+        site,
+        upload(client, "valid/gdp/data/gdp.csv", None, title="Π", organisation="Πάτρα"),
+    )
+    one = client.get(f"/dataset/{first}.json").json["organisation"]
+    two = client.get(f"/dataset/{second}.json").json["organisation"]
+    assert (one["title"], two["title"]) == ("Αθήνα", "Πάτρα")
+    assert one["name"] != two["name"]
+
+
+def test_upload_problems_are_shown_beside_their_fields(client, site):
+    sign_in(client, site)
+    private = upload(client, "valid/gdp/data/gdp.csv", None, private="y")
+    assert private.status_code == 400
+    assert "A private dataset belongs to an organisation." in private.text
+    long_version = upload(client, "valid/gdp/data/gdp.csv", None, version="v" * 101)
+    assert long_version.status_code == 400
+    assert "100 characters" in long_version.text
+
+
+def test_an_api_body_that_is_not_a_json_object_is_named(client):
+    answer = client.post("/api/3/action/package_search", json=[1, 2])
+    assert answer.status_code == 409
+    assert answer.json["error"]["body"] == ["Not a JSON object"]
