@@ -75,8 +75,8 @@ class TableWriter:
         self.rows = 0
         self.row_group_rows = row_group_rows
         # No Bloom filters: Arrow keeps every row group's filters in memory until the file
-        # is closed (60 MB more for a 5M-row ingest), and a lookup of one value by a
-        # DuckDB scan without them takes 65 ms a million rows (docs/benchmarks.md).
+        # is closed, which grew a 5M-row ingest's memory; id-like columns get a sorted
+        # value index at publishing instead (datastore/lookup.py).
         self._writer = pq.ParquetWriter(path, schema, compression="zstd")
         self._pool = ThreadPoolExecutor(1) if background else None
         self._pending: list[Future[None]] = []
