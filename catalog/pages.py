@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from typing import Any
 
 from flask import (
@@ -23,7 +22,7 @@ from catalog.errors import InvalidInput
 from catalog.licences import LICENCES
 from catalog.search import FACETS
 from catalog.wanted import FEW_RESULTS, normalise_query, record_miss
-from datastore import stream_data_package
+from datastore import safe_filename, stream_data_package
 from schemas import library_entries
 
 blueprint = Blueprint("pages", __name__)
@@ -102,7 +101,7 @@ def dataset(name: str) -> Any:
 @blueprint.route("/dataset/<name>/v<int:number>/original")
 def download_original(name: str, number: int) -> Any:
     ref, version = _version_files(name, number)
-    filename = _safe_filename(version.original_name, f"{name}-v{number}.csv")
+    filename = safe_filename(version.original_name, f"{name}-v{number}.csv")
     return _send(ref.original(), "text/csv", filename)
 
 
@@ -161,11 +160,6 @@ def schema_library() -> Any:
 
 def _attachment(response: Response, filename: str) -> Response:
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="{_safe_filename(filename, "download")}"'
+        f'attachment; filename="{safe_filename(filename, "download")}"'
     )
     return response
-
-
-def _safe_filename(name: str, fallback: str) -> str:
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")
-    return cleaned[:150] or fallback

@@ -2,7 +2,9 @@
 
 Layout under the store's root folder:
 
-    datasets/<dataset key>/<version number>/   one published version (its table and original never change; profile, changes and value indexes are added beside them)
+    datasets/<dataset key>/<version number>/   one published version: its table and original
+                                               never change; profile, changes and value
+                                               indexes are added beside them later
         original.<ext>   the file exactly as uploaded
         data.parquet     the typed table
         schema.json      the Table Schema it was validated against

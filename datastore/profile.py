@@ -46,11 +46,12 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from datastore.duck import locked_duckdb
+from datastore.table import ROW_GROUP_ROWS
 
 BINS = 20
 TOP = 5
 TEXT_LIMIT = 200
-BATCH_ROWS = 16 * 1024  # a row group of TableWriter's; DuckDB holds a few batches per thread
+BATCH_ROWS = ROW_GROUP_ROWS  # one row group of TableWriter's; DuckDB holds a few per thread
 MEMORY_LIMIT = "128MB"
 _PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
 
