@@ -133,15 +133,6 @@ def search_datasets(
     }
 
 
-def find_datasets(
-    site: Site, session: Session, q: str, offset: int, limit: int
-) -> tuple[int, list[dict[str, Any]]]:
-    """(total, summaries) of the datasets matching `q`, `limit` from `offset`."""
-    visible = visible_organisations(session, current_viewer())
-    found = site.index.search(q, None, offset, limit, visible_organisations=visible)
-    return found.total, _found_summaries(session, found)
-
-
 def _found_summaries(session: Session, found: SearchResult) -> list[dict[str, Any]]:
     """Summaries of the found datasets in the index's order, each with its snippet."""
     datasets = {

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from catalog.errors import CatalogError
+from catalog.licences import DEFAULT_LICENCE
 from catalog.settings import Settings, setting_help
 from schemas import SchemaError, library_entries, library_schema, load_schema
 
@@ -87,7 +88,7 @@ def run(ctx: click.Context, host: str | None, port: int | None) -> None:
 @click.option("--description", default="", help="What the data is.")
 @click.option("--org", "organisation", default="", help="The organisation that publishes it.")
 @click.option(
-    "--licence", "licence_id", default="notspecified", help="Licence id (see the README)."
+    "--licence", "licence_id", default=DEFAULT_LICENCE, help="Licence id (see the README)."
 )
 @click.option("--tag", "tags", multiple=True, help="A tag; repeat for more.")
 @click.option("--source-url", default="", help="Where the data came from.")
@@ -135,7 +136,7 @@ def ingest(ctx: click.Context, file: Path, schema_spec: str, **options: Any) -> 
             f"{result.sniffed.delimiter_label}-separated)."
         )
         return
-    _print_report(result.report, file.name)
+    _print_report(result.report, file.name, site.settings.error_limit)
     click.echo(
         f"Nothing was published. The original file and its report are kept in {result.kept_at}"
     )
@@ -163,9 +164,7 @@ def validate(
 
     settings: Settings = ctx.obj
     schema = _resolve_schema(schema_spec, file)
-    sniffed = sniff_file(
-        file, tuple(e.strip() for e in settings.legacy_encodings.split(",") if e.strip())
-    )
+    sniffed = sniff_file(file, settings.legacy_encoding_list)
     limit = limit_errors or settings.error_limit
     with _ProgressBar(enabled=not as_json) as bar:
         report = validate_file(file, schema, sniffed, limit_errors=limit, progress=bar.update)
@@ -178,7 +177,7 @@ def validate(
             f"(read as {sniffed.encoding_label}, {sniffed.delimiter_label}-separated)."
         )
     else:
-        _print_report(report, file.name)
+        _print_report(report, file.name, limit)
     sys.exit(0 if report["valid"] else 1)
 
 
@@ -263,13 +262,13 @@ def _resolve_schema(spec: str, data: Path) -> dict[str, Any] | None:
     )
 
 
-def _print_report(report: dict[str, Any], name: str) -> None:
+def _print_report(report: dict[str, Any], name: str, limit: int) -> None:
     errors = list(report.get("errors", []))
     for task in report.get("tasks", []):
         errors += task.get("errors", [])
         for warning in task.get("warnings", []):
             click.echo(f"Warning: {warning}")
-    more = " or more (validation stopped at the error limit)" if len(errors) >= 1000 else ""
+    more = " or more (validation stopped at the error limit)" if len(errors) >= limit else ""
     click.echo(
         f"{name} is not valid: {len(errors)} problem{'s' if len(errors) != 1 else ''}{more}."
     )

@@ -20,7 +20,7 @@ from flask import (
 from catalog import browse
 from catalog.errors import InvalidInput
 from catalog.licences import LICENCES
-from catalog.search import FACETS
+from catalog.search import FACETS, SORTS
 from catalog.wanted import FEW_RESULTS, normalise_query, record_miss
 from datastore import safe_filename, stream_data_package
 from schemas import library_entries
@@ -57,7 +57,7 @@ def home() -> Any:
 def search() -> Any:
     site = _site()
     sort = request.args.get("sort", "relevance")
-    if sort not in ("relevance", "title", "modified"):
+    if sort not in SORTS:
         raise InvalidInput("sort must be relevance, title or modified.", {"sort": sort})
     filters = {k: request.args.get(k, "") for k in FACETS}
     page = int_arg("page", 1, 1)

@@ -129,11 +129,6 @@ class SearchIndex:
         writer.update_document(**document)
         writer.commit()
 
-    def delete(self, dataset_id: int) -> None:
-        writer = self._open().writer(timeout=WRITER_TIMEOUT_SECONDS)
-        writer.delete_by_term("id", str(dataset_id))
-        writer.commit()
-
     # Reading ------------------------------------------------------------------------------
 
     def search(

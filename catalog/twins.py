@@ -22,10 +22,9 @@ from flask import Blueprint, Response, render_template, request
 from catalog import browse, linked_data, organisations
 from catalog.errors import InvalidInput
 from catalog.pages import int_arg
-from catalog.search import FACETS
+from catalog.search import FACETS, SORTS
 
 blueprint = Blueprint("twins", __name__)
-SEARCH_SORTS = ("relevance", "title", "modified")
 SEARCH_FILTERS = FACETS  # the same filters as /search
 
 
@@ -33,7 +32,7 @@ SEARCH_FILTERS = FACETS  # the same filters as /search
 def search() -> Response:
     site = _site()
     sort = request.args.get("sort", "relevance")
-    if sort not in SEARCH_SORTS:
+    if sort not in SORTS:
         raise InvalidInput("sort must be relevance, title or modified.", {"sort": sort})
     filters = {k: request.args.get(k, "") for k in SEARCH_FILTERS}
     q = request.args.get("q", "")[:500]
