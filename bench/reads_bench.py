@@ -8,7 +8,7 @@ download at least 0.5x cat's throughput; the server's peak RSS during the downlo
 200 MB.
 
 The table is the ingest benchmark's valid spend file (bench/spend.py), published through
-the catalogue (catalog.publishing.publish_file) into a data folder kept in bench/out/, so
+the catalogue (catalog.datasets.publishing.publish_file) into a data folder kept in bench/out/, so
 later runs reuse it. Pages go through datastore.query.run_query, the function behind the
 dataset page and datastore_search; the download goes over HTTP from a live `datastore run`
 whose resident memory is sampled from /proc while it serves.
@@ -114,7 +114,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _settings(site_dir: Path) -> Any:
-    from catalog.settings import Settings
+    from catalog.config import Settings
 
     return Settings(data_dir=site_dir, load_samples=False, secret_key="bench-" + "0" * 26)
 
@@ -122,7 +122,7 @@ def _settings(site_dir: Path) -> Any:
 def _published(site_dir: Path, csv_path: Path) -> tuple[str, Path]:
     """The spend table published in its own data folder (once; later runs reuse it)."""
     from catalog.app import create_app
-    from catalog.publishing import DatasetMetadata, publish_file
+    from catalog.datasets.publishing import DatasetMetadata, publish_file
 
     marker = site_dir / "published.txt"
     app = create_app(_settings(site_dir))
@@ -142,9 +142,9 @@ def _published(site_dir: Path, csv_path: Path) -> tuple[str, Path]:
             print(f"  published in {time.perf_counter() - started:.1f} s")
         name = marker.read_text()
         with site.session() as db:
-            from catalog import browse
+            from catalog.datasets import reading
 
-            ref, _ = browse.version_files(site, db, name, 1)
+            ref, _ = reading.version_files(site, db, name, 1)
         return name, ref.parquet
     finally:
         site.close()

@@ -3,7 +3,7 @@
 From the search issue: p95 at most 50 ms at 10k datasets for the Python call, facets
 included. Documents are generated from a seeded word list (title, a ~100-word description,
 1-5 of ~200 tags, one of ~50 organisations, one of 6 licences, CSV, 5 to 30 column names),
-indexed straight through catalog.search.SearchIndex in index_document's shape, then 200
+indexed straight through catalog.search.index.SearchIndex in index_document's shape, then 200
 seeded one-to-three-word queries are timed through SearchIndex.search (facets counted).
 
     python -m bench search                  # 1k, 10k and 100k
@@ -22,7 +22,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from catalog.search import SearchIndex, search_document
+from catalog.search.index import SearchIndex, search_document
+from catalog.startup import prepare
 
 TARGET_P95_MS = 50.0
 TARGET_SIZE = 10_000
@@ -164,15 +165,15 @@ def _over_http(
     index built above is copied into the site's data folder, so the server starts with
     both in step and answers from them: the search, then each result's details.
     """
-    from catalog.models import Dataset, Organisation, Tag
-    from catalog.settings import Settings
+    from catalog.config import Settings
+    from catalog.db.models import Dataset, Organisation, Tag
     from catalog.site import Site
 
     data = Path(tempfile.mkdtemp(prefix="search-bench-site-"))
     settings = Settings(data_dir=data, load_samples=False, secret_key="bench-" + "0" * 26)
     try:
         site = Site(settings)
-        site.prepare()
+        prepare(site)
         with site.session() as db:
             organisations: dict[str, Organisation] = {}
             tags: dict[str, Tag] = {}

@@ -1,4 +1,10 @@
-"""The Flask application factory."""
+"""The Flask application: the web pages (catalog/web) and the API (catalog/api) joined in one
+app, with the one error handler for both. It sits above both rooms, which never import
+each other.
+
+Each request gets one database session (catalog/context.py): committed once when the view
+returns, rolled back when it raises. Views and actions never commit.
+"""
 
 from __future__ import annotations
 
@@ -9,22 +15,31 @@ from flask import Flask, g, jsonify, render_template, request, session
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from catalog.errors import CatalogError
-from catalog.markdown import render_notes
-from catalog.models import User
-from catalog.settings import Settings
+from catalog import api, web
+from catalog.config import Settings
+from catalog.context import (
+    current_site,
+    current_viewer,
+    end_request_session,
+    request_session,
+    set_viewer,
+)
+from catalog.db.models import User
+from catalog.errors import ErrorAnswer, describe_error, error_body
 from catalog.site import Site
-from catalog.viewer import set_viewer
+from catalog.startup import prepare
+from catalog.viewer import Viewer
 
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
+TITLES = {400: "Bad request", 403: "Not allowed", 404: "Not found", 409: "Conflict"}
 
 
 def create_app(settings: Settings | None = None, site: Site | None = None) -> Flask:
     """Build the app for `settings` (from the environment when not given)."""
     site = site or Site(settings or Settings.from_env())
-    site.prepare()
-    app = Flask(__name__)
+    prepare(site)
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config.update(
         SECRET_KEY=site.settings.secret_key,
         MAX_CONTENT_LENGTH=site.settings.max_upload_bytes,
@@ -34,84 +49,78 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fl
     )
     app.extensions["site"] = site
     csrf.init_app(app)
+    web.register(app)
+    for blueprint in api.BLUEPRINTS:
+        app.register_blueprint(blueprint)
+        csrf.exempt(blueprint)  # the API goes by its token, never by a browser session
 
-    from catalog import api, auth, authority_pages, downloads, pages, request_pages, twins, uploads
-
-    app.register_blueprint(pages.blueprint)
-    app.register_blueprint(auth.blueprint)
-    app.register_blueprint(uploads.blueprint)
-    app.register_blueprint(api.blueprint)
-    app.register_blueprint(downloads.blueprint)
-    app.register_blueprint(api.unversioned)
-    app.register_blueprint(twins.blueprint)
-    app.register_blueprint(authority_pages.blueprint)
-    app.register_blueprint(request_pages.blueprint)
-    csrf.exempt(api.blueprint)
-    csrf.exempt(api.unversioned)
-
-    app.before_request(_load_user)
-    app.context_processor(lambda: {"current_user": g.get("user")})
-    app.add_template_filter(render_notes, "markdown")
-    app.add_template_filter(lambda d, key: {k: v for k, v in d.items() if k != key}, "dict_without")
-    app.add_template_filter(lambda d, key, value: {**d, key: value}, "dict_with")
+    app.before_request(_load_viewer)
+    app.after_request(_end_session)
+    app.teardown_request(lambda _error: end_request_session(commit=False))
+    app.context_processor(_template_globals)
     app.register_error_handler(Exception, _handle_error)
     return app
 
 
-def current_site() -> Site:
-    from flask import current_app
-
-    site: Site = current_app.extensions["site"]
-    return site
-
-
-def _load_user() -> None:
-    g.user = None
-    set_viewer(None)  # a visitor, until the session says otherwise
+def _load_viewer() -> None:
+    """Who is looking: the signed-in user of the browser session, or a visitor. (The API
+    replaces this with its token's user: catalog/api/dispatch.py.)"""
+    set_viewer(Viewer.anonymous())
     user_id = session.get("user_id")
-    if user_id is not None:
-        with current_site().session() as db:
-            user = db.get(User, user_id)
-            if user is not None:
-                g.user = {"id": user.id, "username": user.username, "is_admin": user.is_admin}
-                set_viewer(g.user)
+    if isinstance(user_id, int):
+        user = request_session().get(User, user_id)
+        if user is not None:
+            set_viewer(Viewer.user(user.id, user.username, user.is_admin))
+
+
+def _template_globals() -> dict[str, Any]:
+    viewer = current_viewer()
+    return {"current_user": viewer if viewer.signed_in else None}
+
+
+def _end_session(response: Any) -> Any:
+    """Commit the request's work once, unless the request failed."""
+    end_request_session(commit=not g.get("failed", False))
+    return response
 
 
 def _handle_error(error: Exception) -> Any:
     """Every error, answered once: JSON for the API, a page for everything else."""
-    if isinstance(error, CatalogError):
-        status, title, message, fields = error.status, "", error.message, error.fields
-    elif isinstance(error, RequestEntityTooLarge):
-        limit = current_site().settings.max_upload_mb
-        status, title, fields = 413, "File too large", {}
-        message = f"The file is larger than this catalogue accepts ({limit} MB)."
-    elif isinstance(error, CSRFError):
-        status, title, fields = 400, "Form expired", {}
-        message = (
-            "The form had expired or came from elsewhere. Go back, reload the page and try again."
-        )
-    elif isinstance(error, HTTPException):
-        status, title, message, fields = error.code or 500, error.name, error.description or "", {}
-    else:
-        log.exception("unexpected error on %s", request.path)
-        status, title, fields = 500, "Something went wrong", {}
-        message = "Something went wrong on our side. Nothing you sent was published."
-    title = title or {
-        400: "Bad request",
-        403: "Not allowed",
-        404: "Not found",
-        409: "Conflict",
-    }.get(status, "Error")
+    g.failed = True  # nothing the request did is committed
+    answer, title = _answer(error)
     # The API, the datastore and every JSON twin of a page answer in the API's JSON body.
     if request.path.startswith(("/api/", "/datastore/")) or request.path.endswith(
         (".json", ".jsonld")
     ):
-        from catalog.api import error_body
+        body = error_body(answer.status, answer.message, answer.fields, request.url)
+        body["error"].update(answer.details)
+        return jsonify(body), answer.status
+    title = title or TITLES.get(answer.status, "Error")
+    page = render_template(
+        "error.html",
+        status=answer.status,
+        title=title,
+        message=answer.message,
+        fields=answer.fields,
+    )
+    return page, answer.status
 
-        body = error_body(status, message, fields)
-        if isinstance(error, CatalogError):
-            body["error"].update(error.details)
-        return jsonify(body), status
-    return render_template(
-        "error.html", status=status, title=title, message=message, fields=fields
-    ), status
+
+def _answer(error: Exception) -> tuple[ErrorAnswer, str]:
+    known = describe_error(error)
+    if known is not None:
+        return known, ""
+    if isinstance(error, RequestEntityTooLarge):
+        limit = current_site().settings.max_upload_mb
+        message = f"The file is larger than this catalogue accepts ({limit} MB)."
+        return ErrorAnswer(413, message), "File too large"
+    if isinstance(error, CSRFError):
+        message = (
+            "The form had expired or came from elsewhere. Go back, reload the page and try again."
+        )
+        return ErrorAnswer(400, message), "Form expired"
+    if isinstance(error, HTTPException) and (error.code or 500) < 500:
+        return ErrorAnswer(error.code or 500, error.description or ""), error.name
+    log.exception("unexpected error on %s", request.path, exc_info=error)
+    message = "Something went wrong on our side. Nothing you sent was published."
+    return ErrorAnswer(500, message), "Something went wrong"

@@ -10,9 +10,9 @@ from typing import Any
 
 import click
 
+from catalog.config import Settings, setting_help
+from catalog.datasets.licences import DEFAULT_LICENCE
 from catalog.errors import CatalogError
-from catalog.licences import DEFAULT_LICENCE
-from catalog.settings import Settings, setting_help
 from schemas import SchemaError, library_entries, library_schema, load_schema
 
 
@@ -34,12 +34,18 @@ def main(ctx: click.Context) -> None:
             raise click.UsageError(str(error)) from None
 
 
+# The commands import the rooms they use when they run (the imports inside functions
+# below): `datastore --help` and `datastore validate` then load no database, web or
+# search code, and start quickly. None of them dodges an import circle.
+
+
 def _site(ctx: click.Context) -> Any:
-    from catalog.site import Site
+    from catalog.site import Site  # lazy: start-up time
+    from catalog.startup import prepare  # lazy: start-up time
 
     site = Site(ctx.obj)
     ctx.call_on_close(site.close)
-    site.prepare()
+    prepare(site)
     return site
 
 
@@ -57,10 +63,10 @@ def init(ctx: click.Context) -> None:
 @click.pass_context
 def run(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Serve the site (with the sample datasets on first start)."""
-    from waitress import serve
+    from waitress import serve  # lazy: start-up time
 
-    from catalog.app import create_app
-    from catalog.samples import load_samples
+    from catalog.app import create_app  # lazy: start-up time
+    from catalog.datasets.samples import load_samples  # lazy: start-up time
 
     site = _site(ctx)
     if site.settings.load_samples:
@@ -99,7 +105,12 @@ def run(ctx: click.Context, host: str | None, port: int | None) -> None:
 @click.pass_context
 def ingest(ctx: click.Context, file: Path, schema_spec: str, **options: Any) -> None:
     """Validate FILE and publish it if it is valid; otherwise print every problem."""
-    from catalog.publishing import DatasetMetadata, publish_file
+    from catalog.datasets.publishing import (  # lazy: start-up time
+        DatasetMetadata,
+        check_publish_request,
+        publish_file,
+    )
+    from catalog.viewer import Viewer  # lazy: start-up time
 
     schema = _resolve_schema(schema_spec, file)
     site = _site(ctx)
@@ -115,6 +126,11 @@ def ingest(ctx: click.Context, file: Path, schema_spec: str, **options: Any) -> 
             source_url=options["source_url"],
             name=options["name"],
         )
+    try:
+        with site.session() as session:  # the command line runs as the site itself
+            check_publish_request(session, metadata, dataset_name, Viewer.system())
+    except CatalogError as error:
+        _fail(error)
     with _ProgressBar() as bar:
         try:
             outcome = publish_file(
@@ -185,7 +201,7 @@ def validate(
 @click.pass_context
 def reindex(ctx: click.Context) -> None:
     """Rebuild the search index from the database."""
-    from catalog.publishing import reindex as rebuild
+    from catalog.datasets.publishing import reindex as rebuild  # lazy: start-up time
 
     count = rebuild(_site(ctx))
     click.echo(f"Search index rebuilt: {count} datasets.")
@@ -203,7 +219,7 @@ def user() -> None:
 @click.pass_context
 def user_create(ctx: click.Context, username: str, admin: bool, password_stdin: bool) -> None:
     """Create a user who can sign in and publish."""
-    from catalog.accounts import create_user
+    from catalog.accounts.users import create_user  # lazy: start-up time
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -227,8 +243,8 @@ def user_token(ctx: click.Context, username: str, name: str) -> None:
     """Make an API token for a user and print it (it is shown only this once)."""
     from sqlalchemy import select
 
-    from catalog.models import User
-    from catalog.tokens import create_token
+    from catalog.accounts.tokens import create_token  # lazy: start-up time
+    from catalog.db.models import User  # lazy: start-up time
 
     site = _site(ctx)
     with site.session() as session:

@@ -1,8 +1,16 @@
-"""The catalogue's exceptions. One handler in app.py turns each into an HTTP answer."""
+"""The catalogue's exceptions, and the one map from every exception we raise (ours and the
+lower packages') to an HTTP status and a message. The app's one error handler
+(catalog/app.py) asks `describe_error` and answers a page or the API's JSON body.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
+
+import datastore
+import schemas
+from datastore.query import QueryError
 
 
 class CatalogError(Exception):
@@ -28,7 +36,14 @@ class InvalidInput(CatalogError):
     status = 400
 
 
+class BadParameter(InvalidInput):
+    """A query or API parameter that is not what it must be (catalog/params.py)."""
+
+
 class Conflict(CatalogError):
+    """What was sent is well-formed but clashes with what is there (a name taken, a file
+    that does not match its schema, a request already in that state)."""
+
     status = 409
 
 
@@ -38,3 +53,64 @@ class NotAuthorised(CatalogError):
 
 class NotFound(CatalogError):
     status = 404
+
+
+class TooLarge(CatalogError):
+    status = 413
+
+
+@dataclass(frozen=True)
+class ErrorAnswer:
+    status: int
+    message: str
+    fields: dict[str, str] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+# The lower packages' exceptions, by class; the most specific class found first wins.
+_LOWER: dict[type[Exception], int] = {
+    QueryError: 400,  # a filter, sort or field the table cannot answer
+    datastore.NotFound: 404,  # a version or file that is not there
+    datastore.DatastoreError: 500,
+    schemas.SchemaError: 400,  # a schema that was sent is not a valid Table Schema
+}
+
+
+def describe_error(error: Exception) -> ErrorAnswer | None:
+    """The status and words for an exception we know; None for anything unexpected."""
+    if isinstance(error, CatalogError):
+        return ErrorAnswer(error.status, error.message, error.fields, error.details)
+    for kind in type(error).__mro__:
+        status = _LOWER.get(kind)
+        if status is None:
+            continue
+        if status >= 500:
+            return None  # our own failure: logged and answered as "something went wrong"
+        if isinstance(error, QueryError):
+            return ErrorAnswer(status, error.message, {error.parameter: error.message})
+        if isinstance(error, datastore.NotFound):
+            return ErrorAnswer(status, "That file is not in the datastore.")
+        return ErrorAnswer(status, str(error))
+    return None
+
+
+_ERROR_TYPES = {
+    400: "Validation Error",
+    403: "Authorization Error",
+    404: "Not Found Error",
+    409: "Validation Error",
+    413: "Validation Error",
+}
+
+
+def error_body(
+    status: int, message: str, fields: dict[str, str] | None, help_url: str
+) -> dict[str, Any]:
+    """CKAN's error envelope, for the API and every JSON twin of a page."""
+    error: dict[str, Any] = {
+        "__type": _ERROR_TYPES.get(status, "Internal Error"),
+        "message": message,
+    }
+    for name, problem in (fields or {}).items():
+        error[name] = [problem]
+    return {"help": help_url, "success": False, "error": error}

@@ -1,22 +1,38 @@
-"""Who is looking, for the read functions shared by pages, API and CLI (catalog/browse.py).
+"""Who is looking: one frozen Viewer, built once per web request, API call or CLI command and
+passed to every function that decides what may be seen or changed.
 
-A web request sets it to the signed-in user (or a visitor); an API call to the user of its
-token. The command line and the app's own work (publishing, reindexing) leave it unset,
-which sees everything.
+A function that is not told who is looking sees as a visitor (`Viewer.anonymous()`): a
+forgotten viewer shows nothing private. The command line and the app's own work
+(publishing, reindexing, recovery) ask for `Viewer.system()` by name.
 """
 
 from __future__ import annotations
 
-from contextvars import ContextVar
-from typing import Any
-
-EVERYONE = {"id": 0, "username": "", "is_admin": True}  # the system itself
-_viewer: ContextVar[dict[str, Any] | None] = ContextVar("viewer", default=EVERYONE)
+from dataclasses import dataclass
 
 
-def set_viewer(user: dict[str, Any] | None) -> None:
-    _viewer.set(user)
+@dataclass(frozen=True)
+class Viewer:
+    id: int | None = None  # the user's id; None for a visitor and for the system
+    username: str = ""
+    is_admin: bool = False
+
+    @classmethod
+    def anonymous(cls) -> Viewer:
+        return ANONYMOUS
+
+    @classmethod
+    def system(cls) -> Viewer:
+        """The site itself (the CLI, background work): sees and may change everything."""
+        return cls(id=None, username="", is_admin=True)
+
+    @classmethod
+    def user(cls, id: int, username: str, is_admin: bool = False) -> Viewer:
+        return cls(id=id, username=username, is_admin=is_admin)
+
+    @property
+    def signed_in(self) -> bool:
+        return self.id is not None
 
 
-def current_viewer() -> dict[str, Any] | None:
-    return _viewer.get()
+ANONYMOUS = Viewer()

@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, text
 
 from catalog.app import create_app
 from catalog.cli import main
-from catalog.settings import Settings
+from catalog.config import Settings
 
 DATA = Path(__file__).parent / "data"
 PG_URL = os.environ.get("DATASTORE_TEST_POSTGRES_URL", "")

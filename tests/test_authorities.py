@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from catalog.accounts import create_user
+from catalog.accounts.users import create_user
 from catalog.app import create_app
-from catalog.authorities import (
+from catalog.db.models import Authority
+from catalog.errors import InvalidInput, NotAuthorised, NotFound
+from catalog.foi.authorities import (
     LOCAL_AUTHORITIES,
     PUBLIC_BODIES,
     SEED,
@@ -24,12 +26,11 @@ from catalog.authorities import (
     seed_authorities,
     suggest_authorities,
 )
-from catalog.errors import InvalidInput, NotAuthorised, NotFound
-from catalog.models import Authority
+from catalog.viewer import Viewer
 from tests.test_web import PASSWORD, csrf_token, sign_in
 
-ADMIN = {"id": 1, "username": "admin", "is_admin": True}
-VOLUNTEER = {"id": 2, "username": "volunteer", "is_admin": False}
+ADMIN = Viewer.user(1, "admin", is_admin=True)
+VOLUNTEER = Viewer.user(2, "volunteer")
 
 
 def seed_rows(name: str) -> list[dict[str, str]]:
@@ -385,7 +386,7 @@ def test_validation_errors_are_shown_on_the_form(site, client):
         "a name is needed",
         "not an email address",
         "a web address starting http:// or https://",
-        "2 to 200 lower-case letters, digits and dashes",
+        "2 to 200 lower-case letters, digits, dashes or underscores",
     ):
         assert problem in response.text
     with site.session() as session:
@@ -412,7 +413,7 @@ def test_only_admins_add_or_edit(seeded, client):
         with pytest.raises(NotAuthorised):
             save_authority(session, VOLUNTEER, {"name": "Mine"})
         with pytest.raises(NotAuthorised):
-            save_authority(session, None, {"name": "Mine"})
+            save_authority(session, Viewer.anonymous(), {"name": "Mine"})
 
 
 def test_save_checks_lengths_and_unique_slugs(seeded):

@@ -20,12 +20,13 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from catalog.accounts import create_user
+from catalog.accounts.users import create_user
 from catalog.app import create_app
+from catalog.db.models import IngestJob
 from catalog.errors import InvalidInput
-from catalog.jobs import FAILED, PROGRESS_INTERVAL_SECONDS, STOPPED, UNEXPECTED, JobResult
-from catalog.models import IngestJob
+from catalog.jobs.runner import FAILED, PROGRESS_INTERVAL_SECONDS, STOPPED, UNEXPECTED, JobResult
 from catalog.site import Site
+from catalog.startup import prepare
 from tests.conftest import DATA
 from tests.test_kill_safety import ROOT, entries, environment, wait_for, write_numbers_csv
 from tests.test_web import PASSWORD, csrf_token, finished, post_multipart, sign_in
@@ -188,7 +189,7 @@ def test_progress_is_written_at_most_four_times_a_second(site):
 
 def test_closing_the_app_fails_the_uploads_still_waiting(settings):
     site = Site(settings)  # one worker thread
-    site.prepare()
+    prepare(site)
     release = threading.Event()
 
     def slow(path: Path, progress: Any) -> JobResult:
@@ -218,7 +219,7 @@ def test_closing_the_app_fails_the_uploads_still_waiting(settings):
 # file named by argv[1] through the test client, prints the job's id, then waits to be killed.
 APP_PROCESS = """
 import io, re, sys
-from catalog.accounts import create_user
+from catalog.accounts.users import create_user
 from catalog.app import create_app
 from catalog.errors import Conflict
 app = create_app()

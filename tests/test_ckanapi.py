@@ -11,9 +11,10 @@ import ckanapi
 import pytest
 from werkzeug.serving import make_server
 
-from catalog.accounts import create_user
-from catalog.publishing import DatasetMetadata, publish_file
-from catalog.tokens import create_token
+from catalog.accounts.tokens import create_token
+from catalog.accounts.users import create_user
+from catalog.datasets.publishing import DatasetMetadata, publish_file
+from tests.factories import new_dataset
 
 DATA = Path(__file__).parent / "data"
 
@@ -142,9 +143,8 @@ def test_tokens_are_created_listed_and_revoked(server: str, token: str) -> None:
 
 
 def test_a_dataset_without_data_has_a_page(app: Any, site: Any) -> None:
-    from catalog.publishing import create_dataset
 
-    name = create_dataset(site, DatasetMetadata(title="Street trees", tags=["trees"]), None)
+    name = new_dataset(site, DatasetMetadata(title="Street trees", tags=["trees"]), None)
     page = app.test_client().get(f"/dataset/{name}")
     assert page.status_code == 200
     assert "No table has been uploaded to this dataset yet" in page.text
@@ -214,9 +214,8 @@ def test_organisations_roles_and_private_datasets(server: str, site: Any, token:
 
 
 def test_private_datasets_are_not_shown_on_the_web(app: Any, site: Any) -> None:
-    from catalog.publishing import create_dataset
 
-    name = create_dataset(
+    name = new_dataset(
         site,
         DatasetMetadata(title="Staff list", organisation="Council", private=True),
         None,

@@ -358,7 +358,7 @@ def test_problems_are_raised_before_the_first_byte(tmp_path: Path) -> None:
 
 
 def test_a_published_dataset_downloads_as_a_valid_data_package(client, site, tmp_path):
-    from catalog.publishing import DatasetMetadata, publish_file
+    from catalog.datasets.publishing import DatasetMetadata, publish_file
 
     source = tmp_path / "grants.csv"
     source.write_text(

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from catalog.publishing import DatasetMetadata, publish_file
+from catalog.datasets.publishing import DatasetMetadata, publish_file
 
 SCHEMA = {
     "fields": [
@@ -148,10 +148,10 @@ def test_keyset_cursor_and_paging_past_the_end(client: Any, resource: str) -> No
         ({"after": "garbage", "sort": "id"}, "after"),
     ],
 )
-def test_bad_parameters_get_ckans_409(
+def test_bad_parameters_get_a_400_that_names_them(
     client: Any, resource: str, params: dict[str, Any], field: str
 ) -> None:
-    body = search(client, 409, resource_id=resource, **params)
+    body = search(client, 400, resource_id=resource, **params)
     assert body["error"]["__type"] == "Validation Error"
     assert field in body["error"] and body["error"]["message"]
 
@@ -160,6 +160,6 @@ def test_unknown_and_missing_resources(client: Any, resource: str) -> None:
     assert search(client, 404, resource_id="no-such-thing-v1")["error"]["__type"] == (
         "Not Found Error"
     )
-    assert "resource_id" in search(client, 409)["error"]
+    assert "resource_id" in search(client, 400)["error"]
     latest = search(client, resource_id=resource.rsplit("-v", 1)[0], limit=1)["result"]
     assert latest["resource_id"] == resource

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from catalog.deadlines import due_date, is_working_day
+from catalog.foi.deadlines import due_date, is_working_day
 
 D = dt.date
 

@@ -12,7 +12,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from catalog.publishing import DatasetMetadata, publish_file
+from catalog.datasets.publishing import DatasetMetadata, publish_file
 
 ROWS = [
     ["1", "Acme, Ltd", "12.50", "2024-01-05", "=SUM(A1:A2)"],
@@ -122,13 +122,13 @@ def test_ckans_dump_path(client: Any, name: str) -> None:
     assert tsv.startswith(b"\xef\xbb\xbf") and b"\tAcme, Ltd\t" in tsv
     rows = json.loads(get(client, f"/datastore/dump/{name}?format=json").data)
     assert rows == EXPECTED  # a bare dataset name means its latest version
-    assert get(client, f"/datastore/dump/{name}-v1?format=xml", 409).get_json()["error"]
+    assert get(client, f"/datastore/dump/{name}-v1?format=xml", 400).get_json()["error"]
 
 
 def test_bad_downloads_are_answered_before_the_first_byte(client: Any, name: str) -> None:
-    page = get(client, f"/dataset/{name}/v1/data.csv?sort=nope", 409)
+    page = get(client, f"/dataset/{name}/v1/data.csv?sort=nope", 400)
     assert "There is no field" in page.data.decode()
-    assert get(client, f"/dataset/{name}/v1/data.csv?filters=%7Bbad", 409)
+    assert get(client, f"/dataset/{name}/v1/data.csv?filters=%7Bbad", 400)
     assert get(client, f"/dataset/{name}/v1/data.xml", 404)
     assert get(client, f"/dataset/{name}/v9/data.csv", 404)
     assert get(client, "/datastore/dump/nothing-v1", 404)
@@ -139,5 +139,5 @@ def test_an_offset_and_a_bad_flag_are_not_ignored(client: Any, name: str) -> Non
     assert part.status_code == 200
     assert pq.read_table(io.BytesIO(part.data)).num_rows == len(ROWS) - 2
     bad = client.get(f"/dataset/{name}/v1/data.csv?bom=maybe")
-    assert bad.status_code == 409
+    assert bad.status_code == 400
     assert "bom must be true or false" in bad.text

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from catalog.foi_letters import draft_letter, lint_letter
+from catalog.foi.letters import draft_letter, lint_letter
 
 TODAY = dt.date(2026, 11, 24)
 TEMPLATE = draft_letter("Camden Council", "Fly-tipping reports", TODAY)

@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 from icalendar import Calendar
 
-from catalog.foi_letters import draft_letter
-from catalog.foi_outputs import (
+from catalog.foi.letters import draft_letter
+from catalog.foi.outputs import (
     MAILTO_SAFE_LENGTH,
     deadline_calendar,
     letter_email,

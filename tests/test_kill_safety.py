@@ -23,9 +23,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from catalog.app import create_app
-from catalog.models import Dataset, Version
-from catalog.publishing import DatasetMetadata, publish_file
+from catalog.datasets.publishing import DatasetMetadata, publish_file
+from catalog.db.models import Dataset, Version
 from catalog.site import Site
+from catalog.startup import prepare
 from ingest import ingest_file
 from tests.conftest import DATA
 
@@ -186,7 +187,7 @@ def test_versions_the_database_never_recorded_are_removed_at_start_up(settings):
     age(first_version, hours=2)
     age(recorded, hours=2)
     second = Site(settings)
-    second.prepare()
+    prepare(second)
     second.close()
     assert next_version.is_dir()
     assert not first_version.exists()
@@ -196,7 +197,7 @@ def test_versions_the_database_never_recorded_are_removed_at_start_up(settings):
     # Alone, a start removes every unrecorded version at once, and the emptied folder.
     app.extensions["site"].close()
     third = Site(settings)
-    third.prepare()
+    prepare(third)
     try:
         assert not next_version.exists()
         assert new_key not in entries(datasets)

@@ -17,8 +17,9 @@ from urllib.parse import urlsplit
 import frictionless
 from rdflib import Graph, Literal, URIRef
 
-from catalog import linked_data
-from catalog.publishing import DatasetMetadata, create_dataset, publish_file
+from catalog.datasets.publishing import DatasetMetadata, publish_file
+from catalog.web import linked_data
+from tests.factories import new_dataset
 
 OGL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 PREFIXES = """
@@ -188,7 +189,7 @@ def test_one_dataset_in_dcat(client: Any, site: Any, tmp_path: Path) -> None:
     assert client.get("/dataset/no-such-thing.jsonld").status_code == 404
 
     # A dataset whose table is not uploaded yet has no downloads to offer.
-    empty = create_dataset(site, DatasetMetadata(title="Coming soon", licence_id="cc-by"), None)
+    empty = new_dataset(site, DatasetMetadata(title="Coming soon", licence_id="cc-by"), None)
     graph = graph_of(client.get(f"/dataset/{empty}.jsonld").text)
     assert sparql(graph, "SELECT ?t WHERE { ?d dct:title ?t }")[0].t == Literal("Coming soon")
     assert sparql(graph, "SELECT ?x WHERE { ?d dcat:distribution ?x }") == []

@@ -11,8 +11,9 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from catalog.models import Base
-from catalog.site import MIGRATIONS, Site, make_engine, migrate
+from catalog.db.engine import MIGRATIONS, make_engine, migrate
+from catalog.db.models import Base
+from catalog.site import Site
 
 
 def alembic_config(connection: Any) -> Config:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from catalog.publishing import DatasetMetadata, publish_file
+from catalog.datasets.publishing import DatasetMetadata, publish_file
 
 SCHEMA = {
     "fields": [

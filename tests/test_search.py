@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from catalog.publishing import DatasetMetadata, publish_file
-from catalog.search import SearchIndex, search_document, snippet
+from catalog.datasets.publishing import DatasetMetadata, publish_file
+from catalog.search.index import SearchIndex, search_document, snippet
+from catalog.startup import prepare
 
 
 def _doc(number: int, title: str, **extra: Any) -> dict[str, Any]:
@@ -159,7 +160,7 @@ def test_search_page_shows_escaped_snippets_and_suggestions(site: Any, tmp_path:
     description = "Garden <b>plots</b> & waiting times"
     metadata = DatasetMetadata(title="Allotments", description=description, tags=["gardens"])
     publish_file(site, path, original_name=path.name, schema=None, metadata=metadata)
-    from catalog.browse import search_datasets
+    from catalog.datasets.reading import search_datasets
 
     with site.session() as session:
         found = search_datasets(site, session, "waiting")
@@ -218,6 +219,6 @@ def test_damaged_or_outdated_index_is_detected_and_rebuilt(site: Any, tmp_path: 
         if file.suffix in (".toc", ".seg"):
             file.write_bytes(b"not an index")
     assert not site.index.healthy(1)
-    site.prepare()  # the start-up check rebuilds from the database
+    prepare(site)  # the start-up check rebuilds from the database
     assert site.index.healthy(1)
     assert site.index.search("road").total == 1

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import ast
+import graphlib
 from pathlib import Path
 
 import pytest
 
-from catalog.settings import Settings, setting_help
+from catalog.config import Settings, setting_help
 
 ROOT = Path(__file__).resolve().parent.parent
 # Which of our packages each package may import (README, "Architecture").
@@ -86,3 +87,137 @@ def test_lower_packages_know_nothing_of_flask_or_the_database():
             text = path.read_text(encoding="utf-8")
             assert "import flask" not in text and "from flask" not in text, path
             assert "sqlalchemy" not in text, path
+
+
+# The rooms of catalog/, top to bottom (README, "A tour"). A room may import the rooms of
+# any layer below its own; rooms that share a layer never import each other.
+LAYERS: list[set[str]] = [
+    {"cli"},
+    {"app"},
+    {"web", "api"},
+    {"context"},
+    {"startup"},
+    {"foi"},
+    {"datasets", "accounts"},
+    {"site"},
+    {"jobs", "search"},
+    {"db"},
+    {"viewer", "params"},
+    {"config", "errors"},
+]
+
+
+def catalog_imports(root: Path = ROOT) -> dict[str, list[tuple[str, list[str]]]]:
+    """{module: [(imported module, [names taken from it]), ...]} for every file of catalog/,
+    imports inside functions included (only `if TYPE_CHECKING:` blocks are left out)."""
+    modules = {
+        ".".join(path.relative_to(root).with_suffix("").parts).removesuffix(".__init__"): path
+        for path in (root / "catalog").rglob("*.py")
+    }
+    found: dict[str, list[tuple[str, list[str]]]] = {}
+    for module, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        skipped = {
+            id(child)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+            for child in ast.walk(node)
+        }
+        edges: list[tuple[str, list[str]]] = []
+        for node in ast.walk(tree):
+            if id(node) in skipped:
+                continue
+            if isinstance(node, ast.Import):
+                edges += [(a.name, []) for a in node.names if a.name.startswith("catalog")]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                if not node.module.startswith("catalog"):
+                    continue
+                for alias in node.names:
+                    submodule = f"{node.module}.{alias.name}"
+                    if submodule in modules:  # `from catalog.datasets import reading`
+                        edges.append((submodule, []))
+                    else:
+                        edges.append((node.module, [alias.name]))
+        found[module] = edges
+    return found
+
+
+def room(module: str) -> str:
+    return module.split(".")[1] if module.count(".") else ""
+
+
+def layer_problems(imports: dict[str, list[tuple[str, list[str]]]]) -> list[str]:
+    level = {name: i for i, names in enumerate(LAYERS) for name in names}
+    problems = []
+    for module, edges in imports.items():
+        here = room(module)
+        for target, _ in edges:
+            there = room(target)
+            if not here or not there or here == there:
+                continue
+            if here not in level or there not in level:
+                problems.append(f"{module} -> {target}: a room missing from LAYERS")
+            elif level[there] == level[here]:
+                problems.append(f"{module} -> {target}: {here} and {there} never import each other")
+            elif level[there] < level[here]:
+                problems.append(f"{module} -> {target}: {there} is above {here}")
+    return problems
+
+
+def circles(imports: dict[str, list[tuple[str, list[str]]]]) -> list[str]:
+    """Every module in an import circle between files of catalog/."""
+    graph = {m: {t for t, _ in edges if t in imports and t != m} for m, edges in imports.items()}
+    try:
+        graphlib.TopologicalSorter(graph).prepare()
+    except graphlib.CycleError as error:
+        return [" -> ".join(error.args[1])]
+    return []
+
+
+def private_imports(imports: dict[str, list[tuple[str, list[str]]]]) -> list[str]:
+    return [
+        f"{module} takes {name} from {target}"
+        for module, edges in imports.items()
+        for target, names in edges
+        for name in names
+        if name.startswith("_") and target != module
+    ]
+
+
+def test_rooms_of_the_catalogue_import_downwards():
+    imports = catalog_imports()
+    assert {room(m) for m in imports if room(m)} <= set().union(*LAYERS)
+    assert not layer_problems(imports)
+
+
+def test_no_import_circle_between_files_of_the_catalogue():
+    assert not circles(catalog_imports())
+
+
+def test_no_file_takes_another_files_private_names():
+    assert not private_imports(catalog_imports())
+
+
+def test_the_layer_rules_catch_a_wrong_way_a_circular_and_a_private_import():
+    imports = catalog_imports()
+    wrong_way = {**imports, "catalog.db.models": [("catalog.web.views.datasets", [])]}
+    assert any("web is above db" in p for p in layer_problems(wrong_way))
+    sideways = {**imports, "catalog.api.dispatch": [("catalog.web.answers", [])]}
+    assert any("never import each other" in p for p in layer_problems(sideways))
+    circular = {
+        **imports,
+        "catalog.foi.letters": [*imports["catalog.foi.letters"], ("catalog.foi.requests", [])],
+    }
+    assert circles(circular)
+    private = {**imports, "catalog.api.foi": [("catalog.api.auth", ["_secret"])]}
+    assert private_imports(private) == ["catalog.api.foi takes _secret from catalog.api.auth"]
+
+
+@pytest.mark.parametrize("package", ["schemas", "ingest", "datastore", "catalog"])
+def test_no_module_over_400_lines(package):
+    long = [
+        f"{path.relative_to(ROOT)} ({count} lines)"
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if (count := len(path.read_text(encoding="utf-8").splitlines())) > 400
+    ]
+    assert not long, f"{long}: a module this long holds two things; split it"

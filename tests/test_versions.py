@@ -8,7 +8,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from catalog.publishing import DatasetMetadata, publish_file
+from catalog.datasets.publishing import DatasetMetadata, publish_file
 
 
 def write(path: Path, header: list[str], rows: list[list[Any]]) -> Path:
@@ -44,9 +44,9 @@ def test_a_second_upload_is_a_new_version_and_the_page_says_what_changed(
     assert (two.dataset_name, two.version_number) == (name, 2)
 
     with site.session() as db:
-        from catalog import browse
+        from catalog.datasets import reading
 
-        ref, _ = browse.version_files(site, db, name, 2)
+        ref, _ = reading.version_files(site, db, name, 2)
     assert (ref.folder / "profile.json").is_file()  # worked out on publishing
     assert (ref.folder / "changes-from-1.json").is_file()
 

@@ -14,8 +14,9 @@ import pyarrow.parquet as pq
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from catalog.accounts import create_user
+from catalog.accounts.users import create_user
 from tests.conftest import DATA
+from tests.factories import new_dataset
 
 PASSWORD = "a long enough password"
 
@@ -230,7 +231,7 @@ def test_metadata_problems_are_named(client, site):
 
 def test_upload_size_is_capped(tmp_path, database_url):
     from catalog.app import create_app
-    from catalog.settings import Settings
+    from catalog.config import Settings
 
     settings = Settings(
         data_dir=tmp_path / "d", database_url=database_url, secret_key="k" * 32, max_upload_mb=1
@@ -261,7 +262,7 @@ def test_api_errors_use_ckan_envelope(client):
     unknown = client.get("/api/3/action/no_such_action")
     assert unknown.status_code == 404
     bad = client.get("/api/3/action/package_search?rows=lots")
-    assert bad.status_code == 409 and "rows" in bad.json["error"]  # CKAN's Validation Error
+    assert bad.status_code == 400 and "rows" in bad.json["error"]  # CKAN's Validation Error, as a 400
     assert bad.json["error"]["__type"] == "Validation Error"
     assert client.get("/api/3/action/status_show").json["success"] is True
 
@@ -322,13 +323,13 @@ def test_api_tokens_are_made_and_revoked_on_a_page(client, site):
 
 
 def test_notes_are_markdown_rendered_safely(app, site):
-    from catalog.publishing import DatasetMetadata, create_dataset
+    from catalog.datasets.publishing import DatasetMetadata
 
     notes = (
         "Spending by **ward**, see [the council](https://example.org/spend).\n\n"
         "<script>alert(1)</script> [click](javascript:alert(1)) ![x](https://evil.example/x.png)"
     )
-    name = create_dataset(site, DatasetMetadata(title="Ward spending", description=notes), None)
+    name = new_dataset(site, DatasetMetadata(title="Ward spending", description=notes), None)
     page = app.test_client().get(f"/dataset/{name}").text
     assert "<strong>ward</strong>" in page
     assert '<a rel="nofollow noopener" href="https://example.org/spend">the council</a>' in page
@@ -429,5 +430,5 @@ def test_upload_problems_are_shown_beside_their_fields(client, site):
 
 def test_an_api_body_that_is_not_a_json_object_is_named(client):
     answer = client.post("/api/3/action/package_search", json=[1, 2])
-    assert answer.status_code == 409
+    assert answer.status_code == 400
     assert answer.json["error"]["body"] == ["Not a JSON object"]

@@ -1,0 +1,48 @@
+"""The CKAN-compatible Action API at /api/3/action/<name> and /api/action/<name>, in CKAN's
+envelope: `{help, success, result}`, or `{help, success: false, error}` from the app's one
+error handler. This is the one place the word "package" appears: it is CKAN's name for a
+dataset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+
+from catalog.api.auth import token_viewer
+from catalog.api.registry import ACTIONS
+from catalog.context import set_viewer
+from catalog.errors import BadParameter, NotFound, TooLarge
+
+blueprint = Blueprint("api", __name__, url_prefix="/api/3/action")
+# ckanapi and most CKAN clients call /api/action/<name>; CKAN answers there too.
+unversioned = Blueprint("api_unversioned", __name__, url_prefix="/api/action")
+MAX_BODY_BYTES = 2_000_000  # a JSON body; uploads come as multipart (resource_create)
+
+
+@blueprint.route("/<name>", methods=["GET", "POST"])
+@unversioned.route("/<name>", methods=["GET", "POST"])
+def call(name: str) -> Any:
+    if name not in ACTIONS:
+        raise NotFound(f"There is no action called {name!r}.")
+    set_viewer(token_viewer())  # the API goes by its token, never by a browser session
+    return jsonify({"help": request.url, "success": True, "result": ACTIONS[name](_params())})
+
+
+def _params() -> dict[str, Any]:
+    params: dict[str, Any] = dict(request.args)
+    params.update(request.form.to_dict())
+    if request.is_json and request.content_length:
+        if request.content_length > MAX_BODY_BYTES:
+            raise TooLarge(f"A JSON body may be at most {MAX_BODY_BYTES:,} bytes.")
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:
+            body = None
+        if not isinstance(body, dict):
+            raise BadParameter(
+                'The body is not a JSON object: send {"name": value, ...}.',
+                {"body": "Not a JSON object"},
+            )
+        params.update(body)
+    return params

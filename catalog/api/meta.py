@@ -1,0 +1,58 @@
+"""The API about itself and its vocabularies: status_show, help_show, license_list,
+tag_list, and datastore_search (a table's rows, catalog/datasets/tables.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from catalog.api.registry import ACTIONS, action
+from catalog.context import current_site, current_viewer, request_session
+from catalog.datasets import tables
+from catalog.datasets.licences import LICENCES
+from catalog.db.models import Tag
+from catalog.errors import NotFound
+
+
+@action
+def status_show(params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "site_title": "Open datastore",
+        "ckan_version": "2.10.0",
+        "api_version": 3,
+        "extensions": [],
+    }
+
+
+@action
+def help_show(params: dict[str, Any]) -> str:
+    name = str(params.get("name") or "")
+    if name not in ACTIONS:
+        raise NotFound(f"There is no action called {name!r}.")
+    return (ACTIONS[name].__doc__ or f"CKAN's {name}.").strip()
+
+
+@action
+def license_list(params: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": item.id,
+            "title": item.title,
+            "url": item.url,
+            "od_conformance": ("approved" if item.open else "not reviewed"),
+        }
+        for item in LICENCES
+    ]
+
+
+@action
+def tag_list(params: dict[str, Any]) -> list[str]:
+    return list(request_session().scalars(select(Tag.name).order_by(Tag.name)))
+
+
+@action
+def datastore_search(params: dict[str, Any]) -> dict[str, Any]:
+    """A page of a table's rows: CKAN's datastore_search (filters, q, sort, fields, limit,
+    offset, distinct, include_total, records_format)."""
+    return tables.datastore_search(current_site(), request_session(), params, current_viewer())

@@ -1,0 +1,106 @@
+"""Who may see and change what: CKAN's model, kept small.
+
+- Anyone sees active public datasets.
+- A private dataset, or a deleted one, is seen only by the members of its
+  organisation (any role), its creator, and administrators of the site.
+- Editors and admins of an organisation publish and edit its datasets; its admins also
+  manage its members. A dataset with no organisation is edited by its creator.
+- Site administrators (`datastore user create --admin`) may do everything.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, or_, select, true
+from sqlalchemy.orm import Session
+
+from catalog.db.models import Dataset, Membership, Organisation
+from catalog.errors import NotAuthorised, NotFound
+from catalog.viewer import Viewer
+
+EDITING_ROLES = ("admin", "editor")
+
+
+def roles(session: Session, viewer: Viewer) -> dict[int, str]:
+    """{organisation id: role} for the viewer (none for visitors and the system)."""
+    if viewer.id is None:
+        return {}
+    found = session.execute(
+        select(Membership.organisation_id, Membership.role).where(Membership.user_id == viewer.id)
+    )
+    return {organisation_id: role for organisation_id, role in found}
+
+
+def visible_organisations(session: Session, viewer: Viewer) -> set[str] | None:
+    """Names of the organisations whose private datasets the viewer may see; None for all."""
+    if viewer.is_admin:
+        return None
+    ids = list(roles(session, viewer))
+    if not ids:
+        return set()
+    return set(session.scalars(select(Organisation.name).where(Organisation.id.in_(ids))))
+
+
+def visible_datasets(session: Session, viewer: Viewer) -> ColumnElement[bool]:
+    """can_see() as a query condition on Dataset: for every list, count and feed."""
+    public = and_(Dataset.private.is_(False), Dataset.state == "active")
+    if viewer.is_admin:
+        return true()
+    if viewer.id is None:
+        return public
+    return or_(
+        public,
+        Dataset.creator_id == viewer.id,
+        Dataset.organisation_id.in_(list(roles(session, viewer))),
+    )
+
+
+def can_see(session: Session, viewer: Viewer, dataset: Dataset) -> bool:
+    if not dataset.private and dataset.state == "active":
+        return True
+    if viewer.is_admin:
+        return True
+    if viewer.id is None:
+        return False
+    if dataset.creator_id == viewer.id:
+        return True
+    return dataset.organisation_id in roles(session, viewer)
+
+
+def can_edit(session: Session, viewer: Viewer, dataset: Dataset) -> bool:
+    if viewer.is_admin:
+        return True
+    if viewer.id is None:
+        return False
+    if dataset.organisation_id is None:
+        return dataset.creator_id == viewer.id
+    return roles(session, viewer).get(dataset.organisation_id) in EDITING_ROLES
+
+
+def can_publish_in(session: Session, viewer: Viewer, organisation: Organisation | None) -> bool:
+    """Whether the viewer may make a dataset owned by `organisation` (None: no owner)."""
+    if viewer.is_admin:
+        return True
+    if viewer.id is None:
+        return False
+    if organisation is None or organisation.id is None:
+        return True
+    return roles(session, viewer).get(organisation.id) in EDITING_ROLES
+
+
+def can_manage(session: Session, viewer: Viewer, organisation: Organisation) -> bool:
+    if viewer.is_admin:
+        return True
+    if viewer.id is None:
+        return False
+    return roles(session, viewer).get(organisation.id) == "admin"
+
+
+def require_visible(session: Session, viewer: Viewer, dataset: Dataset) -> None:
+    """A dataset the user may not see does not exist, as far as they can tell."""
+    if not can_see(session, viewer, dataset):
+        raise NotFound(f"There is no dataset called {dataset.name!r}.")
+
+
+def require_editor(session: Session, viewer: Viewer, dataset: Dataset) -> None:
+    if not can_edit(session, viewer, dataset):
+        raise NotAuthorised(f"You may not change the dataset {dataset.name!r}.")

@@ -1,0 +1,1 @@
+"""The catalogue database: SQLAlchemy models, the engine and Alembic migrations."""

@@ -1,0 +1,264 @@
+"""Uploads from the web page, run in the background by a few threads of the app process.
+
+A job's record is an IngestJob row, not memory: any app process can answer its page, and a
+restart loses nothing. Its file waits in <data>/uploads/<job id>/ (a name of ours, never the
+uploader's) from the moment the request is received until the job ends. A job whose
+process died (catalog.jobs.processes tells) is marked failed, by the next process to start or
+by whichever process is asked about it first.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from catalog.db.models import IngestJob, utcnow
+from catalog.errors import CatalogError
+from catalog.jobs.processes import ProcessRegistry
+
+log = logging.getLogger(__name__)
+
+QUEUED, RUNNING, PUBLISHED, INVALID, FAILED = "queued", "running", "published", "invalid", "failed"
+ACTIVE = (QUEUED, RUNNING)
+STOPPED = "The server stopped during this upload; please upload again."
+UNEXPECTED = "Something went wrong on our side. Nothing you sent was published."
+PROGRESS_INTERVAL_SECONDS = 0.25  # at most four progress writes a second per job
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """How a job ended."""
+
+    state: str
+    dataset_name: str | None = None
+    version_number: int | None = None
+    result: dict[str, Any] = field(default_factory=dict)  # the report and how the file read
+    message: str = ""
+
+
+# The work of a job: given the saved file and a progress callback, publish it.
+Work = Callable[[Path, Progress], JobResult]
+
+
+class JobProgress:
+    """A job's progress callback: records the stage, done and total, a few times a second."""
+
+    def __init__(self, sessions: sessionmaker[Session], job_id: str) -> None:
+        self.sessions = sessions
+        self.job_id = job_id
+        self.writes = 0
+        self._last = float("-inf")
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self._last < PROGRESS_INTERVAL_SECONDS:
+            return
+        self._last = now
+        self.record(stage, done, total)
+
+    def record(self, stage: str, done: int, total: int) -> None:
+        try:
+            with self.sessions() as session:
+                session.execute(
+                    update(IngestJob)
+                    .where(IngestJob.id == self.job_id, IngestJob.state.in_(ACTIVE))
+                    .values(
+                        state=RUNNING, stage=stage[:40], done=done, total=total, updated=utcnow()
+                    )
+                )
+                session.commit()
+            self.writes += 1
+        except SQLAlchemyError:  # the upload matters more than its progress bar
+            log.warning("could not record the progress of upload %s", self.job_id, exc_info=True)
+
+
+class JobRunner:
+    """A bounded pool of threads that runs jobs in turn; their state lives in the database."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        folder: Path,
+        processes: ProcessRegistry,
+        workers: int = 1,
+    ) -> None:
+        self.sessions = sessions
+        self.folder = folder
+        self.processes = processes
+        self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="ingest")
+        self._futures: dict[str, Future[None]] = {}
+        self._lock = threading.Lock()
+
+    def enqueue(
+        self,
+        *,
+        user_id: int | None,
+        original_name: str,
+        save: Callable[[Path], None],
+        work: Work,
+    ) -> str:
+        """Record a job, save its file with `save(path)`, and queue `work`. Returns its id."""
+        job_id = uuid.uuid4().hex
+        with self.sessions() as session:
+            session.add(
+                IngestJob(
+                    id=job_id,
+                    user_id=user_id,
+                    process_id=self.processes.id,
+                    state=QUEUED,
+                    original_name=original_name[:300],
+                )
+            )
+            session.commit()
+        # The row is committed before the folder exists, so a start-up sweep that lists the
+        # folders first and reads the jobs second never takes a live job's file.
+        folder = self.folder / job_id
+        try:
+            folder.mkdir(parents=True)
+            path = folder / "upload"
+            save(path)
+            with self._lock:
+                future = self._pool.submit(self._run, job_id, work, path)
+                self._futures[job_id] = future
+        except BaseException:
+            self._finish(job_id, JobResult(FAILED, message=UNEXPECTED))
+            raise
+        future.add_done_callback(lambda _: self._forget(job_id))
+        return job_id
+
+    def wait(self, job_id: str, timeout: float | None = None) -> bool:
+        """Wait until the job has ended (in this process or any other); False on timeout."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._lock:
+            future = self._futures.get(job_id)
+        if future is not None:
+            try:
+                future.result(timeout=timeout)
+            except TimeoutError:
+                return False
+            except CancelledError:
+                pass
+        while True:
+            status = self.status(job_id)
+            if status is None or status["finished"]:
+                return True
+            if deadline is not None and time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+
+    def status(self, job_id: str) -> dict[str, Any] | None:
+        """The job's record as plain data, or None. A job whose process died is failed here."""
+        job = self._load(job_id)
+        if job is not None and job.state in ACTIVE and not self.processes.is_alive(job.process_id):
+            self._finish(job_id, JobResult(FAILED, message=STOPPED))
+            job = self._load(job_id)
+        if job is None:
+            return None
+        return {
+            "id": job.id,
+            "user_id": job.user_id,
+            "state": job.state,
+            "finished": job.state not in ACTIVE,
+            "original_name": job.original_name,
+            "stage": job.stage,
+            "done": job.done,
+            "total": job.total,
+            "dataset_name": job.dataset_name,
+            "version_number": job.version_number,
+            "message": job.message,
+            "result": json.loads(job.result_json) if job.result_json else None,
+            "created": job.created.isoformat(timespec="seconds") + "Z",
+            "updated": job.updated.isoformat(timespec="seconds") + "Z",
+        }
+
+    def recover(self) -> int:
+        """Fail the jobs of processes that died, and remove the files of every job that is
+        not queued or running. Returns how many jobs were failed."""
+        folders = list(self.folder.iterdir()) if self.folder.is_dir() else []
+        with self.sessions() as session:
+            jobs = session.scalars(select(IngestJob).where(IngestJob.state.in_(ACTIVE))).all()
+            live = {job.id for job in jobs if self.processes.is_alive(job.process_id)}
+        dead = [job.id for job in jobs if job.id not in live]
+        for job_id in dead:
+            self._finish(job_id, JobResult(FAILED, message=STOPPED))
+            log.warning("upload %s was interrupted by a stop of the server", job_id)
+        for folder in folders:
+            if folder.name not in live:
+                shutil.rmtree(folder, ignore_errors=True)
+        return len(dead)
+
+    def idle(self) -> bool:
+        with self._lock:
+            return not self._futures
+
+    def shutdown(self) -> None:
+        """Finish the running jobs; fail the ones still waiting (they cannot run any more)."""
+        with self._lock:
+            pending = list(self._futures.items())
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        for job_id, future in pending:
+            if future.cancelled():
+                self._finish(job_id, JobResult(FAILED, message=STOPPED))
+
+    def _run(self, job_id: str, work: Work, path: Path) -> None:
+        progress = JobProgress(self.sessions, job_id)
+        try:
+            progress.record("starting", 0, 0)
+            result = work(path, progress)
+        except CatalogError as error:
+            result = JobResult(FAILED, message=error.message)
+        except Exception:
+            log.exception("upload %s failed", job_id)
+            result = JobResult(FAILED, message=UNEXPECTED)
+        self._finish(job_id, result)
+
+    def _finish(self, job_id: str, result: JobResult) -> None:
+        """Record how the job ended and remove its file. Retried: a job left "running" by a
+        live process would show its progress page for ever."""
+        values = {
+            "state": result.state,
+            "dataset_name": result.dataset_name,
+            "version_number": result.version_number,
+            "result_json": json.dumps(result.result, ensure_ascii=False, default=str)
+            if result.result
+            else "",
+            "message": result.message,
+            "updated": utcnow(),
+        }
+        for attempt in range(3):
+            try:
+                with self.sessions() as session:
+                    session.execute(
+                        update(IngestJob)
+                        .where(IngestJob.id == job_id, IngestJob.state.in_(ACTIVE))
+                        .values(**values)
+                    )
+                    session.commit()
+                break
+            except SQLAlchemyError:
+                log.warning("could not record the end of upload %s", job_id, exc_info=True)
+                time.sleep(1 + attempt)
+        shutil.rmtree(self.folder / job_id, ignore_errors=True)
+
+    def _load(self, job_id: str) -> IngestJob | None:
+        with self.sessions() as session:
+            return session.get(IngestJob, job_id)
+
+    def _forget(self, job_id: str) -> None:
+        with self._lock:
+            self._futures.pop(job_id, None)

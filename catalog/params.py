@@ -1,0 +1,84 @@
+"""The one parser of request parameters (query strings, form fields, JSON bodies), for pages,
+their JSON twins and the API alike: the same bad value gets the same answer everywhere, a
+400 that names the parameter and says what it must be."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from catalog.errors import BadParameter
+
+_INTEGER = re.compile(r"[+-]?[0-9]{1,18}")  # ASCII digits only, and no more than fit 64 bits
+TRUE = ("true", "1", "yes", "on")
+FALSE = ("false", "0", "no", "off", "")
+
+
+def parse_int(
+    params: Mapping[str, Any],
+    name: str,
+    default: int,
+    *,
+    minimum: int = 0,
+    maximum: int = 10**15,
+    cap: bool = False,
+) -> int:
+    """A whole number from `minimum` to `maximum`. Past `maximum` it is an error, or with
+    `cap`, `maximum` (as CKAN caps package_search's rows)."""
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return default
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
+        raise BadParameter(f"{name} must be a whole number.", {name: "Invalid integer"})
+    text = str(raw).strip()
+    if not _INTEGER.fullmatch(text):
+        shown = text if len(text) <= 20 else text[:20] + "..."
+        raise BadParameter(
+            f"{name} must be a whole number, not {shown!r}.", {name: "Invalid integer"}
+        )
+    value = int(text)
+    if value < minimum:
+        raise BadParameter(f"{name} must be at least {minimum:,}.", {name: f"Must be >= {minimum}"})
+    if value > maximum:
+        if cap:
+            return maximum
+        raise BadParameter(f"{name} must be at most {maximum:,}.", {name: f"Must be <= {maximum}"})
+    return value
+
+
+def parse_bool(params: Mapping[str, Any], name: str, default: bool = False) -> bool:
+    """true/false (1/0, yes/no, on/off, or a JSON boolean)."""
+    raw = params.get(name)
+    if raw is None:
+        return default
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in TRUE:
+        return True
+    if text in FALSE:
+        return False
+    raise BadParameter(f"{name} must be true or false.", {name: "Not a boolean"})
+
+
+def parse_json(value: Any, name: str) -> Any:
+    """A JSON object or list given as text (a query string); other values as they are."""
+    if isinstance(value, str) and value.strip()[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except (json.JSONDecodeError, RecursionError):
+            raise BadParameter(f"{name} is not valid JSON.", {name: "Cannot parse JSON"}) from None
+    return value
+
+
+def parse_list(params: Mapping[str, Any], name: str) -> list[Any]:
+    """A JSON list, or text separated by commas; a single value is a list of one."""
+    value = params.get(name) or []
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except (json.JSONDecodeError, RecursionError):
+            value = [v for v in value.split(",") if v.strip()]
+    return value if isinstance(value, list) else [value]

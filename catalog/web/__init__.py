@@ -1,0 +1,37 @@
+"""The web pages: views (one module per page family), templates, static files, linked data."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from catalog.web.markdown import render_notes
+from catalog.web.views import (
+    authorities,
+    datasets,
+    downloads,
+    metadata,
+    organisations,
+    requests,
+    sign_in,
+    uploads,
+)
+
+BLUEPRINTS = (
+    datasets.blueprint,
+    sign_in.blueprint,
+    uploads.blueprint,
+    downloads.blueprint,
+    organisations.blueprint,
+    metadata.blueprint,
+    authorities.blueprint,
+    requests.blueprint,
+)
+
+
+def register(app: Flask) -> None:
+    """The pages' blueprints and the filters their templates use."""
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    app.add_template_filter(render_notes, "markdown")
+    app.add_template_filter(lambda d, key: {k: v for k, v in d.items() if k != key}, "dict_without")
+    app.add_template_filter(lambda d, key, value: {**d, key: value}, "dict_with")

@@ -1,0 +1,1 @@
+"""The view modules, one per page family; each holds one Flask blueprint."""

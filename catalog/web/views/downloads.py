@@ -1,0 +1,154 @@
+"""Downloads of a version: its table in every format, streamed in constant memory, and the
+files kept beside it.
+
+    /dataset/<name>/v<n>/data.<csv|tsv|json|ndjson|parquet>   the table, or part of it
+    /datastore/dump/<resource id>?format=csv|tsv|json|ndjson   CKAN's dump path
+    /dataset/<name>/v<n>/original                              the file as uploaded
+    /dataset/<name>/v<n>/schema.json                           the CSV download's schema
+    /dataset/<name>/v<n>/report.json                           the validation report
+    /dataset/<name>[/v<n>]/datapackage.zip                     a Frictionless Data Package
+
+The table downloads take datastore_search's parameters (filters, q, sort, fields, limit,
+offset) to download just the rows asked for, `bom=true` (a UTF-8 byte order mark, for
+Excel) and `safe=true` (cells starting with = + - @ escaped, so a spreadsheet never runs
+them). The whole table as Parquet is the stored file itself, served with Content-Length,
+ETag and Range; so is the original upload.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, request, send_file, stream_with_context, url_for
+
+from catalog.context import current_site, current_viewer, request_session
+from catalog.datasets import reading, tables
+from catalog.errors import BadParameter, NotFound
+from catalog.params import parse_bool
+from datastore import FORMATS, safe_filename, stream_data_package, stream_table
+from datastore.query import Query, iter_query, output_schema
+
+blueprint = Blueprint("downloads", __name__)
+QUERY_PARAMETERS = ("filters", "q", "sort", "fields", "limit", "offset", "distinct")
+
+
+@blueprint.route("/dataset/<name>/v<int:number>/data.<fmt>")
+def table(name: str, number: int, fmt: str) -> Any:
+    if fmt not in FORMATS:
+        raise NotFound(f"There is no {fmt!r} download; try one of {', '.join(FORMATS)}.")
+    return _download(f"{name}-v{number}", fmt, request.args)
+
+
+@blueprint.route("/datastore/dump/<resource_id>")
+def dump(resource_id: str) -> Any:
+    """CKAN's /datastore/dump/<resource_id>?format=csv|tsv|json&bom=true."""
+    fmt = request.args.get("format", "csv").lower()
+    if fmt not in FORMATS or fmt == "parquet":
+        raise BadParameter(
+            "format must be csv, tsv, json or ndjson.", {"format": f"Unknown format {fmt!r}"}
+        )
+    return _download(resource_id, fmt, request.args)
+
+
+def _download(resource_id: str, fmt: str, args: Mapping[str, str]) -> Any:
+    resource = tables.find_resource(
+        current_site(), request_session(), resource_id, current_viewer()
+    )
+    wanted = {k: v for k, v in args.items() if k in QUERY_PARAMETERS}
+    query = (
+        tables.query_from_params({"limit": 0, **wanted}, max_limit=10**12)
+        if wanted
+        else Query(limit=0)
+    )
+    bom, spreadsheet_safe = parse_bool(args, "bom", False), parse_bool(args, "safe", False)
+    filename = safe_filename(f"{resource.id}.{FORMATS[fmt].extension}", "download")
+    if fmt == "parquet" and query.whole_table:
+        return _send(resource.ref.parquet, FORMATS[fmt].mimetype, filename)
+    if not query.plain or query.fields:  # a bad parameter is a 400 before the first byte
+        tables.run_table_query(resource, _probe(query))
+    chunks = stream_table(
+        iter_query(resource.ref.parquet, query),
+        output_schema(resource.ref.parquet, query.fields),
+        fmt,
+        bom=bom,
+        spreadsheet_safe=spreadsheet_safe,
+    )
+    mimetype = FORMATS[fmt].mimetype
+    if fmt in ("csv", "tsv"):
+        mimetype += "; charset=utf-8"
+    response = Response(stream_with_context(chunks), mimetype=mimetype)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return _attachment(response, filename)
+
+
+def _probe(query: Query) -> Query:
+    """The same query for one row and no total: checks every parameter, costs little."""
+    return Query(
+        filters=query.filters,
+        q=query.q,
+        sort=query.sort,
+        fields=query.fields,
+        distinct=query.distinct,
+        limit=1,
+        include_total=False,
+    )
+
+
+@blueprint.route("/dataset/<name>/v<int:number>/original")
+def original(name: str, number: int) -> Any:
+    ref, version = _version_files(name, number)
+    filename = safe_filename(version.original_name, f"{name}-v{number}.csv")
+    return _send(ref.original(), "text/csv", filename)
+
+
+@blueprint.route("/dataset/<name>/v<int:number>/schema.json")
+def schema(name: str, number: int) -> Any:
+    found = reading.download_schema(
+        current_site(), request_session(), name, number, current_viewer()
+    )
+    body = json.dumps(found, indent=2, ensure_ascii=False)
+    return _attachment(Response(body, mimetype="application/json"), f"{name}-v{number}.schema.json")
+
+
+@blueprint.route("/dataset/<name>/v<int:number>/report.json")
+def report(name: str, number: int) -> Any:
+    ref, _ = _version_files(name, number)
+    return Response(
+        json.dumps(ref.read_json("report.json"), indent=2, ensure_ascii=False),
+        mimetype="application/json",
+    )
+
+
+@blueprint.route("/dataset/<name>/datapackage.zip")
+@blueprint.route("/dataset/<name>/v<int:number>/datapackage.zip")
+def data_package(name: str, number: int | None = None) -> Any:
+    """The version as a Frictionless Data Package: datapackage.json and its CSV, zipped."""
+    homepage = url_for("pages.dataset", name=name, _external=True)
+    descriptor, found = reading.data_package(
+        current_site(), request_session(), name, number, homepage, current_viewer()
+    )
+    chunks = stream_data_package(descriptor, found)
+    response = Response(stream_with_context(chunks), mimetype="application/zip")
+    suffix = f"-v{descriptor['version']}" if number else ""
+    return _attachment(response, f"{name}{suffix}-datapackage.zip")
+
+
+def _version_files(name: str, number: int) -> Any:
+    return reading.version_files(current_site(), request_session(), name, number, current_viewer())
+
+
+def _send(path: Path, mimetype: str, filename: str) -> Any:
+    """A stored file as an attachment, with Range, ETag and Last-Modified."""
+    return send_file(
+        path, mimetype=mimetype, as_attachment=True, download_name=filename, conditional=True
+    )
+
+
+def _attachment(response: Response, filename: str) -> Response:
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{safe_filename(filename, "download")}"'
+    )
+    return response

@@ -1,0 +1,109 @@
+"""Signing in and out. Accounts are made with `datastore user create`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlparse
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from catalog.accounts.tokens import create_token, list_tokens, revoke_token
+from catalog.accounts.users import authenticate
+from catalog.context import current_viewer, request_session
+from catalog.errors import NotAuthorised
+
+blueprint = Blueprint("auth", __name__)
+
+
+class TokenForm(FlaskForm):
+    name = StringField("What it is for", validators=[DataRequired(), Length(max=200)])
+
+
+class RevokeForm(FlaskForm):
+    """Only the CSRF token: which token to revoke is in the URL."""
+
+
+class LoginForm(FlaskForm):
+    username = StringField("User name", validators=[DataRequired(), Length(max=64)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
+
+
+def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_viewer().signed_in:
+            flash("Sign in first: this needs an account.", "info")
+            return redirect(url_for("auth.login", next=request.full_path))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(request_session(), form.username.data or "", form.password.data or "")
+        if user is not None:
+            session.clear()
+            session["user_id"] = user.id
+            flash(f"Signed in as {user.username}.", "success")
+            return redirect(_safe_next(request.args.get("next")))
+        form.password.errors.append("That user name and password do not match.")
+    return render_template("login.html", form=form), 200 if request.method == "GET" else 401
+
+
+@blueprint.route("/logout", methods=["POST"])
+def logout() -> Any:
+    session.clear()
+    flash("Signed out.", "info")
+    return redirect(url_for("pages.home"))
+
+
+def _safe_next(target: str | None) -> str:
+    """Only ever redirect within this site."""
+    if not target:
+        return url_for("pages.home")
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("pages.home")
+    return target
+
+
+@blueprint.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def tokens() -> Any:
+    """API tokens: made here (shown once), listed, revoked."""
+    form = TokenForm()
+    made = None
+    db, user_id = request_session(), _user_id()
+    if form.validate_on_submit():
+        _, made = create_token(db, user_id, form.name.data or "")
+        db.flush()
+        form.name.data = ""
+    listed = list_tokens(db, user_id)
+    return render_template("tokens.html", form=form, tokens=listed, made=made, revoke=RevokeForm())
+
+
+@blueprint.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke(token_id: int) -> Any:
+    if not RevokeForm().validate_on_submit():
+        flash("That form had expired; try again.", "error")
+        return redirect(url_for("auth.tokens"))
+    revoke_token(request_session(), _user_id(), token_id)
+    flash("Token revoked: scripts using it can no longer write.", "success")
+    return redirect(url_for("auth.tokens"))
+
+
+def _user_id() -> int:
+    """The signed-in user's id (the views that ask are behind login_required)."""
+    user_id = current_viewer().id
+    if user_id is None:
+        raise NotAuthorised("Sign in first: this needs an account.")
+    return user_id

@@ -1,0 +1,337 @@
+"""The upload page: a file, a schema (from the library, uploaded, or inferred), metadata.
+
+The file is saved and published in the background (catalog.jobs.runner); the form answers at once
+with a redirect to the job's page, which follows its progress and then shows the result.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Length, Optional
+
+from catalog.context import current_site, current_viewer, request_session
+from catalog.datasets.licences import DEFAULT_LICENCE, LICENCES
+from catalog.datasets.publishing import DatasetMetadata, check_publish_request, publish_file
+from catalog.errors import CatalogError, InvalidInput, NotAuthorised, NotFound
+from catalog.foi import requests as foi
+from catalog.foi.deadlines import uk_today
+from catalog.jobs.runner import INVALID, PUBLISHED, QUEUED, JobResult, Progress
+from catalog.site import Site
+from catalog.web.views.sign_in import login_required
+from schemas import SchemaError, library_entries, library_schema
+from schemas.schema import parse_descriptor, parse_schema
+
+blueprint = Blueprint("uploads", __name__)
+log = logging.getLogger(__name__)
+# Problems named by CKAN's word, shown beside our form's field.
+UPLOAD_FIELDS = {"owner_org": "organisation"}
+
+_JOB_ID = re.compile(r"^[0-9a-f]{32}$")
+# What each stage of an ingest is called on the job page; "reading" counts bytes, the
+# others rows.
+STAGES = {
+    "queued": "Waiting for its turn",
+    "starting": "Starting",
+    "reading": "Reading the file",
+    "validating": "Checking the file against the schema",
+    "converting": "Writing the table",
+    "profiling": "Describing each column for the preview",
+}
+BYTE_STAGES = {"reading"}
+
+
+class UploadForm(FlaskForm):
+    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to upload.")])
+    schema_source = RadioField(
+        "Schema",
+        choices=[
+            SelectChoice("library", "A ready schema from the library"),
+            SelectChoice("upload", "My own Table Schema (a JSON file)"),
+            SelectChoice("infer", "Work it out from the file"),
+        ],
+        default="library",
+    )
+    library_name = SelectField("Ready schema", validators=[Optional()])
+    schema_file = FileField("Table Schema file")
+    dataset = StringField(
+        "Add as a new version of (URL name)", validators=[Optional(), Length(max=100)]
+    )
+    title = StringField("Title", validators=[Length(max=300)])
+    description = TextAreaField(
+        "Description (Markdown: **bold**, [links](https://…), lists)",
+        validators=[Length(max=20000)],
+    )
+    organisation = StringField("Organisation", validators=[Length(max=300)])
+    licence = SelectField("Licence", default=DEFAULT_LICENCE)
+    tags = StringField("Tags (separated by commas)", validators=[Length(max=1000)])
+    source_url = StringField("Source (web address)", validators=[Length(max=1000)])
+    version = StringField("Version of the data (e.g. 2024 Q1)", validators=[Length(max=100)])
+    author = StringField("Author", validators=[Length(max=300)])
+    author_email = StringField("Author's email", validators=[Length(max=300)])
+    maintainer = StringField("Maintainer", validators=[Length(max=300)])
+    maintainer_email = StringField("Maintainer's email", validators=[Length(max=300)])
+    private = BooleanField("Private: only the organisation's members see it")
+    request_id = HiddenField()  # the FOI request this is the answer to, if any
+
+
+def _form() -> UploadForm:
+    form = UploadForm()
+    form.library_name.choices = [SelectChoice(e.name, e.title) for e in library_entries()]
+    form.licence.choices = [SelectChoice(item.id, item.title) for item in LICENCES]
+    if request.method == "GET" and request.args.get("dataset"):
+        form.dataset.data = request.args["dataset"]
+    if request.method == "GET" and _is_number(request.args.get("request", "")):
+        _prefill_answer(form, int(request.args["request"]))
+    return form
+
+
+def _prefill_answer(form: UploadForm, request_id: int) -> None:
+    """ "Add the answer as a dataset" on an FOI request's page lands here."""
+    db = request_session()
+    found = foi.get_request(db, current_viewer(), request_id)
+    foi.check_answerable(current_viewer(), found)
+    defaults = foi.answer_metadata(found)
+    try:  # the body as publisher, unless its organisation here is run by others
+        check_publish_request(
+            db,
+            DatasetMetadata(title=defaults["title"], organisation=defaults["organisation"]),
+            None,
+            current_viewer(),
+        )
+    except NotAuthorised:
+        defaults["organisation"] = ""  # the author field still names the body
+    for name, value in defaults.items():
+        getattr(form, name).data = value
+    form.source_url.data = url_for("requests.show", request_id=request_id, _external=True)
+    form.request_id.data = str(request_id)
+
+
+def _answered_request(form: UploadForm) -> int | None:
+    """The FOI request an upload answers, checked before anything is read."""
+
+    raw = form.request_id.data or ""
+    if not raw:
+        return None
+    if not _is_number(raw):
+        raise InvalidInput("The upload names an FOI request that does not exist.")
+    db = request_session()
+    found = foi.get_request(db, current_viewer(), int(raw))
+    foi.check_answerable(current_viewer(), found)
+    return int(raw)
+
+
+def _is_number(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
+@blueprint.route("/upload", methods=["GET", "POST"])
+@login_required
+def upload() -> Any:
+
+    form = _form()
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("upload.html", form=form), status
+    try:
+        schema = _chosen_schema(form)
+    except SchemaError as error:
+        target = form.schema_file if form.schema_source.data == "upload" else form.library_name
+        target.errors = [str(p) for p in error.problems]
+        return render_template("upload.html", form=form), 400
+    metadata = None
+    if not form.dataset.data:
+        metadata = DatasetMetadata(
+            title=form.title.data or "",
+            description=form.description.data or "",
+            organisation=form.organisation.data or "",
+            licence_id=form.licence.data or DEFAULT_LICENCE,
+            tags=[form.tags.data or ""],
+            source_url=form.source_url.data or "",
+            version=form.version.data or "",
+            author=form.author.data or "",
+            author_email=form.author_email.data or "",
+            maintainer=form.maintainer.data or "",
+            maintainer_email=form.maintainer_email.data or "",
+            private=bool(form.private.data),
+        )
+    dataset_name = form.dataset.data or None
+    site = current_site()
+    try:
+        check_publish_request(request_session(), metadata, dataset_name, current_viewer())
+    except (InvalidInput, NotAuthorised) as error:
+        for field_name, problem in error.fields.items():
+            field = getattr(form, UPLOAD_FIELDS.get(field_name, field_name), None)
+            if field is not None:
+                field.errors = [problem]
+        flash(error.message, "error")
+        return render_template("upload.html", form=form), error.status
+    answers = _answered_request(form)
+    upload_file = form.file.data
+    original_name = upload_file.filename or "upload.csv"
+    work = partial(
+        _publish_upload,
+        site,
+        original_name=original_name,
+        answers=answers,
+        schema=schema,
+        metadata=metadata,
+        dataset_name=dataset_name,
+        user_id=current_viewer().id,
+    )
+    job_id = site.jobs.enqueue(
+        user_id=current_viewer().id, original_name=original_name, save=upload_file.save, work=work
+    )
+    return redirect(url_for("uploads.job", job_id=job_id), code=303)
+
+
+def _publish_upload(
+    site: Site,
+    path: Path,
+    progress: Progress,
+    *,
+    original_name: str,
+    answers: int | None = None,
+    **request: Any,
+) -> JobResult:
+    """The background half of an upload: publish the saved file and say how it went; an
+    answer to an FOI request marks the request successful and links the two."""
+    outcome = publish_file(site, path, original_name=original_name, progress=progress, **request)
+    if outcome.published:
+        assert outcome.dataset_name is not None
+        name, number = outcome.dataset_name, outcome.version_number
+        if answers is None:
+            return JobResult(PUBLISHED, name, number)
+        problem = _link_answer(site, answers, request["user_id"], name)
+        return JobResult(PUBLISHED, name, number, {"request": answers}, problem)
+    result = outcome.result
+    return JobResult(
+        INVALID,
+        result={
+            "report": result.report,
+            "sniffed": {
+                "encoding_label": result.sniffed.encoding_label,
+                "delimiter_label": result.sniffed.delimiter_label,
+            },
+            "kept": result.kept_at.name if result.kept_at else "",
+            "request": answers,  # so that the corrected file still answers it
+        },
+    )
+
+
+def _link_answer(site: Site, request_id: int, user_id: int, dataset_name: str) -> str:
+    """Link the published answer to its request; what went wrong, if anything (the dataset
+    stays published whatever happened to the request meanwhile)."""
+    try:
+        with site.session() as db:  # in the background job: a unit of work of its own
+            foi.link_published_answer(db, request_id, user_id, dataset_name, uk_today())
+            db.commit()
+    except CatalogError as error:
+        return f"It could not be linked to FOI request #{request_id}: {error.message}"
+    except Exception:
+        log.exception("could not link dataset %s to FOI request %s", dataset_name, request_id)
+        return f"It could not be linked to FOI request #{request_id}: something went wrong."
+    return ""
+
+
+@blueprint.route("/uploads/<job_id>")
+def job(job_id: str) -> Any:
+    status = upload_status(job_id)
+    if status["state"] == INVALID:
+        result = status["result"]
+        page = render_template(
+            "report.html",
+            report=result["report"],
+            sniffed=result["sniffed"],
+            original_name=status["original_name"],
+            kept=result["kept"],
+            answers=result.get("request"),
+        )
+        return _no_store(page)
+    return _no_store(render_template("upload_job.html", job=status))
+
+
+@blueprint.route("/uploads/<job_id>.json")
+def job_json(job_id: str) -> Any:
+    return _no_store(jsonify(upload_status(job_id)))
+
+
+def upload_status(job_id: str) -> dict[str, Any]:
+    """What the job page and its JSON twin show: only to the uploader (or an admin)."""
+    status = current_site().jobs.status(job_id) if _JOB_ID.fullmatch(job_id) else None
+    viewer = current_viewer()
+    owner = status.pop("user_id") if status else None
+    if status is None or not viewer.signed_in or (owner != viewer.id and not viewer.is_admin):
+        raise NotFound("There is no upload with that reference.")
+    stage = "queued" if status["state"] == QUEUED else status["stage"]
+    done, total = status["done"], status["total"]
+    status["stage_label"] = STAGES.get(stage, stage.replace("-", " ").capitalize())
+    status["percent"] = round(min(100, 100 * done / total), 1) if total > 0 else None
+    if total <= 0:
+        status["progress_text"] = ""
+    elif stage in BYTE_STAGES:
+        status["progress_text"] = f"{_megabytes(done)} of {_megabytes(total)}"
+    else:
+        status["progress_text"] = f"{done:,} of {total:,} rows"
+    status["status_url"] = url_for("uploads.job_json", job_id=job_id)
+    status["dataset_url"] = (
+        url_for("pages.dataset", name=status["dataset_name"]) if status["dataset_name"] else None
+    )
+    return status
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:,.1f} MB"
+
+
+def _no_store(response: Any) -> Any:
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _chosen_schema(form: UploadForm) -> dict[str, Any] | None:
+    if form.schema_source.data == "infer":
+        return None
+    if form.schema_source.data == "upload":
+        storage = form.schema_file.data
+        if storage is None or not getattr(storage, "filename", ""):
+            raise SchemaError([_problem("Choose a Table Schema file, or pick another option.")])
+        raw = storage.read(2_000_000)
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise SchemaError([_problem("The schema file is not UTF-8 text.")]) from None
+        return parse_schema(parse_descriptor(text, storage.filename), storage.filename)
+    return library_schema(form.library_name.data or "")
+
+
+def _problem(message: str) -> Any:
+    from schemas import SchemaProblem
+
+    return SchemaProblem("", message)
