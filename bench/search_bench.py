@@ -22,7 +22,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from catalog.search.index import SearchIndex, search_document
+from catalog.search.documents import search_document
+from catalog.search.index import SearchIndex
 from catalog.startup import prepare
 
 TARGET_P95_MS = 50.0

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from catalog.datasets.publishing import DatasetMetadata, publish_file
-from catalog.search.index import SearchIndex, search_document, snippet
+from catalog.search.documents import search_document, snippet
+from catalog.search.index import SearchIndex
 from catalog.startup import prepare
 
 

@@ -262,7 +262,9 @@ def test_api_errors_use_ckan_envelope(client):
     unknown = client.get("/api/3/action/no_such_action")
     assert unknown.status_code == 404
     bad = client.get("/api/3/action/package_search?rows=lots")
-    assert bad.status_code == 400 and "rows" in bad.json["error"]  # CKAN's Validation Error, as a 400
+    assert (
+        bad.status_code == 400 and "rows" in bad.json["error"]
+    )  # CKAN's Validation Error, as a 400
     assert bad.json["error"]["__type"] == "Validation Error"
     assert client.get("/api/3/action/status_show").json["success"] is True
 

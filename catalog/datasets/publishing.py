@@ -21,7 +21,7 @@ from catalog.datasets.permissions import can_publish_in, require_editor, require
 from catalog.datasets.slugs import is_slug, slug_rule, slugify, title_slug, unique_slug
 from catalog.db.models import Dataset, Membership, Organisation, Tag, Version, utcnow
 from catalog.errors import InvalidInput, NotAuthorised, NotFound
-from catalog.search.index import search_document
+from catalog.search.documents import search_document
 from catalog.site import Site
 from catalog.viewer import Viewer
 from datastore import VersionRef

@@ -19,7 +19,8 @@ from catalog.datasets.permissions import require_visible, visible_datasets, visi
 from catalog.datasets.preview import preview_table
 from catalog.db.models import Dataset, Organisation, Version
 from catalog.errors import NotFound
-from catalog.search.index import SearchResult, column_text, snippet
+from catalog.search.documents import column_text, snippet
+from catalog.search.index import SearchResult
 from catalog.site import Site
 from catalog.viewer import ANONYMOUS, Viewer
 from datastore import NotFound as FileNotFound

@@ -13,23 +13,26 @@ from __future__ import annotations
 
 import contextlib
 import heapq
-import re
 import threading
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
-from html import escape
 from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
-from whoosh import highlight, index, writing
-from whoosh.analysis import STOP_WORDS, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
+from whoosh import index, writing
 from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.lang.porter import stem
-from whoosh.query import And, AndMaybe, Every, Not, Or, Phrase, Prefix, Query, Term
+from whoosh.query import And, AndMaybe, Every, Not, Or, Prefix, Query, Term
+
+from catalog.search.analysis import (
+    ANALYZER,
+    PLAIN,
+    matched_terms,
+    parse_query,
+    suggest,
+)
 
 WRITER_TIMEOUT_SECONDS = 120
 # The facets, which are also the filters: name -> index field.
@@ -37,18 +40,15 @@ FACETS = ("organisation", "tags", "licence", "format", "column")
 SORTS = ("relevance", "title", "modified")
 SUGGEST_BELOW = 3  # offer "did you mean" when fewer results than this
 FACET_LIMIT = 50  # values counted and shown per facet, the commonest first
-PREFIX_MIN = 3  # words this long also match as the start of longer words
 
-_ANALYZER = StemmingAnalyzer()
-_PLAIN = RegexTokenizer() | LowercaseFilter()
 SCHEMA = Schema(
     id=ID(stored=True, unique=True),
     # Everything searched, in one field: a word is one term (and one prefix) to look up,
     # not one per field. Titles and tags count extra through their own fields.
-    text=TEXT(analyzer=_ANALYZER),
-    title=TEXT(analyzer=_ANALYZER, field_boost=3.0, phrase=False),
-    tag_text=TEXT(analyzer=_ANALYZER, field_boost=2.0, phrase=False),
-    spell=TEXT(analyzer=_PLAIN, phrase=False),  # unstemmed words, for "did you mean"
+    text=TEXT(analyzer=ANALYZER),
+    title=TEXT(analyzer=ANALYZER, field_boost=3.0, phrase=False),
+    tag_text=TEXT(analyzer=ANALYZER, field_boost=2.0, phrase=False),
+    spell=TEXT(analyzer=PLAIN, phrase=False),  # unstemmed words, for "did you mean"
     organisation=ID(),
     tags=KEYWORD(commas=True, lowercase=True),
     licence=ID(),
@@ -59,10 +59,7 @@ SCHEMA = Schema(
     title_sort=ID(sortable=True),
     dataset_id=NUMERIC(),
 )
-_SEARCHED = ("text",)
-_BOOSTED = ("title", "tag_text")  # matches here raise a result's score
 _LOWERCASED = ("tags", "column")
-_WORDS = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
 
 
 @dataclass
@@ -81,7 +78,7 @@ class SearchIndex:
         self._searcher: Any = None
         self._segments: dict[str, dict[str, list[tuple[str, ...]]]] = {}
         self._values: dict[str, list[tuple[str, ...]]] = {}
-        self._terms: dict[tuple[str, Any], frozenset[int]] = {}  # per searcher
+        self.matched_terms: dict[tuple[str, Any], frozenset[int]] = {}  # per searcher
 
     # Writing ------------------------------------------------------------------------------
 
@@ -145,7 +142,7 @@ class SearchIndex:
         counts over all matches. Words are stemmed and also match as prefixes; "quoted
         phrases" match in order; -word excludes. Private datasets are left out unless
         `visible_organisations` is None (may see all) or holds their organisation."""
-        text_query, plain_words = _parse(text)
+        text_query, plain_words = parse_query(text)
         conditions = [
             Term(name, value.lower() if name in _LOWERCASED else value)
             for name, value in (filters or {}).items()
@@ -161,8 +158,8 @@ class SearchIndex:
             facets = self._count(matched, facet_limit)
             suggestion = None
             if plain_words and len(matched) < SUGGEST_BELOW:
-                suggestion = _suggest(searcher, text)
-            terms = _terms(searcher, plain_words) if plain_words else frozenset()
+                suggestion = suggest(searcher, text)
+            terms = matched_terms(searcher, plain_words) if plain_words else frozenset()
         return SearchResult(ids, len(matched), facets, suggestion, terms)
 
     def _current(self) -> Any:
@@ -175,7 +172,7 @@ class SearchIndex:
             searcher.close()
             self._searcher = None
         searcher = self._open().searcher()
-        self._terms = {}
+        self.matched_terms = {}
         self._facet_values(searcher)
         self._searcher = searcher
         return searcher
@@ -251,10 +248,10 @@ class SearchIndex:
 
     def _term(self, searcher: Any, fieldname: str, text: Any) -> frozenset[int]:
         key = (fieldname, text)
-        found = self._terms.get(key)
+        found = self.matched_terms.get(key)
         if found is None:
             found = frozenset(searcher.docs_for_query(Term(fieldname, text)))
-            self._terms[key] = found
+            self.matched_terms[key] = found
         return found
 
     def _everything(self, searcher: Any) -> set[int]:
@@ -295,47 +292,6 @@ class SearchIndex:
         return [int(searcher.stored_fields(d)["id"]) for d in docnums[offset:]]
 
 
-def _parse(text: str) -> tuple[Query, list[str]]:
-    """The query for `text` and its plain (unstemmed) words."""
-    parts: list[Query] = []
-    excluded: list[Query] = []
-    words: list[str] = []
-    # Only the last word matches as the start of longer words (it is the one being typed);
-    # expanding every word made a 3-word search walk thousands of postings lists.
-    found_words = [t.text for m in _WORDS.findall(text) if m[3] for t in _PLAIN(m[3])]
-    last = found_words[-1] if found_words else ""
-    for minus, phrase, word_minus, word in _WORDS.findall(text):
-        if phrase:
-            plain = [t.text for t in _PLAIN(phrase)]
-            stems = [stem(w) for w in plain if w not in STOP_WORDS]
-            if not stems:
-                continue
-            # stop words are left out of the index and the positions closed up, so too here
-            found: Query = Or([Phrase(f, stems) for f in _SEARCHED])
-            if len(stems) == 1:
-                found = Or([Term(f, stems[0]) for f in _SEARCHED])
-            (excluded if minus else parts).append(found)
-            if not minus:
-                words.extend(w for w in plain if w not in STOP_WORDS)
-            continue
-        for plain_word in (t.text for t in _PLAIN(word)):
-            if plain_word in STOP_WORDS or len(plain_word) < 2:
-                continue
-            options: list[Query] = [Term(f, stem(plain_word)) for f in _SEARCHED]
-            if len(plain_word) >= PREFIX_MIN and not word_minus and plain_word == last:
-                options.extend(Prefix(f, plain_word, boost=0.5) for f in _SEARCHED)
-            (excluded if word_minus else parts).append(Or(options))
-            if not word_minus:
-                words.append(plain_word)
-    query: Query = And(parts) if parts else Every()
-    if excluded:
-        query = And([query, Not(Or(excluded))])
-    if words:  # matches in titles and tags raise the score, never decide a match
-        boosts = [Term(f, stem(w)) for f in _BOOSTED for w in words]
-        query = AndMaybe(query, Or(boosts))
-    return query, words
-
-
 def _document_values(reader: Any, name: str) -> list[tuple[str, ...]]:
     lists: list[list[str]] = [[] for _ in range(reader.doc_count_all())]
     if name in reader.indexed_field_names():
@@ -343,106 +299,3 @@ def _document_values(reader: Any, name: str) -> list[tuple[str, ...]]:
             for docnum in reader.postings(name, value).all_ids():
                 lists[docnum].append(value)
     return [tuple(values) for values in lists]
-
-
-def _suggest(searcher: Any, text: str) -> str | None:
-    """`text` with its words unknown to the index replaced by the nearest known ones."""
-    corrector = searcher.corrector("spell")
-    reader = searcher.reader()
-    changed = False
-
-    def replace(match: re.Match[str]) -> str:
-        nonlocal changed
-        word = match.group(0)
-        lower = word.lower()
-        if lower in STOP_WORDS or searcher.doc_frequency("spell", lower) > 0:
-            return word
-        if len(lower) >= PREFIX_MIN and any(True for _ in reader.expand_prefix("spell", lower)):
-            return word  # the start of a known word: matched as a prefix
-        found = corrector.suggest(lower, limit=1)
-        if not found or found[0] == lower:
-            return word
-        changed = True
-        return str(found[0])
-
-    suggestion = re.sub(r"[^\W_]{2,}", replace, text)
-    return suggestion if changed else None
-
-
-def _terms(searcher: Any, words: list[str]) -> frozenset[str]:
-    terms = {stem(w) for w in words}
-    reader = searcher.reader()
-    for word in words:
-        if len(word) >= PREFIX_MIN:
-            for name in _SEARCHED:
-                terms.update(reader.expand_prefix(name, word))
-    return frozenset(t.decode() if isinstance(t, bytes) else t for t in terms)
-
-
-class _Marks(highlight.Formatter):
-    """Dataset text HTML-escaped, with the matched words in <mark>."""
-
-    between = " … "
-
-    def _text(self, text: str) -> str:
-        return escape(text)
-
-    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
-        return f"<mark>{escape(highlight.get_text(text, token, replace))}</mark>"
-
-
-def snippet(terms: frozenset[str], text: str, chars: int = 240) -> Markup | None:
-    """The parts of `text` that hold `terms`, escaped, the terms marked; None if none."""
-    if not terms or not text:
-        return None
-    fragmenter = highlight.ContextFragmenter(maxchars=chars, surround=chars // 3)
-    marked = highlight.highlight(text, terms, _ANALYZER, fragmenter, _Marks(), top=2)
-    return Markup(marked) if marked and "<mark>" in marked else None  # noqa: S704 (escaped)
-
-
-def column_text(fields: list[dict[str, Any]]) -> str:
-    """Column names, split at _ - . : and camelCase too, with titles and descriptions."""
-    parts: list[str] = []
-    for item in fields:
-        name = str(item.get("name", ""))
-        parts.append(name)
-        split = re.sub(r"([a-z])([A-Z])", r"\1 \2", re.sub(r"[_\-.:/]+", " ", name))
-        if split != name:
-            parts.append(split)
-        parts.extend(str(item[k]) for k in ("title", "description") if item.get(k))
-    return "\n".join(parts)
-
-
-def search_document(
-    dataset_id: int,
-    title: str,
-    description: str,
-    organisation: str,
-    organisation_title: str,
-    licence: str,
-    tags: list[str],
-    fields: list[dict[str, Any]],
-    modified: datetime,
-    formats: list[str],
-    private: bool = False,
-) -> dict[str, Any]:
-    """One dataset's index document (catalog.datasets.publishing.index_document and the benchmark)."""
-    columns = column_text(fields)
-    names = [str(item.get("name", "")).replace(",", " ") for item in fields]
-    tag_names = [t.replace(",", " ") for t in tags]
-    return {
-        "id": str(dataset_id),
-        "dataset_id": dataset_id,
-        "text": "\n".join([title, description, " ".join(tag_names), organisation_title, columns]),
-        "title": title,
-        "title_sort": title.lower(),
-        "tags": ",".join(tag_names),
-        "tag_text": " ".join(tag_names),
-        "organisation": organisation,
-        "licence": licence,
-        "format": ",".join(formats),
-        "column": ",".join(n for n in names if n),
-        "spell": "\n".join([title, description, " ".join(tag_names), columns]),
-        "private": private,
-        "modified": modified,
-    }

@@ -1,0 +1,93 @@
+"""How search text becomes a Whoosh query: words, "phrases", -exclusions, a prefix for the
+word being typed, stems; and "did you mean" from the index's own words."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from whoosh.analysis import STOP_WORDS, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
+from whoosh.lang.porter import stem
+from whoosh.query import And, AndMaybe, Every, Not, Or, Phrase, Prefix, Query, Term
+
+PREFIX_MIN = 3  # words this long also match as the start of longer words
+ANALYZER = StemmingAnalyzer()
+PLAIN = RegexTokenizer() | LowercaseFilter()
+SEARCHED = ("text",)
+BOOSTED = ("title", "tag_text")  # matches here raise a result's score
+WORDS = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
+
+
+def parse_query(text: str) -> tuple[Query, list[str]]:
+    """The query for `text` and its plain (unstemmed) words."""
+    parts: list[Query] = []
+    excluded: list[Query] = []
+    words: list[str] = []
+    # Only the last word matches as the start of longer words (it is the one being typed);
+    # expanding every word made a 3-word search walk thousands of postings lists.
+    found_words = [t.text for m in WORDS.findall(text) if m[3] for t in PLAIN(m[3])]
+    last = found_words[-1] if found_words else ""
+    for minus, phrase, word_minus, word in WORDS.findall(text):
+        if phrase:
+            plain = [t.text for t in PLAIN(phrase)]
+            stems = [stem(w) for w in plain if w not in STOP_WORDS]
+            if not stems:
+                continue
+            # stop words are left out of the index and the positions closed up, so too here
+            found: Query = Or([Phrase(f, stems) for f in SEARCHED])
+            if len(stems) == 1:
+                found = Or([Term(f, stems[0]) for f in SEARCHED])
+            (excluded if minus else parts).append(found)
+            if not minus:
+                words.extend(w for w in plain if w not in STOP_WORDS)
+            continue
+        for plain_word in (t.text for t in PLAIN(word)):
+            if plain_word in STOP_WORDS or len(plain_word) < 2:
+                continue
+            options: list[Query] = [Term(f, stem(plain_word)) for f in SEARCHED]
+            if len(plain_word) >= PREFIX_MIN and not word_minus and plain_word == last:
+                options.extend(Prefix(f, plain_word, boost=0.5) for f in SEARCHED)
+            (excluded if word_minus else parts).append(Or(options))
+            if not word_minus:
+                words.append(plain_word)
+    query: Query = And(parts) if parts else Every()
+    if excluded:
+        query = And([query, Not(Or(excluded))])
+    if words:  # matches in titles and tags raise the score, never decide a match
+        boosts = [Term(f, stem(w)) for f in BOOSTED for w in words]
+        query = AndMaybe(query, Or(boosts))
+    return query, words
+
+
+def suggest(searcher: Any, text: str) -> str | None:
+    """`text` with its words unknown to the index replaced by the nearest known ones."""
+    corrector = searcher.corrector("spell")
+    reader = searcher.reader()
+    changed = False
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal changed
+        word = match.group(0)
+        lower = word.lower()
+        if lower in STOP_WORDS or searcher.doc_frequency("spell", lower) > 0:
+            return word
+        if len(lower) >= PREFIX_MIN and any(True for _ in reader.expand_prefix("spell", lower)):
+            return word  # the start of a known word: matched as a prefix
+        found = corrector.suggest(lower, limit=1)
+        if not found or found[0] == lower:
+            return word
+        changed = True
+        return str(found[0])
+
+    suggestion = re.sub(r"[^\W_]{2,}", replace, text)
+    return suggestion if changed else None
+
+
+def matched_terms(searcher: Any, words: list[str]) -> frozenset[str]:
+    terms = {stem(w) for w in words}
+    reader = searcher.reader()
+    for word in words:
+        if len(word) >= PREFIX_MIN:
+            for name in SEARCHED:
+                terms.update(reader.expand_prefix(name, word))
+    return frozenset(t.decode() if isinstance(t, bytes) else t for t in terms)
