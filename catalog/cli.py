@@ -13,6 +13,7 @@ import click
 from catalog.config import Settings, setting_help
 from catalog.datasets.licences import DEFAULT_LICENCE
 from catalog.errors import CatalogError
+from catalog.viewer import Viewer
 from schemas import SchemaError, library_entries, library_schema, load_schema
 
 
@@ -110,7 +111,6 @@ def ingest(ctx: click.Context, file: Path, schema_spec: str, **options: Any) -> 
         check_publish_request,
         publish_file,
     )
-    from catalog.viewer import Viewer  # lazy: start-up time
 
     schema = _resolve_schema(schema_spec, file)
     site = _site(ctx)

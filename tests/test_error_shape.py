@@ -1,0 +1,116 @@
+"""One JSON error body for the API, the datastore paths and every JSON twin of a page:
+CKAN's envelope, pinned here for each status (datasette's test_error_shape.py is the
+model). The same bad parameter answers the same status on a page, its twin and the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from catalog.accounts.tokens import create_token
+from catalog.accounts.users import create_user
+
+API = "/api/3/action"
+
+
+def shape(answer: Any) -> dict[str, Any]:
+    body = answer.get_json()
+    assert set(body) == {"help", "success", "error"}, body
+    assert body["success"] is False
+    assert body["help"].startswith("http://localhost/")
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    return dict(body["error"])
+
+
+@pytest.fixture
+def token(site: Any) -> str:
+    with site.session() as session:
+        user = create_user(session, "writer", "a long enough password")
+        _, secret = create_token(session, user.id, "tests")
+        session.commit()
+    return secret
+
+
+def test_400_names_the_parameter(client: Any) -> None:
+    answer = client.get(f"{API}/package_search?rows=lots")
+    assert answer.status_code == 400
+    error = shape(answer)
+    assert error["__type"] == "Validation Error"
+    assert error["rows"] == ["Invalid integer"]
+    assert set(error) == {"__type", "message", "rows"}
+
+
+def test_403_without_a_token(client: Any) -> None:
+    answer = client.post(f"{API}/package_create", json={"title": "Trees"})
+    assert answer.status_code == 403
+    assert shape(answer) == {
+        "__type": "Authorization Error",
+        "message": "This action needs an API token in the Authorization header.",
+    }
+
+
+def test_404_for_what_is_not_there(client: Any) -> None:
+    for path in (f"{API}/package_show?id=nope", f"{API}/no_such_action", "/dataset/nope.json"):
+        answer = client.get(path)
+        assert answer.status_code == 404, path
+        assert shape(answer)["__type"] == "Not Found Error"
+
+
+def test_409_for_a_name_that_is_taken(client: Any, token: str) -> None:
+    headers = {"Authorization": token}
+    made = client.post(f"{API}/organization_create", json={"name": "parks"}, headers=headers)
+    assert made.status_code == 200
+    again = client.post(f"{API}/organization_create", json={"name": "parks"}, headers=headers)
+    assert again.status_code == 409
+    assert shape(again) == {
+        "__type": "Validation Error",
+        "message": "That name is taken.",
+        "name": ["Group name already exists in database"],
+    }
+
+
+def test_413_for_a_body_too_large(client: Any) -> None:
+    body = '{"q": "' + "x" * 2_100_000 + '"}'
+    answer = client.post(
+        f"{API}/package_search", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert answer.status_code == 413
+    assert shape(answer)["__type"] == "Validation Error"
+
+
+def test_500_says_so_and_keeps_the_envelope(client: Any, site: Any) -> None:
+    with site.engine.begin() as connection:  # a catalogue whose tags table has gone
+        connection.execute(text("DROP TABLE dataset_tags"))
+        connection.execute(text("DROP TABLE tags"))
+    answer = client.get(f"{API}/tag_list")
+    assert answer.status_code == 500
+    assert shape(answer) == {
+        "__type": "Internal Error",
+        "message": "Something went wrong on our side. Nothing you sent was published.",
+    }
+    page = client.get("/dataset/anything.json")
+    assert page.status_code in (404, 500)  # the twin answers in the same envelope
+    shape(page)
+
+
+@pytest.mark.parametrize(
+    ("page", "twin", "api"),
+    [
+        ("/search?page=x", "/search.json?page=x", f"{API}/package_search?start=x"),
+        ("/search?page=%C2%B2", "/search.json?page=%C2%B2", f"{API}/package_search?rows=%C2%B2"),
+        ("/requests?page=x", "/requests.json?page=x", f"{API}/foi_request_list?page=x"),
+        (
+            "/organisation/o?page=-1",
+            "/organisation/o.json?page=-1",
+            f"{API}/package_search?start=-1",
+        ),
+    ],
+)
+def test_the_same_bad_parameter_gets_the_same_status_everywhere(
+    client: Any, page: str, twin: str, api: str
+) -> None:
+    statuses = {client.get(page).status_code, client.get(twin).status_code}
+    statuses.add(client.get(api).status_code)
+    assert statuses == {400}
