@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from datastore.errors import NotFound
-from datastore.query import json_value
+from datastore.json_values import json_value
 
 BATCH_ROWS = 32 * 1024  # string hashing holds 8 bytes per byte of text in the batch
 SAMPLE_ROWS = 5

@@ -7,3 +7,12 @@ class DatastoreError(Exception):
 
 class NotFound(DatastoreError):
     """The version or file asked for does not exist."""
+
+
+class QueryError(DatastoreError):
+    """A query the table cannot answer; `parameter` names the part that is wrong."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+        self.message = message

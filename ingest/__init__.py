@@ -5,8 +5,8 @@ typed Parquet -> publish through the datastore; or, when invalid, a report and t
 kept for the fix.
 """
 
-from ingest.engine import TableFile
 from ingest.messages import catalogue, describe
+from ingest.package import TableFile
 from ingest.pipeline import IngestResult, ingest_file
 from ingest.sniff import Sniffed, sniff_file
 from ingest.validate import DEFAULT_ERROR_LIMIT, flatten_errors, validate_file

@@ -1,18 +1,19 @@
 """Read one column of raw CSV text into typed Arrow values and cell errors, a block at a time.
 
 Each field gets a ColumnReader. frictionless's own cell reader is the definition of what a
-cell means; the fast paths below are vectorised Arrow versions of it for the shapes real
-files mostly hold ("2024-03-01", "1234.50", "TX000123"). A fast path only ever claims a
-cell when it is sure to give frictionless's value and verdict; every other cell (odd
-spacing, unicode digits, invalid dates, values on a constraint's bound, types with no fast
-path) goes to frictionless's reader, once per distinct value. The slow path is therefore
-the rule and the fast path an optimisation, which tests/test_engine_parity.py checks.
+cell means; the fast parsers (ingest/fast_parsers.py) are vectorised Arrow versions of it
+for the shapes real files mostly hold ("2024-03-01", "1234.50", "TX000123"). A fast path
+only ever claims a cell when it is sure to give frictionless's value and verdict; every
+other cell (odd spacing, unicode digits, invalid dates, values on a constraint's bound,
+types with no fast path) goes to frictionless's reader, once per distinct value. The slow
+path is therefore the rule and the fast path an optimisation, which
+tests/test_engine_parity.py checks. The constraints a fast path can check are checked here,
+over the whole block.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -23,16 +24,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from frictionless import Field
 
+from ingest.arrays import to_numpy
+from ingest.fast_parsers import fast_parser
 from schemas.arrow import arrow_type
 
 CellErrors = list[tuple[str, str]]  # [(error type, frictionless note), ...] for one cell
 
-_INT = r"^-?[0-9]{1,18}$"
-_NUMBER = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?$"
-_LEADING_NON_DIGITS = r"^[^-\p{Nd}]*"  # frictionless's bareNumber=false prefix, in RE2
-_TRAILING_NON_DIGITS = r"\P{Nd}*$"
-_DIRECTIVES = {"%Y": "[0-9]{4}", "%m": "[0-9]{2}", "%d": "[0-9]{2}", "%y": "[0-9]{2}"}
-_DIRECTIVES |= {"%H": "[0-9]{2}", "%M": "[0-9]{2}", "%S": "[0-9]{2}"}
 _BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 _COMPARE = {
     "minimum": pc.greater_equal,
@@ -71,7 +68,7 @@ class ColumnReader:
             for name in field.supported_constraints
             if field.constraints.get(name) is not None
         }
-        self._fast = _fast_parser(field)
+        self._fast = fast_parser(field)
         self._bounds = {
             name: field.create_value_reader()(self._constraints[name])
             for name in _BOUNDS
@@ -85,7 +82,7 @@ class ColumnReader:
     def read(self, raw: pa.Array) -> ColumnResult:
         """Type one block of raw text cells (no nulls) and find their errors."""
         size = len(raw)
-        blank = _numpy(pc.is_in(raw, value_set=self._missing))
+        blank = to_numpy(pc.is_in(raw, value_set=self._missing))
         present = ~blank
         if self._vectorised:
             assert self._fast is not None
@@ -159,22 +156,22 @@ class ColumnReader:
             if name == "required":
                 continue
             if name in ("minLength", "maxLength"):
-                length = _numpy(pc.utf8_length(raw))
+                length = to_numpy(pc.utf8_length(raw))
                 limit = self._constraints[name]
                 result[name] = length < limit if name == "minLength" else length > limit
             elif name == "pattern":
-                matched = _numpy(pc.match_substring_regex(raw, pattern=self._pattern))
-                unsure = ~_numpy(pc.string_is_ascii(raw)) | _numpy(
+                matched = to_numpy(pc.match_substring_regex(raw, pattern=self._pattern))
+                unsure = ~to_numpy(pc.string_is_ascii(raw)) | to_numpy(
                     pc.match_substring(raw, pattern="\n")
                 )
                 result[name] = (~matched, unsure)
             elif name in _BOUNDS:
                 bound = self._bounds[name]
                 scalar = pa.scalar(float(bound) if self.type == "number" else bound)
-                passed = _numpy(_COMPARE[name](values, scalar.cast(values.type)), fill=False)
+                passed = to_numpy(_COMPARE[name](values, scalar.cast(values.type)), fill=False)
                 if self.type == "number":
-                    nan = _numpy(pc.is_nan(values), fill=False)
-                    equal = _numpy(pc.equal(values, scalar), fill=False)
+                    nan = to_numpy(pc.is_nan(values), fill=False)
+                    equal = to_numpy(pc.equal(values, scalar), fill=False)
                     result[name] = (~passed | nan, equal)
                 else:
                     result[name] = ~passed
@@ -183,12 +180,12 @@ class ColumnReader:
                 if self.type == "number":
                     floats = pa.array([float(v) for v in options if v is not None], pa.float64())
                     zeroed = pc.add(values, 0.0)  # -0.0 becomes 0.0, as Decimal("-0") == 0
-                    found = _numpy(pc.is_in(zeroed, value_set=floats), fill=False)
+                    found = to_numpy(pc.is_in(zeroed, value_set=floats), fill=False)
                     result[name] = (~found, found)  # a float match may hide a Decimal mismatch
                 else:
                     wanted = str if self.type in ("string", "any") else int
                     typed = pa.array([v for v in options if type(v) is wanted], type=values.type)
-                    result[name] = ~_numpy(pc.is_in(values, value_set=typed), fill=False)
+                    result[name] = ~to_numpy(pc.is_in(values, value_set=typed), fill=False)
         return result
 
     def _fast_errors(
@@ -233,173 +230,6 @@ class ColumnReader:
                 self._memo.clear()
             self._memo[cell] = known
         return known
-
-
-# Fast parsers -----------------------------------------------------------------------------
-
-FastParser = Callable[[pa.Array], tuple[pa.Array, np.ndarray]]
-
-
-def _fast_parser(field: Field) -> FastParser | None:
-    kind, fmt = field.type, field.format
-    if kind == "any" or (kind == "string" and fmt == "default"):
-        return lambda raw: (raw.cast(pa.string()), np.ones(len(raw), dtype=bool))
-    if kind == "boolean":
-        return _boolean_parser(field)
-    if kind == "integer":
-        return _numeric_parser(_INT, pa.int64(), getattr(field, "bare_number", True), None)
-    if kind == "number":
-        defined = {"group_char", "decimal_char", "bare_number"} & set(field.list_defined())
-        chars = (
-            (getattr(field, "group_char", ""), getattr(field, "decimal_char", "."))
-            if defined
-            else None
-        )
-        return _numeric_parser(_NUMBER, pa.float64(), getattr(field, "bare_number", True), chars)
-    if kind == "year":
-        return _numeric_parser(r"^[0-9]{4}$", pa.int64(), True, None)
-    if kind == "date":
-        pattern = "%Y-%m-%d" if fmt == "default" else fmt
-        return _temporal_parser(pattern, pa.date32())
-    if kind == "datetime" and fmt != "any":
-        if fmt == "default":
-            return _temporal_parser("%Y-%m-%dT%H:%M:%S", pa.timestamp("us"), zulu=True)
-        return _temporal_parser(fmt, pa.timestamp("us"))
-    if kind == "time" and fmt != "any":
-        pattern = "%H:%M:%S" if fmt == "default" else fmt
-        return _temporal_parser(pattern, pa.time64("us"))
-    return None
-
-
-def _boolean_parser(field: Field) -> FastParser:
-    true = pa.array([str(v) for v in getattr(field, "true_values", [])], pa.string())
-    false = pa.array([str(v) for v in getattr(field, "false_values", [])], pa.string())
-
-    def parse(raw: pa.Array) -> tuple[pa.Array, np.ndarray]:
-        is_false = _numpy(pc.is_in(raw, value_set=false))
-        is_true = _numpy(pc.is_in(raw, value_set=true)) & ~is_false
-        return pa.array(is_true), is_true | is_false
-
-    return parse
-
-
-def _numeric_parser(
-    shape: str, kind: pa.DataType, bare: bool, chars: tuple[str, str] | None
-) -> FastParser:
-    def parse(raw: pa.Array) -> tuple[pa.Array, np.ndarray]:
-        text = raw
-        if not bare:
-            text = pc.replace_substring_regex(text, pattern=_LEADING_NON_DIGITS, replacement="")
-            text = pc.replace_substring_regex(text, pattern=_TRAILING_NON_DIGITS, replacement="")
-        ok = np.ones(len(raw), dtype=bool)
-        if chars:
-            group, decimal = chars
-            if group:
-                text = pc.replace_substring(text, pattern=group, replacement="")
-            if decimal != ".":
-                ok &= ~_numpy(pc.match_substring(text, pattern="."))
-                text = pc.replace_substring(text, pattern=decimal, replacement=".")
-        ok &= _numpy(pc.match_substring_regex(text, pattern=shape))
-        placeholder = pc.if_else(pa.array(ok), text, "0")
-        return pc.cast(placeholder, kind), ok
-
-    return parse
-
-
-def _temporal_parser(fmt: str, kind: pa.DataType, *, zulu: bool = False) -> FastParser | None:
-    """Fixed-width dates and times, read digit by digit from Arrow's buffers with numpy.
-
-    Only formats made of zero-padded numeric directives qualify, so every matching text
-    has its digits at known positions; calendar checks (30 February, hour 24) follow.
-    """
-    shape = _format_regex(fmt)
-    layout = _format_layout(fmt)
-    if shape is None or layout is None:
-        return None
-    if zulu:
-        shape = shape[:-1] + "Z?$"
-
-    def parse(raw: pa.Array) -> tuple[pa.Array, np.ndarray]:
-        ok = _numpy(pc.match_substring_regex(raw, pattern=shape))
-        offsets, data = utf8_buffers(raw)
-        starts = np.where(ok, offsets[:-1], 0)
-        last = max(len(data) - 1, 0)
-
-        def number(position: int, width: int) -> np.ndarray:
-            value = np.zeros(len(raw), dtype=np.int64)
-            for k in range(width):
-                digit = data[np.minimum(starts + position + k, last)] if len(data) else 0
-                value = value * 10 + (np.asarray(digit, dtype=np.int64) - 48)
-            return value
-
-        parts = {d: number(position, width) for d, (position, width) in layout.items()}
-        year = parts.get("%Y", np.full(len(raw), 1900, dtype=np.int64))
-        if "%y" in parts:
-            year = np.where(parts["%y"] >= 69, 1900 + parts["%y"], 2000 + parts["%y"])
-        month = parts.get("%m", np.ones(len(raw), dtype=np.int64))
-        day = parts.get("%d", np.ones(len(raw), dtype=np.int64))
-        hour, minute, second = (parts.get(d, 0) for d in ("%H", "%M", "%S"))
-        ok &= (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1)
-        ok &= (np.asarray(hour) <= 23) & (np.asarray(minute) <= 59) & (np.asarray(second) <= 59)
-        months = np.where(ok, (year - 1970) * 12 + month - 1, 0).astype("datetime64[M]")
-        first = months.astype("datetime64[D]")
-        length = ((months + 1).astype("datetime64[D]") - first).astype(np.int64)
-        ok &= day <= length
-        days = np.where(ok, first.astype(np.int64) + day - 1, 0)
-        seconds = np.asarray(hour) * 3600 + np.asarray(minute) * 60 + np.asarray(second)
-        if kind == pa.date32():
-            return pa.array(days.astype(np.int32), type=pa.date32()), ok
-        if kind == pa.time64("us"):
-            micros = np.broadcast_to(seconds * 1_000_000, (len(raw),)).astype(np.int64)
-            return pa.array(micros, type=pa.time64("us")), ok
-        stamps = (days * 86_400 + seconds) * 1_000_000
-        return pa.array(stamps.astype(np.int64), type=pa.timestamp("us")), ok
-
-    return parse
-
-
-def _format_layout(fmt: str) -> dict[str, tuple[int, int]] | None:
-    """{directive: (position, width)} in the text of a fixed-width format, or None."""
-    layout: dict[str, tuple[int, int]] = {}
-    position = 0
-    for part in re.split(r"(%.)", fmt):
-        if part.startswith("%"):
-            if part in layout:  # Python's strptime rejects a repeated directive
-                return None
-            width = 4 if part == "%Y" else 2
-            layout[part] = (position, width)
-            position += width
-        else:
-            position += len(part)
-    return layout
-
-
-def utf8_buffers(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(offsets, bytes) of a string array, offsets shifted to index the bytes directly."""
-    wide = pa.types.is_large_string(array.type)
-    width = np.dtype(np.int64 if wide else np.int32)
-    buffers = array.buffers()
-    offsets = np.frombuffer(
-        buffers[1], dtype=width, count=len(array) + 1, offset=array.offset * width.itemsize
-    ).astype(np.int64)
-    data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else np.zeros(0)
-    return offsets, data.astype(np.uint8, copy=False)
-
-
-def _format_regex(fmt: str) -> str | None:
-    """A strict regex for the zero-padded texts of a strptime format, or None."""
-    parts = re.split(r"(%.)", fmt)
-    regex = []
-    for part in parts:
-        if part.startswith("%"):
-            if part not in _DIRECTIVES:
-                return None
-            regex.append(_DIRECTIVES[part])
-        elif part:
-            if not re.fullmatch(r"[-/:. T]*", part):
-                return None
-            regex.append(re.escape(part))
-    return "^" + "".join(regex) + "$"
 
 
 def _re2_pattern(pattern: str | None) -> str | None:
@@ -473,9 +303,3 @@ def _cell_errors(notes: dict[str, str] | None) -> CellErrors:
     if "type" in notes:
         return [("type-error", notes["type"])]
     return [("constraint-error", note) for note in notes.values()]
-
-
-def _numpy(array: pa.Array, fill: Any = None) -> np.ndarray:
-    if fill is not None:
-        array = pc.fill_null(array, fill)
-    return array.to_numpy(zero_copy_only=False)

@@ -4,7 +4,9 @@ The typed values these checks compare are exactly the ones in the Parquet file (
 a cell was missing or had a type error, as frictionless's row holds None there), so they
 run after the streaming pass, one column group at a time. Duplicates are found by hashing
 every key to 64 bits (numpy, a few bytes per row) and then comparing the real values of
-the rows whose hashes collide, so the answer is exact and memory stays small.
+the rows whose hashes collide, so the answer is exact and memory stays small. The hashes
+are gathered block by block as the file streams (Keys); check_integrity runs the checks and
+adds what they find to the table's errors.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ingest.columns import utf8_buffers
+from ingest.arrays import utf8_buffers
+from ingest.package import Lookup
+from ingest.row_errors import TableErrors
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _NULL = np.uint64(0x5BD1E9955BD1E995)
@@ -68,6 +72,58 @@ class KeyHashes:
 
 _PARTITIONS = 8
 _PARTITION_SHIFT = np.uint32(29)
+
+
+class Keys:
+    """The hashes of the unique fields and the primary key, gathered block by block."""
+
+    def __init__(self, table: TableErrors) -> None:
+        self.unique = {index: KeyHashes(skip_nulls=True) for index in table.unique}
+        self.primary_key = (
+            (table.primary_key, KeyHashes(skip_nulls=False)) if table.primary_key else None
+        )
+
+    def add(self, values: list[pa.Array]) -> None:
+        for index, hashes in self.unique.items():
+            hashes.add([values[index]])
+        if self.primary_key:
+            indices, hashes = self.primary_key
+            hashes.add([values[index] for index in indices])
+
+
+def check_integrity(
+    parquet: Path,
+    expected: list[Any],
+    lookups: list[Lookup],
+    table: TableErrors,
+    keys: Keys,
+    *,
+    first_row: int,
+) -> None:
+    """The checks across rows; `first_row` is the row number of the Parquet file's first row."""
+    names = [f.name for f in expected]
+    for index, hashes in keys.unique.items():
+        duplicates = find_duplicates(parquet, [names[index]], hashes)
+        for row, (match, key) in duplicates.items():
+            table.add_unique(row + first_row, index, match + first_row, key[0])
+    if keys.primary_key:
+        indices, hashes = keys.primary_key
+        primary = [names[i] for i in indices]
+        for row in all_null_rows(parquet, primary):
+            table.add_primary_key(row + first_row, None)
+        for row, (match, _) in find_duplicates(parquet, primary, hashes).items():
+            table.add_primary_key(row + first_row, match + first_row)
+    for group, lookup in enumerate(lookups):
+        keys_found = lookup.keys
+        if keys_found is None:
+            keys_found = table_keys(parquet, lookup.reference_fields)
+        for row, key in missing_references(parquet, lookup.target, keys_found).items():
+            note = (
+                f'for "{", ".join(lookup.target)}": values "{", ".join(str(v) for v in key)}" '
+                f'not found in the lookup table "{lookup.reference}" '
+                f'as "{", ".join(lookup.reference_fields)}"'
+            )
+            table.add_foreign_key(row + first_row, group, note, key)
 
 
 def find_duplicates(

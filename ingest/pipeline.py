@@ -10,7 +10,8 @@ from typing import Any, BinaryIO
 from datastore import Store, VersionRef
 from datastore.store import FACTS, PARQUET, REPORT, SCHEMA, copy_file
 from ingest.convert import convert_to_parquet
-from ingest.engine import Progress, TableFile
+from ingest.engine import Progress
+from ingest.package import TableFile
 from ingest.sniff import DEFAULT_LEGACY_ENCODINGS, Sniffed, sniff_file
 from ingest.validate import DEFAULT_ERROR_LIMIT, validate_table
 

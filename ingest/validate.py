@@ -28,8 +28,11 @@ from frictionless import (
     formats,
 )
 
-from ingest.engine import SAMPLE_ROWS, Progress, ScanResult, TableFile, Unsupported, scan_table
+from ingest.engine import Progress, ScanResult, scan_table
+from ingest.errors import Unsupported
+from ingest.header import SAMPLE_ROWS
 from ingest.messages import describe
+from ingest.package import TableFile
 from ingest.sniff import Sniffed, count_lines
 from schemas import infer_schema, schema_warnings
 

@@ -1,0 +1,9 @@
+"""The exception ingest's own engine raises for a file it declines.
+
+A file the engine cannot read the way frictionless does raises Unsupported; the caller
+(ingest/validate.py) then lets frictionless validate it row by row instead.
+"""
+
+
+class Unsupported(Exception):
+    """A file this engine does not read the way frictionless does; use frictionless."""
