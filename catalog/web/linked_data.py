@@ -1,4 +1,5 @@
-"""Metadata others can harvest, built from the same plain data as the pages (catalog.datasets.reading).
+"""Metadata others can harvest, built from the same plain data as the pages
+(catalog.datasets.reading).
 
     DCAT-AP JSON-LD        the catalogue, paged the way ckanext-dcat pages it (a
                            hydra:PagedCollection with first/last/next/previous page URLs),
