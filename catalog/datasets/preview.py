@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from catalog.params import parse_int
 from datastore.query import ROW_ID, Filter, Query, QueryError, run_query
 
 OPERATOR_LABELS = {
@@ -37,7 +38,7 @@ def preview_table(parquet: Path, args: Mapping[str, str], limit: int) -> dict[st
     first page unfiltered with the problem said in words, rather than an error page.
     """
     view = {name: str(args.get(name, "") or "") for name in PARAMETERS}
-    offset = _offset(args.get("offset"))
+    offset = parse_int(args, "offset", 0)
     error = ""
     try:
         result = run_query(parquet, _query(view, limit, offset))
@@ -77,10 +78,3 @@ def _query(view: dict[str, str], limit: int, offset: int) -> Query:
         name = view["sort"].removeprefix("-")
         sort = ((name, view["sort"].startswith("-")),)
     return Query(filters=filters, q=view["q"], sort=sort, limit=limit, offset=offset)
-
-
-def _offset(value: Any) -> int:
-    try:
-        return max(0, int(value or 0))
-    except (TypeError, ValueError):
-        return 0

@@ -42,6 +42,7 @@ from catalog.errors import CatalogError, InvalidInput, NotAuthorised, NotFound
 from catalog.foi import requests as foi
 from catalog.foi.deadlines import uk_today
 from catalog.jobs.runner import INVALID, PUBLISHED, QUEUED, JobResult, Progress
+from catalog.params import parse_int
 from catalog.site import Site
 from catalog.web.views.sign_in import login_required
 from schemas import SchemaError, library_entries, library_schema
@@ -106,8 +107,8 @@ def _form() -> UploadForm:
     form.licence.choices = [SelectChoice(item.id, item.title) for item in LICENCES]
     if request.method == "GET" and request.args.get("dataset"):
         form.dataset.data = request.args["dataset"]
-    if request.method == "GET" and _is_number(request.args.get("request", "")):
-        _prefill_answer(form, int(request.args["request"]))
+    if request.method == "GET" and request.args.get("request"):
+        _prefill_answer(form, parse_int(request.args, "request", 0, minimum=1))
     return form
 
 
@@ -138,16 +139,11 @@ def _answered_request(form: UploadForm) -> int | None:
     raw = form.request_id.data or ""
     if not raw:
         return None
-    if not _is_number(raw):
-        raise InvalidInput("The upload names an FOI request that does not exist.")
+    request_id = parse_int({"request": raw}, "request", 0, minimum=1)
     db = request_session()
-    found = foi.get_request(db, current_viewer(), int(raw))
+    found = foi.get_request(db, current_viewer(), request_id)
     foi.check_answerable(current_viewer(), found)
-    return int(raw)
-
-
-def _is_number(text: str) -> bool:
-    return text.isascii() and text.isdigit() and len(text) <= 18
+    return request_id
 
 
 @blueprint.route("/upload", methods=["GET", "POST"])
