@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import re
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -37,11 +36,12 @@ from wtforms.validators import Length, Optional
 
 from catalog.context import current_site, current_viewer, request_session
 from catalog.datasets.licences import DEFAULT_LICENCE, LICENCES
-from catalog.datasets.publishing import DatasetMetadata, check_publish_request, publish_file
+from catalog.datasets.publishing import DatasetMetadata, check_publish_request
+from catalog.datasets.uploads import publish_upload
 from catalog.errors import CatalogError, InvalidInput, NotAuthorised, NotFound
 from catalog.foi import requests as foi
 from catalog.foi.deadlines import uk_today
-from catalog.jobs.runner import INVALID, PUBLISHED, QUEUED, JobResult, Progress
+from catalog.jobs.runner import INVALID, QUEUED
 from catalog.params import parse_int
 from catalog.site import Site
 from catalog.web.views.sign_in import login_required
@@ -191,10 +191,11 @@ def upload() -> Any:
     upload_file = form.file.data
     original_name = upload_file.filename or "upload.csv"
     work = partial(
-        _publish_upload,
+        publish_upload,
         site,
         original_name=original_name,
         answers=answers,
+        on_published=None if answers is None else partial(_link_answer, site, answers),
         schema=schema,
         metadata=metadata,
         dataset_name=dataset_name,
@@ -206,43 +207,11 @@ def upload() -> Any:
     return redirect(url_for("uploads.job", job_id=job_id), code=303)
 
 
-def _publish_upload(
-    site: Site,
-    path: Path,
-    progress: Progress,
-    *,
-    original_name: str,
-    answers: int | None = None,
-    **request: Any,
-) -> JobResult:
-    """The background half of an upload: publish the saved file and say how it went; an
-    answer to an FOI request marks the request successful and links the two."""
-    outcome = publish_file(site, path, original_name=original_name, progress=progress, **request)
-    if outcome.published:
-        assert outcome.dataset_name is not None
-        name, number = outcome.dataset_name, outcome.version_number
-        if answers is None:
-            return JobResult(PUBLISHED, name, number)
-        problem = _link_answer(site, answers, request["user_id"], name)
-        return JobResult(PUBLISHED, name, number, {"request": answers}, problem)
-    result = outcome.result
-    return JobResult(
-        INVALID,
-        result={
-            "report": result.report,
-            "sniffed": {
-                "encoding_label": result.sniffed.encoding_label,
-                "delimiter_label": result.sniffed.delimiter_label,
-            },
-            "kept": result.kept_at.name if result.kept_at else "",
-            "request": answers,  # so that the corrected file still answers it
-        },
-    )
-
-
-def _link_answer(site: Site, request_id: int, user_id: int, dataset_name: str) -> str:
+def _link_answer(site: Site, request_id: int, user_id: int | None, dataset_name: str) -> str:
     """Link the published answer to its request; what went wrong, if anything (the dataset
     stays published whatever happened to the request meanwhile)."""
+    if user_id is None:
+        return f"It could not be linked to FOI request #{request_id}: nobody uploaded it."
     try:
         with site.session() as db:  # in the background job: a unit of work of its own
             foi.link_published_answer(db, request_id, user_id, dataset_name, uk_today())
