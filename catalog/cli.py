@@ -201,7 +201,7 @@ def validate(
 @click.pass_context
 def reindex(ctx: click.Context) -> None:
     """Rebuild the search index from the database."""
-    from catalog.datasets.publishing import reindex as rebuild  # lazy: start-up time
+    from catalog.datasets.indexing import reindex as rebuild  # lazy: start-up time
 
     count = rebuild(_site(ctx))
     click.echo(f"Search index rebuilt: {count} datasets.")

@@ -8,7 +8,7 @@ import logging
 
 from sqlalchemy import func, select
 
-from catalog.datasets.publishing import reindex
+from catalog.datasets.indexing import reindex
 from catalog.db.engine import migrate
 from catalog.db.models import Dataset
 from catalog.foi.authorities import seed_authorities

@@ -15,6 +15,7 @@ from catalog.api.auth import caller_id, require_token, token_viewer
 from catalog.api.registry import action
 from catalog.context import current_site, current_viewer, request_session
 from catalog.datasets import reading
+from catalog.datasets.indexing import dataset_document, index_after_commit
 from catalog.datasets.licences import LICENCES
 from catalog.datasets.permissions import (
     can_publish_in,
@@ -27,8 +28,6 @@ from catalog.datasets.publishing import (
     DatasetMetadata,
     apply_metadata,
     create_dataset,
-    dataset_document,
-    index_after_commit,
     publish_file,
 )
 from catalog.datasets.tables import find_resource

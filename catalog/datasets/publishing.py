@@ -12,16 +12,16 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urlparse
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from catalog.datasets.indexing import index_after_commit, index_document, refresh_index
 from catalog.datasets.licences import DEFAULT_LICENCE, licence
 from catalog.datasets.permissions import can_publish_in, require_editor, require_visible
 from catalog.datasets.slugs import is_slug, slug_rule, slugify, title_slug, unique_slug
 from catalog.db.models import Dataset, Membership, Organisation, Tag, Version, utcnow
 from catalog.errors import InvalidInput, NotAuthorised, NotFound
-from catalog.search.documents import search_document
 from catalog.site import Site
 from catalog.viewer import Viewer
 from datastore import VersionRef
@@ -209,62 +209,6 @@ def check_publish_request(
                 "admins to make you an editor.",
                 {"organisation": "you are not an editor of this organisation"},
             )
-
-
-def index_after_commit(site: Site, session: Session, document: dict[str, Any]) -> None:
-    """Refresh the dataset's search document once `session` commits (never if it rolls
-    back): the index only ever holds what the database holds."""
-    event.listen(session, "after_commit", lambda _: refresh_index(site, document), once=True)
-
-
-def refresh_index(site: Site, document: dict[str, Any]) -> None:
-    """Put a committed dataset's search document in the index. The database is the truth
-    and the index a cache, so a failure here is logged, not raised: the change stands, and
-    `datastore reindex` (or the next start, which finds the index out of step) repairs it."""
-    try:
-        site.index.update(document)
-    except Exception:
-        log.exception("could not update the search index for dataset %s", document.get("id"))
-
-
-def reindex(site: Site) -> int:
-    """Rebuild the search index from the database. Returns the number of datasets."""
-    with site.session() as session:
-        datasets = session.scalars(select(Dataset)).all()
-        documents = [dataset_document(d) for d in datasets]
-    site.index.rebuild(documents)
-    return len(documents)
-
-
-def dataset_document(dataset: Dataset) -> dict[str, Any]:
-    """The search document of a dataset as it is now (its latest schema)."""
-    return index_document(dataset, latest_schema(dataset))
-
-
-def index_document(dataset: Dataset, schema: dict[str, Any] | None) -> dict[str, Any]:
-    organisation = dataset.organisation
-    formats = {Path(v.original_name).suffix.lstrip(".").upper() or "CSV" for v in dataset.versions}
-    return search_document(
-        dataset.id,
-        dataset.title,
-        dataset.description,
-        organisation.name if organisation else "",
-        organisation.title if organisation else "",
-        dataset.licence_id,
-        [t.name for t in dataset.tags],
-        (schema or {}).get("fields", []),
-        dataset.modified,
-        sorted(formats),
-        # A deleted dataset is searched like a private one: by its organisation and admins.
-        dataset.private or dataset.state != "active",
-    )
-
-
-def latest_schema(dataset: Dataset) -> dict[str, Any] | None:
-    if not dataset.versions:
-        return None
-    value: dict[str, Any] = json.loads(dataset.versions[-1].schema_json)
-    return value
 
 
 def _check_metadata(metadata: DatasetMetadata | None) -> None:

@@ -60,7 +60,7 @@ def search_document(
     formats: list[str],
     private: bool = False,
 ) -> dict[str, Any]:
-    """One dataset's index document (datasets.publishing.index_document and the benchmark)."""
+    """One dataset's index document (datasets.indexing.index_document and the benchmark)."""
     columns = column_text(fields)
     names = [str(item.get("name", "")).replace(",", " ") for item in fields]
     tag_names = [t.replace(",", " ") for t in tags]

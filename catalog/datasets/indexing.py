@@ -1,0 +1,74 @@
+"""A dataset's search document, and keeping the search index in step with the database:
+refreshed after each commit, rebuilt from the database on demand (`datastore reindex`)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from catalog.db.models import Dataset
+from catalog.search.documents import search_document
+from catalog.site import Site
+
+log = logging.getLogger(__name__)
+
+
+def index_after_commit(site: Site, session: Session, document: dict[str, Any]) -> None:
+    """Refresh the dataset's search document once `session` commits (never if it rolls
+    back): the index only ever holds what the database holds."""
+    event.listen(session, "after_commit", lambda _: refresh_index(site, document), once=True)
+
+
+def refresh_index(site: Site, document: dict[str, Any]) -> None:
+    """Put a committed dataset's search document in the index. The database is the truth
+    and the index a cache, so a failure here is logged, not raised: the change stands, and
+    `datastore reindex` (or the next start, which finds the index out of step) repairs it."""
+    try:
+        site.index.update(document)
+    except Exception:
+        log.exception("could not update the search index for dataset %s", document.get("id"))
+
+
+def reindex(site: Site) -> int:
+    """Rebuild the search index from the database. Returns the number of datasets."""
+    with site.session() as session:
+        datasets = session.scalars(select(Dataset)).all()
+        documents = [dataset_document(d) for d in datasets]
+    site.index.rebuild(documents)
+    return len(documents)
+
+
+def dataset_document(dataset: Dataset) -> dict[str, Any]:
+    """The search document of a dataset as it is now (its latest schema)."""
+    return index_document(dataset, latest_schema(dataset))
+
+
+def index_document(dataset: Dataset, schema: dict[str, Any] | None) -> dict[str, Any]:
+    organisation = dataset.organisation
+    formats = {Path(v.original_name).suffix.lstrip(".").upper() or "CSV" for v in dataset.versions}
+    return search_document(
+        dataset.id,
+        dataset.title,
+        dataset.description,
+        organisation.name if organisation else "",
+        organisation.title if organisation else "",
+        dataset.licence_id,
+        [t.name for t in dataset.tags],
+        (schema or {}).get("fields", []),
+        dataset.modified,
+        sorted(formats),
+        # A deleted dataset is searched like a private one: by its organisation and admins.
+        dataset.private or dataset.state != "active",
+    )
+
+
+def latest_schema(dataset: Dataset) -> dict[str, Any] | None:
+    if not dataset.versions:
+        return None
+    value: dict[str, Any] = json.loads(dataset.versions[-1].schema_json)
+    return value
