@@ -12,8 +12,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from catalog.db.models import SearchMiss, utcnow
@@ -31,33 +32,32 @@ def normalise_query(text: str) -> str:
 
 
 def record_miss(session: Session, text: str) -> None:
-    """Count one search for `text` that found nothing; commits (it is its own unit of work)."""
+    """Count one search for `text` that found nothing, in the caller's unit of work.
+
+    One statement, safe when two processes count the same words at once: insert the
+    query, or add one to its count (INSERT ... ON CONFLICT, in SQLite and PostgreSQL)."""
     query = normalise_query(text)
     if len(query) < 3:
         return
-    for _attempt in range(2):
-        counted = session.execute(
-            update(SearchMiss)
-            .where(SearchMiss.query == query)
-            .values(searches=SearchMiss.searches + 1, last_seen=utcnow())
-        )
-        if getattr(counted, "rowcount", 0):
-            session.commit()
-            return
-        # A new query: first forget the one-off ones nobody has repeated in three months,
-        # so that crawlers and typos do not grow the table for ever.
+    now = utcnow()
+    # A new query first forgets the one-off ones nobody has repeated in three months, so
+    # that crawlers and typos do not grow the table for ever.
+    if session.scalar(select(SearchMiss.id).where(SearchMiss.query == query)) is None:
         session.execute(
             delete(SearchMiss).where(
                 SearchMiss.searches < MIN_SEARCHES,
-                SearchMiss.last_seen < utcnow() - dt.timedelta(days=FORGET_AFTER_DAYS),
+                SearchMiss.last_seen < now - dt.timedelta(days=FORGET_AFTER_DAYS),
             )
         )
-        session.add(SearchMiss(query=query, searches=1, first_seen=utcnow(), last_seen=utcnow()))
-        try:
-            session.commit()
-            return
-        except IntegrityError:  # another process counted it first: count on top of theirs
-            session.rollback()
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    values = {"query": query, "searches": 1, "hidden": False, "first_seen": now, "last_seen": now}
+    statement = insert(SearchMiss).values(**values)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[SearchMiss.query],
+            set_={"searches": SearchMiss.searches + 1, "last_seen": now},
+        )
+    )
 
 
 def most_wanted(

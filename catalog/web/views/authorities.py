@@ -126,7 +126,6 @@ def _save(form: AuthorityForm, current: dict[str, Any] | None) -> Any:
                 form[name].errors = [*form[name].errors, problem]
         else:
             slug = saved.slug
-            db.commit()
             flash(f"Saved {saved.name}.", "success")
             return redirect(url_for("authorities.authority", slug=slug))
     status = 400 if request.method == "POST" else 200
