@@ -4,14 +4,17 @@ Catalogue tests run once on SQLite and once on PostgreSQL. PostgreSQL comes from
 DATASTORE_TEST_POSTGRES_URL (the Makefile points it at 127.0.0.1:5432/test); each test
 gets a schema of its own, dropped afterwards. Where the server is not answering the
 PostgreSQL runs are skipped, unless DATASTORE_TEST_REQUIRE_POSTGRES=1 (as in CI).
+
+Waits poll with a deadline (`wait_for`), never sleep for a fixed time.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -100,3 +103,12 @@ class Runner:
 @pytest.fixture
 def runner(settings: Settings) -> Runner:
     return Runner(settings)
+
+
+def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None:
+    """Poll `condition` every few milliseconds until it holds; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.01)

@@ -27,7 +27,7 @@ from catalog.models import Dataset, Version
 from catalog.publishing import DatasetMetadata, publish_file
 from catalog.site import Site
 from ingest import ingest_file
-from tests.conftest import DATA
+from tests.conftest import DATA, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASTORE = Path(sys.executable).parent / "datastore"
@@ -68,13 +68,6 @@ def environment(settings: Any) -> dict[str, str]:
         "DATASTORE_SECRET_KEY": settings.secret_key,
         "DATASTORE_LOAD_SAMPLES": "false",
     }
-
-
-def wait_for(condition: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.01)
 
 
 def entries(folder: Path) -> list[str]:
