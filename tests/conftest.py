@@ -3,7 +3,8 @@
 Catalogue tests run once on SQLite and once on PostgreSQL. PostgreSQL comes from
 DATASTORE_TEST_POSTGRES_URL (the Makefile points it at 127.0.0.1:5432/test); each test
 gets a schema of its own, dropped afterwards. Where the server is not answering the
-PostgreSQL runs are skipped, unless DATASTORE_TEST_REQUIRE_POSTGRES=1 (as in CI).
+PostgreSQL runs are skipped, unless DATASTORE_TEST_REQUIRE_POSTGRES=1 (as in CI), and
+carry the `postgresql` marker; tests that start processes of their own carry `processes`.
 
 Waits poll with a deadline (`wait_for`), never sleep for a fixed time.
 """
@@ -36,7 +37,7 @@ def cases() -> list[dict[str, Any]]:
     return value
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
 def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     if request.param == "sqlite":
         yield ""  # the default: a SQLite file in the data folder

@@ -286,6 +286,7 @@ def start_and_kill_an_upload(settings: Any, site: Site, big_file: Path) -> str:
     return job
 
 
+@pytest.mark.processes
 def test_an_upload_killed_with_its_server_is_failed_and_swept_up(settings, big_file):
     uploads = settings.resolved().data_dir / "uploads"
     looker = create_app(settings)  # another app process, alive throughout

@@ -20,6 +20,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from catalog.app import create_app
@@ -88,6 +89,7 @@ def counts(site: Site) -> tuple[int, int]:
     return datasets, versions
 
 
+@pytest.mark.processes
 def test_kill_during_an_ingest_leaves_nothing_and_the_ingest_runs_again(settings, tmp_path):
     data, schema = write_numbers_csv(tmp_path / "upload")
     files = settings.resolved().files_dir
