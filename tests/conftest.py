@@ -5,6 +5,8 @@ DATASTORE_TEST_POSTGRES_URL (the Makefile points it at 127.0.0.1:5432/test); eac
 gets a schema of its own, dropped afterwards. Where the server is not answering the
 PostgreSQL runs are skipped, unless DATASTORE_TEST_REQUIRE_POSTGRES=1 (as in CI), and
 carry the `postgresql` marker; tests that start processes of their own carry `processes`.
+Tests that never reach the database (the CLI's `validate`, say) take `sqlite_runner`
+instead of `runner`, and so run once.
 
 Waits poll with a deadline (`wait_for`), never sleep for a fixed time.
 """
@@ -63,8 +65,7 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     engine.dispose()
 
 
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
+def make_settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings(
         data_dir=tmp_path / "data",
         database_url=database_url,
@@ -72,6 +73,11 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         load_samples=False,
         seed_authorities=False,
     )
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return make_settings(tmp_path, database_url)
 
 
 @pytest.fixture
@@ -104,6 +110,12 @@ class Runner:
 @pytest.fixture
 def runner(settings: Settings) -> Runner:
     return Runner(settings)
+
+
+@pytest.fixture
+def sqlite_runner(tmp_path: Path) -> Runner:
+    """The runner for commands that never reach the database: SQLite alone, so one run."""
+    return Runner(make_settings(tmp_path, ""))
 
 
 def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None:
