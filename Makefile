@@ -1,20 +1,40 @@
 # The two commands a newcomer needs: `make run` and `make test`.
-# Both install into .venv (in this folder) first, whenever pyproject.toml changes.
+# Both install into .venv (in this folder) first, whenever pyproject.toml or requirements.lock
+# changes: the exact versions in requirements.lock, then this project without its dependencies.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-sqlite test-postgresql check lint types bench clean
+.PHONY: install lock run test test-sqlite test-postgresql check lint types bench clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# requirements.lock: every package `pip install -e '.[dev]'` brings on Python 3.11, at one
+# version each, with hashes; pyproject.toml keeps the ranges, for the packages' library users.
+# `make lock` writes it again after a change to the dependencies in pyproject.toml, keeping
+# the versions already locked where they still fit (`make lock LOCK_FLAGS=--upgrade` takes
+# the newest releases). It runs, with uv from a throwaway venv (so `make test` never needs it):
+#   uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes \
+#       --output-file requirements.lock
+UV_VERSION := 0.13.9
+LOCK_FLAGS ?=
+
+lock:
+	tool=$$(mktemp -d) && trap 'rm -rf "$$tool"' EXIT && \
+	$(PYTHON) -m venv "$$tool" && \
+	"$$tool/bin/python" -m pip install --quiet uv==$(UV_VERSION) && \
+	"$$tool/bin/uv" pip compile --quiet pyproject.toml --extra dev --python-version 3.11 \
+		--generate-hashes --custom-compile-command 'make lock' $(LOCK_FLAGS) \
+		--output-file requirements.lock
 
 run: $(STAMP)
 	$(BIN)/datastore run

@@ -3,15 +3,21 @@
 Catalogue tests run once on SQLite and once on PostgreSQL. PostgreSQL comes from
 DATASTORE_TEST_POSTGRES_URL (the Makefile points it at 127.0.0.1:5432/test); each test
 gets a schema of its own, dropped afterwards. Where the server is not answering the
-PostgreSQL runs are skipped, unless DATASTORE_TEST_REQUIRE_POSTGRES=1 (as in CI).
+PostgreSQL runs are skipped, unless DATASTORE_TEST_REQUIRE_POSTGRES=1 (as in CI), and
+carry the `postgresql` marker; tests that start processes of their own carry `processes`.
+Tests that never reach the database (the CLI's `validate`, say) take `sqlite_runner`
+instead of `runner`, and so run once.
+
+Waits poll with a deadline (`wait_for`), never sleep for a fixed time.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +39,7 @@ def cases() -> list[dict[str, Any]]:
     return value
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
 def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     if request.param == "sqlite":
         yield ""  # the default: a SQLite file in the data folder
@@ -59,8 +65,7 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     engine.dispose()
 
 
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
+def make_settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings(
         data_dir=tmp_path / "data",
         database_url=database_url,
@@ -68,6 +73,11 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         load_samples=False,
         seed_authorities=False,
     )
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return make_settings(tmp_path, database_url)
 
 
 @pytest.fixture
@@ -100,3 +110,18 @@ class Runner:
 @pytest.fixture
 def runner(settings: Settings) -> Runner:
     return Runner(settings)
+
+
+@pytest.fixture
+def sqlite_runner(tmp_path: Path) -> Runner:
+    """The runner for commands that never reach the database: SQLite alone, so one run."""
+    return Runner(make_settings(tmp_path, ""))
+
+
+def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None:
+    """Poll `condition` every few milliseconds until it holds; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.01)

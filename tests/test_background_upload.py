@@ -27,8 +27,8 @@ from catalog.errors import InvalidInput
 from catalog.jobs.runner import FAILED, PROGRESS_INTERVAL_SECONDS, STOPPED, UNEXPECTED, JobResult
 from catalog.site import Site
 from catalog.startup import prepare
-from tests.conftest import DATA
-from tests.test_kill_safety import ROOT, entries, environment, wait_for, write_numbers_csv
+from tests.conftest import DATA, wait_for
+from tests.test_kill_safety import ROOT, entries, environment, write_numbers_csv
 from tests.test_web import PASSWORD, csrf_token, finished, post_multipart, sign_in
 
 GDP = "valid/gdp/data/top-economies.csv"
@@ -190,9 +190,10 @@ def test_progress_is_written_at_most_four_times_a_second(site):
 def test_closing_the_app_fails_the_uploads_still_waiting(settings):
     site = Site(settings)  # one worker thread
     prepare(site)
-    release = threading.Event()
+    started, release = threading.Event(), threading.Event()
 
     def slow(path: Path, progress: Any) -> JobResult:
+        started.set()
         release.wait(30)
         return JobResult("published", "x", 1)
 
@@ -201,12 +202,16 @@ def test_closing_the_app_fails_the_uploads_still_waiting(settings):
 
     first = site.jobs.enqueue(user_id=None, original_name="1.csv", save=save, work=slow)
     second = site.jobs.enqueue(user_id=None, original_name="2.csv", save=save, work=slow)
+    assert started.wait(30), "the first upload never started"
     assert site.jobs.status(second)["state"] == "queued"
     closing = threading.Thread(target=site.close)
     closing.start()
-    time.sleep(0.2)
+    # Let the first finish only once the closing has taken the second off the queue, or the
+    # one worker would run the second next.
+    wait_for(lambda: not site.jobs.holds(second), timeout=30, what="the close to cancel the second")
     release.set()
     closing.join(30)
+    assert not closing.is_alive(), "closing the app never finished"
     later = Site(settings)
     try:
         assert later.jobs.status(first)["state"] == "published"  # the running one finished
@@ -279,6 +284,7 @@ def start_and_kill_an_upload(settings: Any, site: Site, big_file: Path) -> str:
     return job
 
 
+@pytest.mark.processes
 def test_an_upload_killed_with_its_server_is_failed_and_swept_up(settings, big_file):
     uploads = settings.resolved().data_dir / "uploads"
     looker = create_app(settings)  # another app process, alive throughout

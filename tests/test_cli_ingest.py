@@ -130,16 +130,16 @@ def test_ingest_again_after_a_failure_succeeds(runner, client):
     assert result.exit_code == 0, result.output
 
 
-def test_unknown_schema_is_a_usage_error(runner):
-    result = runner("ingest", DATA / "valid/gdp/data/gdp.csv", "--schema", "no-such-schema")
+def test_unknown_schema_is_a_usage_error(sqlite_runner):
+    result = sqlite_runner("ingest", DATA / "valid/gdp/data/gdp.csv", "--schema", "no-such-schema")
     assert result.exit_code == 2
     assert "neither a schema file nor a ready schema" in result.output
 
 
-def test_bad_schema_file_names_the_bad_property(runner, tmp_path):
+def test_bad_schema_file_names_the_bad_property(sqlite_runner, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"fields": [{"name": "Year", "type": "yeer"}]}')
-    result = runner("ingest", DATA / "valid/gdp/data/gdp.csv", "--schema", bad)
+    result = sqlite_runner("ingest", DATA / "valid/gdp/data/gdp.csv", "--schema", bad)
     assert result.exit_code == 2
     assert 'fields[1] "Year".type' in result.output
 
@@ -154,9 +154,9 @@ SHAPE_CASES = [
 
 
 @pytest.mark.parametrize(("data", "schema"), SHAPE_CASES)
-def test_validate_json_has_frictionless_shape(runner, data, schema):
+def test_validate_json_has_frictionless_shape(sqlite_runner, data, schema):
     args = ["validate", DATA / data, "--json"] + (["--schema", DATA / schema] if schema else [])
-    result = runner(*args)
+    result = sqlite_runner(*args)
     ours = json.loads(result.stdout)
     folder = (DATA / data).parent
     while not (folder / "expected-report.json").exists():
@@ -179,9 +179,9 @@ def test_validate_json_has_frictionless_shape(runner, data, schema):
         assert mine["message"] and mine["fix"]
 
 
-def test_validate_prints_errors_with_row_and_column(runner):
+def test_validate_prints_errors_with_row_and_column(sqlite_runner):
     data = DATA / "invalid/uk-spend-bis-wrong-types/invalid-on-bis-modified-schema.csv"
-    result = runner(
+    result = sqlite_runner(
         "validate", data, "--schema", DATA / "invalid/uk-spend-bis-wrong-types/bis-modified.json"
     )
     assert result.exit_code == 1

@@ -167,6 +167,7 @@ def same_number(back: Any, original: float | None) -> bool:
     return math.isnan(original) if math.isnan(back) else float(back) == original
 
 
+@pytest.mark.processes
 def test_every_type_exports_valid_and_reads_back_the_same(tmp_path: Path) -> None:
     parquet = write_table(tmp_path / "every.parquet", EVERY_TYPE_COLUMNS)
     resource = PackageResource("every-type", "Every type", parquet, EVERY_TYPE_SCHEMA)
@@ -266,6 +267,7 @@ def test_export_schema_keeps_what_still_holds() -> None:
     }
 
 
+@pytest.mark.processes
 def test_two_resources_in_one_package(tmp_path: Path) -> None:
     first = write_table(tmp_path / "every.parquet", EVERY_TYPE_COLUMNS)
     second = write_table(tmp_path / "custom.parquet", CUSTOM_COLUMNS)
@@ -357,6 +359,7 @@ def test_problems_are_raised_before_the_first_byte(tmp_path: Path) -> None:
 # From the dataset page --------------------------------------------------------------------
 
 
+@pytest.mark.processes
 def test_a_published_dataset_downloads_as_a_valid_data_package(client, site, tmp_path):
     from catalog.datasets.publishing import DatasetMetadata, publish_file
 

@@ -20,6 +20,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from catalog.app import create_app
@@ -28,7 +29,7 @@ from catalog.db.models import Dataset, Version
 from catalog.site import Site
 from catalog.startup import prepare
 from ingest import ingest_file
-from tests.conftest import DATA
+from tests.conftest import DATA, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASTORE = Path(sys.executable).parent / "datastore"
@@ -71,13 +72,6 @@ def environment(settings: Any) -> dict[str, str]:
     }
 
 
-def wait_for(condition: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.01)
-
-
 def entries(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
 
@@ -96,6 +90,7 @@ def counts(site: Site) -> tuple[int, int]:
     return datasets, versions
 
 
+@pytest.mark.processes
 def test_kill_during_an_ingest_leaves_nothing_and_the_ingest_runs_again(settings, tmp_path):
     data, schema = write_numbers_csv(tmp_path / "upload")
     files = settings.resolved().files_dir

@@ -191,6 +191,7 @@ def _add_documents(folder: str, first: int, count: int) -> None:
         index.update(_doc(number, f"Dataset {number}", description="written concurrently"))
 
 
+@pytest.mark.processes
 def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
     folder = tmp_path / "index"
     SearchIndex(folder).rebuild([])

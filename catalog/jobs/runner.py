@@ -206,6 +206,12 @@ class JobRunner:
         with self._lock:
             return not self._futures
 
+    def holds(self, job_id: str) -> bool:
+        """Whether this process still has the job queued or running (a cancelled one is let
+        go at once)."""
+        with self._lock:
+            return job_id in self._futures
+
     def shutdown(self) -> None:
         """Finish the running jobs; fail the ones still waiting (they cannot run any more)."""
         with self._lock:
