@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lock run test test-sqlite test-postgresql check lint types bench clean
+.PHONY: install lock run test check lint types bench clean
 
 install: $(STAMP)
 
