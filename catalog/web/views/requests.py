@@ -26,8 +26,11 @@ from catalog.context import current_site, current_viewer, request_session
 from catalog.db.models import Organisation
 from catalog.errors import InvalidInput, NotAuthorised
 from catalog.foi import authorities
-from catalog.foi import requests as foi
+from catalog.foi.asking import similar_requests, topic_words
 from catalog.foi.deadlines import uk_today
+from catalog.foi.drafting import MAX_LETTER, Draft, create_request, update_letter
+from catalog.foi.followers import follow as follow_request
+from catalog.foi.followers import unfollow as unfollow_request
 from catalog.foi.links import request_data
 from catalog.foi.outputs import (
     deadline_calendar,
@@ -37,6 +40,9 @@ from catalog.foi.outputs import (
     mailto_url,
     split_subject,
 )
+from catalog.foi.reading import get_request, list_requests
+from catalog.foi.states import STATES, parse_day
+from catalog.foi.steps import change_state, undo_step
 from catalog.foi.wanted import hide_miss, most_wanted
 from catalog.params import parse_int
 from catalog.search.index import FACETS
@@ -65,8 +71,8 @@ class LetterForm(FlaskForm):
         "The letter",
         validators=[
             Length(
-                max=foi.MAX_LETTER,
-                message=f"it is longer than {foi.MAX_LETTER:,} characters; a shorter, more "
+                max=MAX_LETTER,
+                message=f"it is longer than {MAX_LETTER:,} characters; a shorter, more "
                 "focused request is answered sooner",
             )
         ],
@@ -88,10 +94,10 @@ class ButtonForm(FlaskForm):
 
 def _list_data() -> dict[str, Any]:
     db = request_session()
-    data = foi.list_requests(
+    data = list_requests(
         db,
-        current_viewer(),
         uk_today(),
+        viewer=current_viewer(),
         authority=_authority_slug(db, request.args.get("authority", "")[:300]),
         state=request.args.get("state", ""),
         mine=request.args.get("mine") == "1",
@@ -119,7 +125,7 @@ def index() -> Any:
         "requests.html",
         **data,
         keep={**data["filters"], **own},
-        states=foi.STATES,
+        states=STATES,
         wanted=_wanted(5, with_requests=False),
         mine=request.args.get("mine") == "1",
         following=request.args.get("following") == "1",
@@ -144,7 +150,9 @@ def _wanted(limit: int, with_requests: bool = True) -> list[dict[str, Any]]:
     for item in found:
         item["ask_url"] = url_for("requests.new", q=item["query"])
         if with_requests:  # the request already made on it, if any
-            item["requests"] = foi.similar_requests(db, item["query"], today, limit=1)
+            item["requests"] = similar_requests(
+                db, item["query"], today, viewer=current_viewer(), limit=1
+            )
     return found
 
 
@@ -190,7 +198,7 @@ def new() -> Any:
     topic = form.title.data or ""
     today = uk_today()
     db = request_session()
-    similar = foi.similar_requests(db, topic, today) if topic else []
+    similar = similar_requests(db, topic, today, viewer=current_viewer()) if topic else []
     for card in similar:
         card["url"] = url_for("requests.show", request_id=card["id"])
     publishers = _publishers(site, db, form.search_query.data or topic, filters)
@@ -235,7 +243,7 @@ def _create(db: Any, form: RequestForm, similar: list[Any], today: Any) -> int |
             "public bodies."
         ]
         return None
-    draft = foi.Draft(
+    draft = Draft(
         title=form.title.data or "",
         date_from=form.date_from.data or "",
         date_to=form.date_to.data or "",
@@ -243,7 +251,7 @@ def _create(db: Any, form: RequestForm, similar: list[Any], today: Any) -> int |
         search_query=form.search_query.data or "",
     )
     try:
-        created = foi.create_request(db, current_viewer(), authority, draft, today)
+        created = create_request(db, current_viewer(), authority, draft, today)
     except InvalidInput as error:
         for name, problem in error.fields.items():
             getattr(form, name).errors = [problem]
@@ -265,7 +273,7 @@ def _publishers(site: Any, db: Any, query: str, filters: dict[str, str]) -> list
     names: list[str] = []
     if filters.get("organisation"):
         names.append(filters["organisation"])
-    for word in sorted(foi.topic_words(query))[:8]:
+    for word in sorted(topic_words(query))[:8]:
         found = site.index.search(word, limit=0, visible_organisations=set())  # public only
         for name, _count in found.facets.get("organisation", [])[:3]:
             if name not in names:
@@ -283,7 +291,7 @@ def _publishers(site: Any, db: Any, query: str, filters: dict[str, str]) -> list
 
 
 def _summary(request_id: int) -> dict[str, Any]:
-    return request_data(request_session(), current_viewer(), request_id, uk_today(), url_for)
+    return request_data(request_session(), request_id, uk_today(), url_for, viewer=current_viewer())
 
 
 @blueprint.route("/request/<int:request_id>")
@@ -332,8 +340,8 @@ def save_letter(request_id: int) -> Any:
         return _page(request_id, letter_form=form, problem=_form_problem(form))
     try:
         db = request_session()
-        found = foi.get_request(db, current_viewer(), request_id)
-        foi.update_letter(db, current_viewer(), found, form.letter.data or "")
+        found = get_request(db, request_id, viewer=current_viewer())
+        update_letter(db, current_viewer(), found, form.letter.data or "")
         db.commit()
     except InvalidInput as error:
         return _page(request_id, letter_form=form, problem=error.message)
@@ -347,10 +355,10 @@ def record_state(request_id: int) -> Any:
     if not form.validate_on_submit():
         return _page(request_id, state_form=form, problem=_form_problem(form))
     try:
-        on = foi.parse_day(form.on.data or "")
+        on = parse_day(form.on.data or "")
         db = request_session()
-        found = foi.get_request(db, current_viewer(), request_id)
-        foi.change_state(
+        found = get_request(db, request_id, viewer=current_viewer())
+        change_state(
             db, current_viewer(), found, form.state.data or "", on, uk_today(), form.note.data or ""
         )
         db.commit()
@@ -375,8 +383,8 @@ def undo(request_id: int) -> Any:
     if not form.validate_on_submit():
         raise InvalidInput("The form had expired. Reload the page and try again.")
     db = request_session()
-    found = foi.get_request(db, current_viewer(), request_id)
-    foi.undo_step(db, current_viewer(), found)
+    found = get_request(db, request_id, viewer=current_viewer())
+    undo_step(db, current_viewer(), found)
     db.commit()
     return redirect(url_for("requests.show", request_id=request_id), code=303)
 
@@ -388,11 +396,11 @@ def follow(request_id: int) -> Any:
     if not form.validate_on_submit():
         raise InvalidInput("The form had expired. Reload the page and try again.")
     db = request_session()
-    found = foi.get_request(db, current_viewer(), request_id)
+    found = get_request(db, request_id, viewer=current_viewer())
     if request.form.get("action") == "unfollow":
-        foi.unfollow(db, current_viewer(), found)
+        unfollow_request(db, current_viewer(), found)
     else:
-        foi.follow(db, current_viewer(), found)
+        follow_request(db, current_viewer(), found)
     db.commit()
     return redirect(url_for("requests.show", request_id=request_id), code=303)
 

@@ -39,8 +39,9 @@ from catalog.context import current_site, current_viewer, request_session
 from catalog.datasets.licences import DEFAULT_LICENCE, LICENCES
 from catalog.datasets.publishing import DatasetMetadata, check_publish_request, publish_file
 from catalog.errors import CatalogError, InvalidInput, NotAuthorised, NotFound
-from catalog.foi import requests as foi
+from catalog.foi.answers import answer_metadata, check_answerable, link_published_answer
 from catalog.foi.deadlines import uk_today
+from catalog.foi.reading import get_request
 from catalog.jobs.runner import INVALID, PUBLISHED, QUEUED, JobResult, Progress
 from catalog.site import Site
 from catalog.web.views.sign_in import login_required
@@ -114,9 +115,9 @@ def _form() -> UploadForm:
 def _prefill_answer(form: UploadForm, request_id: int) -> None:
     """ "Add the answer as a dataset" on an FOI request's page lands here."""
     db = request_session()
-    found = foi.get_request(db, current_viewer(), request_id)
-    foi.check_answerable(current_viewer(), found)
-    defaults = foi.answer_metadata(found)
+    found = get_request(db, request_id, viewer=current_viewer())
+    check_answerable(current_viewer(), found)
+    defaults = answer_metadata(found)
     try:  # the body as publisher, unless its organisation here is run by others
         check_publish_request(
             db,
@@ -141,8 +142,8 @@ def _answered_request(form: UploadForm) -> int | None:
     if not _is_number(raw):
         raise InvalidInput("The upload names an FOI request that does not exist.")
     db = request_session()
-    found = foi.get_request(db, current_viewer(), int(raw))
-    foi.check_answerable(current_viewer(), found)
+    found = get_request(db, int(raw), viewer=current_viewer())
+    check_answerable(current_viewer(), found)
     return int(raw)
 
 
@@ -249,7 +250,7 @@ def _link_answer(site: Site, request_id: int, user_id: int, dataset_name: str) -
     stays published whatever happened to the request meanwhile)."""
     try:
         with site.session() as db:  # in the background job: a unit of work of its own
-            foi.link_published_answer(db, request_id, user_id, dataset_name, uk_today())
+            link_published_answer(db, request_id, user_id, dataset_name, uk_today())
             db.commit()
     except CatalogError as error:
         return f"It could not be linked to FOI request #{request_id}: {error.message}"
