@@ -14,6 +14,8 @@ from catalog.foi.permissions import require_manager
 from catalog.foi.states import FOIA_IN_FORCE, NEXT_STATES, STATES, settle_request
 from catalog.viewer import Viewer
 
+MAX_NOTE = 2000
+
 
 def change_state(
     session: Session,
@@ -56,11 +58,13 @@ def change_state(
             f"That date is before the request's last step ({steps[-1].isoformat()}).",
             {"on": "before the last step"},
         )
+    if len(note) > MAX_NOTE:
+        raise InvalidInput("Keep the note under 2,000 characters.", {"note": "too long"})
+    # Every check is made before anything changes: a page that catches the error answers
+    # 400 without raising, and the app then commits whatever the session holds.
     for event in request.events:
         if event.state == "draft" and event.happened_on > on:
             event.happened_on = on
-    if len(note) > 2000:
-        raise InvalidInput("Keep the note under 2,000 characters.", {"note": "too long"})
     request.events.append(
         RequestEvent(state=state, happened_on=on, note=note.strip(), user_id=viewer.id)
     )

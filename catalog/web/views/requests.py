@@ -42,7 +42,7 @@ from catalog.foi.outputs import (
 )
 from catalog.foi.reading import get_request, list_requests
 from catalog.foi.states import STATES, parse_day
-from catalog.foi.steps import change_state, undo_step
+from catalog.foi.steps import MAX_NOTE, change_state, undo_step
 from catalog.foi.wanted import hide_miss, most_wanted
 from catalog.params import parse_int
 from catalog.search.index import FACETS
@@ -82,7 +82,7 @@ class LetterForm(FlaskForm):
 class StateForm(FlaskForm):
     state = StringField("What happened")
     on = StringField("On (YYYY-MM-DD)")
-    note = TextAreaField("Note (optional)", validators=[Length(max=2000)])
+    note = TextAreaField("Note (optional)", validators=[Length(max=MAX_NOTE)])
 
 
 class ButtonForm(FlaskForm):
