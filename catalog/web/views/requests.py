@@ -174,7 +174,6 @@ def hide_wanted(miss_id: int) -> Any:
         raise InvalidInput("The form had expired. Reload the page and try again.")
     db = request_session()
     hide_miss(db, current_viewer(), miss_id)
-    db.commit()
     return redirect(url_for("requests.wanted"), code=303)
 
 
@@ -215,7 +214,6 @@ def new() -> Any:
             return redirect(url_for("auth.login", next=back), code=303)
         created = _create(db, form, similar, today)
         if created is not None:
-            db.commit()
             return redirect(url_for("requests.show", request_id=created), code=303)
     return render_template(
         "request_new.html",
@@ -342,7 +340,6 @@ def save_letter(request_id: int) -> Any:
         db = request_session()
         found = get_request(db, request_id, viewer=current_viewer())
         update_letter(db, current_viewer(), found, form.letter.data or "")
-        db.commit()
     except InvalidInput as error:
         return _page(request_id, letter_form=form, problem=error.message)
     return redirect(url_for("requests.show", request_id=request_id, _anchor="letter"), code=303)
@@ -361,7 +358,6 @@ def record_state(request_id: int) -> Any:
         change_state(
             db, current_viewer(), found, form.state.data or "", on, uk_today(), form.note.data or ""
         )
-        db.commit()
     except InvalidInput as error:  # nothing was recorded: the form comes back as it was
         return _page(request_id, state_form=form, problem=error.message)
     return redirect(url_for("requests.show", request_id=request_id), code=303)
@@ -385,7 +381,6 @@ def undo(request_id: int) -> Any:
     db = request_session()
     found = get_request(db, request_id, viewer=current_viewer())
     undo_step(db, current_viewer(), found)
-    db.commit()
     return redirect(url_for("requests.show", request_id=request_id), code=303)
 
 
@@ -401,7 +396,6 @@ def follow(request_id: int) -> Any:
         unfollow_request(db, current_viewer(), found)
     else:
         follow_request(db, current_viewer(), found)
-    db.commit()
     return redirect(url_for("requests.show", request_id=request_id), code=303)
 
 
