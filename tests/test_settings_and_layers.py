@@ -206,7 +206,7 @@ def test_the_layer_rules_catch_a_wrong_way_a_circular_and_a_private_import():
     assert any("never import each other" in p for p in layer_problems(sideways))
     circular = {
         **imports,
-        "catalog.foi.letters": [*imports["catalog.foi.letters"], ("catalog.foi.requests", [])],
+        "catalog.foi.letters": [*imports["catalog.foi.letters"], ("catalog.foi.reading", [])],
     }
     assert circles(circular)
     private = {**imports, "catalog.api.foi": [("catalog.api.auth", ["_secret"])]}

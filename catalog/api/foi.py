@@ -13,9 +13,12 @@ from catalog.api.registry import action
 from catalog.context import current_viewer, request_session
 from catalog.errors import BadParameter, InvalidInput
 from catalog.foi import authorities
-from catalog.foi import requests as foi
 from catalog.foi.deadlines import uk_today
+from catalog.foi.drafting import Draft, create_request, update_letter
 from catalog.foi.links import request_data
+from catalog.foi.reading import PER_PAGE, get_request, list_requests
+from catalog.foi.states import NEXT_STATES, STATES, parse_day
+from catalog.foi.steps import change_state, undo_step
 from catalog.params import parse_bool, parse_int
 
 
@@ -23,12 +26,12 @@ from catalog.params import parse_bool, parse_int
 def foi_request_list(params: dict[str, Any]) -> dict[str, Any]:
     """Requests, newest first: authority (its URL name), state (any of foi_request_states,
     "overdue" included), rows (up to 100), page; mine=true for the token's own, drafts too."""
-    rows = parse_int(params, "rows", foi.PER_PAGE, minimum=1, maximum=100, cap=True)
+    rows = parse_int(params, "rows", PER_PAGE, minimum=1, maximum=100, cap=True)
     page = parse_int(params, "page", 1, minimum=1, maximum=10**6, cap=True)
-    return foi.list_requests(
+    return list_requests(
         request_session(),
-        current_viewer(),
         uk_today(),
+        viewer=current_viewer(),
         authority=str(params.get("authority") or ""),
         state=str(params.get("state") or ""),
         mine=parse_bool(params, "mine", False),
@@ -41,8 +44,8 @@ def foi_request_list(params: dict[str, Any]) -> dict[str, Any]:
 def foi_request_states(params: dict[str, Any]) -> dict[str, Any]:
     """Every state, and which states each may become (overdue is worked out, never set)."""
     return {
-        "states": foi.STATES,
-        "next": {state: list(following) for state, following in foi.NEXT_STATES.items()},
+        "states": STATES,
+        "next": {state: list(following) for state, following in NEXT_STATES.items()},
     }
 
 
@@ -58,7 +61,7 @@ def foi_request_create(params: dict[str, Any]) -> dict[str, Any]:
     breakdown, and optionally letter (else the suggested draft). It stays a draft, seen only
     by you, until you record the day you sent it with foi_request_update."""
     viewer = require_token()
-    draft = foi.Draft(
+    draft = Draft(
         title=str(params.get("title") or ""),
         date_from=str(params.get("date_from") or ""),
         date_to=str(params.get("date_to") or ""),
@@ -72,9 +75,9 @@ def foi_request_create(params: dict[str, Any]) -> dict[str, Any]:
             "There is no such public body: give its URL name from /authorities.",
             {"authority": "Not a known public body"},
         )
-    created = foi.create_request(db, viewer, authority, draft, uk_today())
+    created = create_request(db, viewer, authority, draft, uk_today())
     if params.get("letter"):
-        foi.update_letter(db, viewer, created, str(params["letter"]))
+        update_letter(db, viewer, created, str(params["letter"]))
     db.flush()
     return _answer(created.id)
 
@@ -89,15 +92,15 @@ def foi_request_update(params: dict[str, Any]) -> dict[str, Any]:
     request_id = _request_id(params)
     today = uk_today()
     db = request_session()
-    found = foi.get_request(db, viewer, request_id)
+    found = get_request(db, request_id, viewer=viewer)
     if parse_bool(params, "undo", False):
-        foi.undo_step(db, viewer, found)
+        undo_step(db, viewer, found)
     if params.get("letter"):
-        foi.update_letter(db, viewer, found, str(params["letter"]))
+        update_letter(db, viewer, found, str(params["letter"]))
     if params.get("state"):
-        on = foi.parse_day(str(params.get("date") or today.isoformat()), "date")
+        on = parse_day(str(params.get("date") or today.isoformat()), "date")
         note = str(params.get("note") or "")
-        foi.change_state(db, viewer, found, str(params["state"]), on, today, note)
+        change_state(db, viewer, found, str(params["state"]), on, today, note)
     db.flush()
     return _answer(request_id)
 
@@ -109,4 +112,4 @@ def _request_id(params: dict[str, Any]) -> int:
 
 
 def _answer(request_id: int) -> dict[str, Any]:
-    return request_data(request_session(), current_viewer(), request_id, uk_today(), url_for)
+    return request_data(request_session(), request_id, uk_today(), url_for, viewer=current_viewer())

@@ -204,7 +204,7 @@ class Authority(Base):
 
 
 class InfoRequest(Base):
-    """An FOI request drafted here (catalog.foi.requests). Its history is its events; `state`
+    """An FOI request drafted here (catalog/foi/). Its history is its events; `state`
     and `due` are worked out from them and kept here so lists can filter by them.
 
     The letter holds the requester's name and address, so only they (and site admins) see

@@ -5,12 +5,16 @@ The letter follows what the ICO says a valid request needs (FOIA section 8): in 
 requester's real name, an address for correspondence, and a description of the recorded
 information wanted. It asks for a re-usable, machine-readable form under section 11(1A), with
 a re-use licence, so the answer can be published here.
+
+The linter is a table of rules (RULES), each a code, what finds the problem and the message
+a volunteer reads, checked in the order listed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 ICO_HOW_TO_ASK = "https://ico.org.uk/for-the-public/official-information/"
@@ -60,102 +64,64 @@ Yours faithfully,
 """
 
 
-def lint_letter(text: str, template: str | None = None) -> list[Problem]:
-    """Everything in a draft that would get it refused or delayed; empty for a good one."""
-    problems: list[Problem] = []
-    body = text.strip()
-    if template is not None and _same(body, template.strip()):
-        problems.append(
-            Problem(
-                "template-unchanged",
-                "This is still the draft we started you with: say exactly which information "
-                "you want, the dates it should cover, and sign it with your name.",
-                ICO_HOW_TO_ASK,
-            )
-        )
-    elif PLACEHOLDER.search(body):
-        found = PLACEHOLDER.search(body)
-        assert found is not None
-        problems.append(
-            Problem(
-                "template-unchanged",
-                f"Fill in {found.group(0)}: the part in square brackets is left from the draft.",
-                ICO_HOW_TO_ASK,
-            )
-        )
-    if not _signed(body):
-        problems.append(
-            Problem(
-                "no-real-name",
-                "Sign the request with your real name (first name and surname) after "
-                '"Yours faithfully". A request under a pseudonym is not valid under the Act.',
-                ICO_HOW_TO_ASK,
-            )
-        )
-    if not _has_address(body):
-        problems.append(
-            Problem(
-                "no-contact-address",
-                "Give an address for the reply: an email address or a postal address.",
-                ICO_HOW_TO_ASK,
-            )
-        )
-    if re.search(r"\bwhy (did|do|does|have|has|was|were|is|are|would)\b", body, re.I):
-        problems.append(
-            Problem(
-                "asks-a-question",
-                'The Act gives you recorded information, not explanations: instead of "why '
-                'did you...", ask for the documents, minutes or data that record the decision.',
-                ICO_HOW_TO_ASK,
-            )
-        )
-    if re.search(
-        r"\b(about me|my (own )?(personal )?(data|records|file|information)|"
-        r"information (you hold|held) (about|on) me)\b",
-        body,
-        re.I,
-    ):
-        problems.append(
-            Problem(
-                "own-personal-data",
-                "Information about yourself is not released under FOI: ask the body for it "
-                "with a subject access request under data protection law instead.",
-                ICO_SUBJECT_ACCESS,
-            )
-        )
-    if not _has_dates(body):
-        problems.append(
-            Problem(
-                "no-date-range",
-                "Say which period you want (for example 2022 to 2024). Without dates the "
-                "search may cost more than the limit, and the request can be refused.",
-                ICO_HOW_TO_ASK,
-            )
-        )
-    if re.search(
-        r"\b(all|any and all|every) (information|documents|records|emails|correspondence)\b",
-        body,
-        re.I,
-    ):
-        problems.append(
-            Problem(
-                "too-broad",
-                'Asking for "all information" or "all emails" risks the cost limit (section '
-                "12): name the kind of record, the team and the period.",
-                ICO_HOW_TO_ASK,
-            )
-        )
+# A finder looks at the letter (stripped) and the template it started from: None when the
+# letter is fine on that count, else the text its rule's message quotes as {found} ("" when
+# the message quotes nothing).
+Finder = Callable[[str, str | None], str | None]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One thing that gets a request refused or delayed, and what to tell the volunteer."""
+
+    code: str
+    finds: Finder
+    message: str
+    guidance: str = ICO_HOW_TO_ASK
+
+    def check(self, body: str, template: str | None) -> Problem | None:
+        found = self.finds(body, template)
+        if found is None:
+            return None
+        return Problem(self.code, self.message.replace("{found}", found), self.guidance)
+
+
+def matching(pattern: str) -> Finder:
+    """A finder for words the letter should not have: the pattern, ignoring case."""
+    compiled = re.compile(pattern, re.I)
+
+    def finds(body: str, _template: str | None) -> str | None:
+        match = compiled.search(body)
+        return match.group(0) if match else None
+
+    return finds
+
+
+def lacking(test: Callable[[str], bool]) -> Finder:
+    """A finder for something the letter should have: `test` says whether it has it."""
+
+    def finds(body: str, _template: str | None) -> str | None:
+        return None if test(body) else ""
+
+    return finds
+
+
+def _unchanged(body: str, template: str | None) -> str | None:
+    return "" if template is not None and _same(body, template.strip()) else None
+
+
+def _placeholder_left(body: str, template: str | None) -> str | None:
+    """A part in square brackets left from the draft (the untouched draft is _unchanged)."""
+    if _unchanged(body, template) is not None:
+        return None
+    found = PLACEHOLDER.search(body)
+    return found.group(0) if found else None
+
+
+def _shouting(body: str, _template: str | None) -> str | None:
     letters = [c for c in body if c.isalpha()]
-    if len(letters) > 40 and sum(c.isupper() for c in letters) > 0.6 * len(letters):
-        problems.append(
-            Problem(
-                "all-capitals",
-                "The letter is written mostly in capitals, which reads as shouting: write it "
-                "in ordinary sentence case.",
-                ICO_HOW_TO_ASK,
-            )
-        )
-    return problems
+    upper = sum(c.isupper() for c in letters)
+    return "" if len(letters) > 40 and upper > 0.6 * len(letters) else None
 
 
 def _same(a: str, b: str) -> bool:
@@ -196,3 +162,72 @@ def _has_dates(body: str) -> bool:
         re.I,
     )
     return bool(years or relative)
+
+
+# In the order the problems are listed.
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "template-unchanged",
+        _unchanged,
+        "This is still the draft we started you with: say exactly which information "
+        "you want, the dates it should cover, and sign it with your name.",
+    ),
+    Rule(
+        "template-unchanged",
+        _placeholder_left,
+        "Fill in {found}: the part in square brackets is left from the draft.",
+    ),
+    Rule(
+        "no-real-name",
+        lacking(_signed),
+        "Sign the request with your real name (first name and surname) after "
+        '"Yours faithfully". A request under a pseudonym is not valid under the Act.',
+    ),
+    Rule(
+        "no-contact-address",
+        lacking(_has_address),
+        "Give an address for the reply: an email address or a postal address.",
+    ),
+    Rule(
+        "asks-a-question",
+        matching(r"\bwhy (did|do|does|have|has|was|were|is|are|would)\b"),
+        'The Act gives you recorded information, not explanations: instead of "why '
+        'did you...", ask for the documents, minutes or data that record the decision.',
+    ),
+    Rule(
+        "own-personal-data",
+        matching(
+            r"\b(about me|my (own )?(personal )?(data|records|file|information)|"
+            r"information (you hold|held) (about|on) me)\b"
+        ),
+        "Information about yourself is not released under FOI: ask the body for it "
+        "with a subject access request under data protection law instead.",
+        ICO_SUBJECT_ACCESS,
+    ),
+    Rule(
+        "no-date-range",
+        lacking(_has_dates),
+        "Say which period you want (for example 2022 to 2024). Without dates the "
+        "search may cost more than the limit, and the request can be refused.",
+    ),
+    Rule(
+        "too-broad",
+        matching(
+            r"\b(all|any and all|every) (information|documents|records|emails|correspondence)\b"
+        ),
+        'Asking for "all information" or "all emails" risks the cost limit (section '
+        "12): name the kind of record, the team and the period.",
+    ),
+    Rule(
+        "all-capitals",
+        _shouting,
+        "The letter is written mostly in capitals, which reads as shouting: write it "
+        "in ordinary sentence case.",
+    ),
+)
+
+
+def lint_letter(text: str, template: str | None = None) -> list[Problem]:
+    """Everything in a draft that would get it refused or delayed; empty for a good one."""
+    body = text.strip()
+    return [problem for rule in RULES if (problem := rule.check(body, template)) is not None]

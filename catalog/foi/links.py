@@ -10,18 +10,24 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from catalog.foi.requests import get_request, request_summary
-from catalog.viewer import Viewer
+from catalog.foi.reading import get_request, request_summary
+from catalog.viewer import ANONYMOUS, Viewer
 
 UrlFor = Callable[..., str]
 
 
 def request_data(
-    session: Session, viewer: Viewer, request_id: int, today: dt.date, url_for: UrlFor
+    session: Session,
+    request_id: int,
+    today: dt.date,
+    url_for: UrlFor,
+    *,
+    viewer: Viewer = ANONYMOUS,
 ) -> dict[str, Any]:
-    """The request as `viewer` may see it, with the addresses of its pages."""
-    found = get_request(session, viewer, request_id)
-    data = request_summary(session, found, viewer, today)
+    """The request as `viewer` may see it (a visitor unless told), with the addresses of
+    its pages."""
+    found = get_request(session, request_id, viewer=viewer)
+    data = request_summary(session, found, today, viewer=viewer)
     data["url"] = url_for("requests.show", request_id=request_id, _external=True)
     data["authority"]["url"] = url_for(
         "authorities.authority", slug=data["authority"]["slug"], _external=True

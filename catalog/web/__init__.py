@@ -11,7 +11,7 @@ from catalog.web.views import (
     downloads,
     metadata,
     organisations,
-    requests,
+    request_page,
     sign_in,
     uploads,
 )
@@ -24,7 +24,7 @@ BLUEPRINTS = (
     organisations.blueprint,
     metadata.blueprint,
     authorities.blueprint,
-    requests.blueprint,
+    request_page.blueprint,  # "requests": the routes of views/requests.py and request_page.py
 )
 
 

@@ -26,7 +26,7 @@ from catalog.foi.authorities import (
     search_authorities,
 )
 from catalog.foi.deadlines import uk_today
-from catalog.foi.requests import list_requests
+from catalog.foi.reading import list_requests
 from catalog.params import parse_int
 from catalog.web.views.sign_in import login_required
 
@@ -86,7 +86,7 @@ def typeahead() -> Any:
 def authority(slug: str) -> Any:
     db = request_session()
     data = authority_summary(authority_by_slug(db, slug))
-    asked = list_requests(db, current_viewer(), uk_today(), authority=slug, per_page=10)
+    asked = list_requests(db, uk_today(), viewer=current_viewer(), authority=slug, per_page=10)
     return render_template("authority.html", a=data, asked=asked)
 
 

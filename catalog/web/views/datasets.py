@@ -18,7 +18,7 @@ from catalog.datasets import reading
 from catalog.datasets.licences import LICENCES
 from catalog.errors import BadParameter
 from catalog.foi.deadlines import uk_today
-from catalog.foi.requests import requests_for_dataset
+from catalog.foi.reading import requests_for_dataset
 from catalog.foi.wanted import FEW_RESULTS, normalise_query, record_miss
 from catalog.params import parse_int
 from catalog.search.index import FACETS, SORTS
@@ -98,7 +98,7 @@ def _dataset_data(name: str) -> dict[str, Any]:
         current_site(), db, name, version, request.args, current_viewer()
     )
     # The FOI requests this dataset answers (catalog/foi), linked from its page.
-    data["foi_requests"] = requests_for_dataset(db, data["id"], uk_today())
+    data["foi_requests"] = requests_for_dataset(db, data["id"], uk_today(), viewer=current_viewer())
     return data
 
 

@@ -6,7 +6,6 @@ with a redirect to the job's page, which follows its progress and then shows the
 
 from __future__ import annotations
 
-import logging
 import re
 from functools import partial
 from typing import Any
@@ -38,18 +37,16 @@ from catalog.context import current_site, current_viewer, request_session
 from catalog.datasets.licences import DEFAULT_LICENCE, LICENCES
 from catalog.datasets.publishing import DatasetMetadata, check_publish_request
 from catalog.datasets.uploads import publish_upload
-from catalog.errors import CatalogError, InvalidInput, NotAuthorised, NotFound
-from catalog.foi import requests as foi
-from catalog.foi.deadlines import uk_today
+from catalog.errors import InvalidInput, NotAuthorised, NotFound
+from catalog.foi.answers import answer_metadata, check_answerable, link_uploaded_answer
+from catalog.foi.reading import get_request
 from catalog.jobs.runner import INVALID, QUEUED
 from catalog.params import parse_int
-from catalog.site import Site
 from catalog.web.views.sign_in import login_required
 from schemas import SchemaError, library_entries, library_schema
 from schemas.schema import parse_descriptor, parse_schema
 
 blueprint = Blueprint("uploads", __name__)
-log = logging.getLogger(__name__)
 # Problems named by CKAN's word, shown beside our form's field.
 UPLOAD_FIELDS = {"owner_org": "organisation"}
 
@@ -115,9 +112,9 @@ def _form() -> UploadForm:
 def _prefill_answer(form: UploadForm, request_id: int) -> None:
     """ "Add the answer as a dataset" on an FOI request's page lands here."""
     db = request_session()
-    found = foi.get_request(db, current_viewer(), request_id)
-    foi.check_answerable(current_viewer(), found)
-    defaults = foi.answer_metadata(found)
+    found = get_request(db, request_id, viewer=current_viewer())
+    check_answerable(current_viewer(), found)
+    defaults = answer_metadata(found)
     try:  # the body as publisher, unless its organisation here is run by others
         check_publish_request(
             db,
@@ -135,14 +132,13 @@ def _prefill_answer(form: UploadForm, request_id: int) -> None:
 
 def _answered_request(form: UploadForm) -> int | None:
     """The FOI request an upload answers, checked before anything is read."""
-
     raw = form.request_id.data or ""
     if not raw:
         return None
     request_id = parse_int({"request": raw}, "request", 0, minimum=1)
     db = request_session()
-    found = foi.get_request(db, current_viewer(), request_id)
-    foi.check_answerable(current_viewer(), found)
+    found = get_request(db, request_id, viewer=current_viewer())
+    check_answerable(current_viewer(), found)
     return request_id
 
 
@@ -190,12 +186,13 @@ def upload() -> Any:
     answers = _answered_request(form)
     upload_file = form.file.data
     original_name = upload_file.filename or "upload.csv"
+    link = None if answers is None else partial(link_uploaded_answer, site.sessions, answers)
     work = partial(
         publish_upload,
         site,
         original_name=original_name,
         answers=answers,
-        on_published=None if answers is None else partial(_link_answer, site, answers),
+        on_published=link,
         schema=schema,
         metadata=metadata,
         dataset_name=dataset_name,
@@ -205,23 +202,6 @@ def upload() -> Any:
         user_id=current_viewer().id, original_name=original_name, save=upload_file.save, work=work
     )
     return redirect(url_for("uploads.job", job_id=job_id), code=303)
-
-
-def _link_answer(site: Site, request_id: int, user_id: int | None, dataset_name: str) -> str:
-    """Link the published answer to its request; what went wrong, if anything (the dataset
-    stays published whatever happened to the request meanwhile)."""
-    if user_id is None:
-        return f"It could not be linked to FOI request #{request_id}: nobody uploaded it."
-    try:
-        with site.session() as db:  # in the background job: a unit of work of its own
-            foi.link_published_answer(db, request_id, user_id, dataset_name, uk_today())
-            db.commit()
-    except CatalogError as error:
-        return f"It could not be linked to FOI request #{request_id}: {error.message}"
-    except Exception:
-        log.exception("could not link dataset %s to FOI request %s", dataset_name, request_id)
-        return f"It could not be linked to FOI request #{request_id}: something went wrong."
-    return ""
 
 
 @blueprint.route("/uploads/<job_id>")
