@@ -27,6 +27,7 @@ PARQUET = "data.parquet"
 SCHEMA = "schema.json"
 REPORT = "report.json"
 FACTS = "version.json"
+RECIPE = "recipe.json"  # the fixes the table was published after, when there were any
 PROFILE = "profile.json"
 
 

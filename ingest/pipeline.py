@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from datastore import Store, VersionRef
-from datastore.store import FACTS, PARQUET, REPORT, SCHEMA, copy_file
+from datastore.store import FACTS, PARQUET, RECIPE, REPORT, SCHEMA, copy_file
 from ingest.convert import convert_to_parquet
 from ingest.engine import Progress
 from ingest.package import TableFile
+from ingest.recipe import SCHEMA_STEPS, apply_recipe, apply_schema_steps, reading_encoding
 from ingest.sniff import DEFAULT_LEGACY_ENCODINGS, Sniffed, sniff_file
 from ingest.validate import DEFAULT_ERROR_LIMIT, validate_table
+from schemas import infer_schema
+
+PREPARED = "prepared.csv"  # the table as the recipe left it, while it is checked
 
 
 @dataclass
@@ -41,22 +46,34 @@ def ingest_file(
     progress: Progress | None = None,
     package: dict[str, TableFile] | None = None,
     resource_name: str | None = None,
+    recipe: list[dict[str, Any]] | None = None,
 ) -> IngestResult:
     """Validate an upload and publish it as the dataset's next version if it is valid.
 
     Everything is written in a staging folder first. A valid upload becomes visible by
     one rename; an invalid one publishes nothing, and its original and report are kept
     under the store's rejected/ folder. A crash at any point leaves no partial version.
+
+    With a `recipe` (ingest/recipe.py), its data steps make a prepared copy of the table,
+    which is what is checked and stored; its schema steps adjust the schema (the inferred
+    one, when none is given). The original is kept as it came, and the recipe, with what
+    each step changed, is kept beside it as recipe.json.
     """
     with store.staging() as staged:
         original = staged.original_path(original_name)
         size = copy_file(source, original)
         sniffed = sniff_file(original, legacy_encodings)
+        table, read_as, steps = original, sniffed, None
+        if recipe:
+            table, read_as, schema, steps = _prepare(
+                original, recipe, schema, sniffed, staged.folder / PREPARED
+            )
+            staged.write_json(RECIPE, steps)
         parquet = staged.folder / PARQUET
         validation = validate_table(
-            original,
+            table,
             schema,
-            sniffed,
+            read_as,
             parquet,
             name=original_name,
             limit_errors=limit_errors,
@@ -69,7 +86,9 @@ def ingest_file(
             "original_name": original_name,
             "original_file": original.name,
             "bytes": size,
-            "sha256": report["tasks"][0]["stats"].get("sha256"),
+            "sha256": report["tasks"][0]["stats"].get("sha256")
+            if steps is None
+            else _sha256(original),
             **sniffed.to_dict(),
             "valid": report["valid"],
             "rows": _rows(report),
@@ -82,13 +101,45 @@ def ingest_file(
             staged.write_json(FACTS, facts)
             kept_at = store.reject(staged)
             return IngestResult(False, report, schema, sniffed, facts, kept_at=kept_at)
+        if steps is not None:
+            facts["recipe_steps"] = len(steps)
+            facts["encoding"] = reading_encoding(steps, sniffed.encoding)
         if validation.converted:
             facts["rows"] = validation.rows_written
         else:  # a file our engine declined: frictionless reads its rows
-            facts["rows"] = convert_to_parquet(original, schema, sniffed, parquet, progress)
+            facts["rows"] = convert_to_parquet(table, schema, read_as, parquet, progress)
+        if table is not original:
+            table.unlink()  # the original and the recipe make it again
         staged.write_json(FACTS, facts)
         version = store.publish(staged, dataset_key)
         return IngestResult(True, report, schema, sniffed, facts, version=version)
+
+
+def _prepare(
+    original: Path,
+    recipe: list[dict[str, Any]],
+    schema: dict[str, Any] | None,
+    sniffed: Sniffed,
+    dest: Path,
+) -> tuple[Path, Sniffed, dict[str, Any] | None, list[dict[str, Any]]]:
+    """The prepared table, how to read it, the schema to check it against, the steps."""
+    prepared = apply_recipe(
+        original, recipe, encoding=sniffed.encoding, delimiter=sniffed.delimiter, dest=dest
+    )
+    read_as = Sniffed("utf-8", ",", "\n")
+    if any(step["step"] in SCHEMA_STEPS for step in prepared.steps):
+        if schema is None:
+            schema = infer_schema(dest, encoding="utf-8", delimiter=",")
+        schema = apply_schema_steps(schema, prepared.steps)
+    return dest, read_as, schema, prepared.steps
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _rows(report: dict[str, Any]) -> int | None:

@@ -1,0 +1,290 @@
+"""A recipe: the fixes a volunteer accepted, as data, replayed on the untouched original.
+
+A recipe is a JSON list of steps, applied in order. Data steps change the table as it is
+read (the original file is never changed): they produce a prepared UTF-8 CSV, which is
+what gets validated and stored. Schema steps change the Table Schema the table is checked
+against. After it has run, each step says what it changed (`changed`: how many rows,
+columns or cells), so the dataset page can say "published after these fixes" and the
+next upload of the same kind of file can be offered the same recipe.
+
+    [{"step": "skip-lines", "lines": 3},
+     {"step": "drop-empty-columns"},
+     {"step": "drop-empty-rows"},
+     {"step": "rename-columns", "names": {"Amount £": "Amount"}},
+     {"step": "missing-values", "values": ["NA", "-"]},
+     {"step": "field-format", "field": "Date", "type": "date", "format": "%d-%b-%y"}]
+
+Row numbers in a step (`edit-cell`) count as the validation report does, in the table as
+the steps before it left it: the header is row 1.
+"""
+
+from __future__ import annotations
+
+import codecs
+import copy
+import csv
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+Row = list[str]
+Rows = Iterator[Row]
+
+# The steps, in words for the report and the dataset page ({...} from the step's values).
+DATA_STEPS = {
+    "read-encoding": "Read the file as {encoding}",
+    "skip-lines": "Skipped the {lines} line(s) above the header",
+    "join-header-rows": "Joined the {rows} header rows into one",
+    "drop-empty-rows": "Dropped the empty rows",
+    "drop-empty-columns": "Dropped the empty columns that had no name",
+    "rename-columns": "Renamed columns to the schema's names",
+    "drop-columns": "Dropped columns the dataset does not keep",
+    "edit-cell": "Changed row {row}, column {column!r} to {value!r}",
+}
+SCHEMA_STEPS = {
+    "missing-values": "Treated {values} as empty",
+    "field-format": "Read {field!r} as {type} in the form {format}",
+    "field-type": "Read {field!r} as {type}",
+    "number-format": "Read {field!r} as numbers with the £ sign and thousands separators",
+}
+MAX_STEPS = 1000
+CSV_FIELD_LIMIT = 10_000_000  # characters in one cell: csv's own default is 128 kB
+
+
+class RecipeError(ValueError):
+    """A recipe that cannot be applied: `step` is its index, the message says why."""
+
+    def __init__(self, step: int, message: str) -> None:
+        super().__init__(f"Step {step + 1} of the recipe: {message}")
+        self.step = step
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The table as the data steps left it, and what each step did."""
+
+    path: Path  # a UTF-8, comma-separated CSV
+    steps: list[dict[str, Any]]  # the recipe, each step with its `changed` counts
+    header: list[str]
+    rows: int  # data rows written
+
+
+def check_recipe(recipe: Any) -> list[dict[str, Any]]:
+    """The recipe as a list of known steps, or RecipeError naming the first bad one."""
+    if not isinstance(recipe, list):
+        raise RecipeError(-1, "a recipe is a JSON list of steps")
+    if len(recipe) > MAX_STEPS:
+        raise RecipeError(MAX_STEPS, f"a recipe has at most {MAX_STEPS} steps")
+    for index, step in enumerate(recipe):
+        if not isinstance(step, dict) or step.get("step") not in {**DATA_STEPS, **SCHEMA_STEPS}:
+            known = ", ".join([*DATA_STEPS, *SCHEMA_STEPS])
+            raise RecipeError(index, f"each step is an object whose 'step' is one of {known}")
+    return [dict(step) for step in recipe]
+
+
+def describe_step(step: dict[str, Any]) -> str:
+    """One step in words, with what it changed."""
+    template = {**DATA_STEPS, **SCHEMA_STEPS}[step["step"]]
+    try:
+        text = template.format(**step)
+    except (KeyError, IndexError, ValueError):
+        text = template.split(" {")[0]
+    changed = step.get("changed") or {}
+    counts = ", ".join(f"{n:,} {what}" for what, n in changed.items() if n)
+    return f"{text} ({counts})" if counts else text
+
+
+def reading_encoding(recipe: list[dict[str, Any]], default: str) -> str:
+    """The encoding the recipe chose, or `default` (the sniffed one)."""
+    for step in recipe:
+        if step["step"] == "read-encoding":
+            return str(step["encoding"])
+    return default
+
+
+def apply_recipe(
+    source: Path, recipe: list[dict[str, Any]], *, encoding: str, delimiter: str, dest: Path
+) -> Prepared:
+    """Apply the data steps to `source` (read as `encoding`, `delimiter`), writing `dest`."""
+    steps = check_recipe(recipe)
+    encoding = reading_encoding(steps, encoding)
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise RecipeError(0, f"{encoding!r} is not an encoding we know") from None
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    with source.open(encoding=encoding, errors="strict", newline="") as text:
+        rows: Rows = csv.reader(text, delimiter=delimiter)
+        for index, step in enumerate(steps):
+            apply = _DATA.get(step["step"])
+            if apply is not None:
+                step["changed"] = {}
+                rows = apply(rows, step, index)
+        header: Row = []
+        written = 0
+        with dest.open("w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out, lineterminator="\n")
+            try:
+                for number, row in enumerate(rows):
+                    if number == 0:
+                        header = row
+                    else:
+                        written += 1
+                    writer.writerow(row)
+            except UnicodeDecodeError as error:
+                raise RecipeError(0, f"the file is not {encoding} text ({error.reason})") from None
+    return Prepared(dest, steps, header, written)
+
+
+def apply_schema_steps(schema: dict[str, Any], recipe: list[dict[str, Any]]) -> dict[str, Any]:
+    """The schema with the recipe's schema steps applied (a copy)."""
+    schema = copy.deepcopy(schema)
+    fields = {f.get("name"): f for f in schema.get("fields", [])}
+    for index, step in enumerate(check_recipe(recipe)):
+        kind = step["step"]
+        if kind == "missing-values":
+            values = [str(v) for v in step.get("values", [])]
+            schema["missingValues"] = list(
+                dict.fromkeys(["", *schema.get("missingValues", [""]), *values])
+            )
+            continue
+        if kind not in SCHEMA_STEPS:
+            continue
+        found = fields.get(step.get("field"))
+        if found is None:
+            raise RecipeError(index, f"there is no column {step.get('field')!r}")
+        if kind == "field-type":
+            found["type"] = str(step["type"])
+            found.pop("format", None)
+        elif kind == "field-format":
+            found["type"] = str(step.get("type", found.get("type", "date")))
+            found["format"] = str(step["format"])
+        elif kind == "number-format":
+            found["type"] = "number"
+            found["groupChar"] = str(step.get("groupChar", ","))
+            found["bareNumber"] = False
+    return schema
+
+
+# The data steps ------------------------------------------------------------------------
+
+
+def _skip_lines(rows: Rows, step: dict[str, Any], index: int) -> Rows:
+    lines = _count(step, "lines", index)
+    for number, row in enumerate(rows):
+        if number < lines:
+            step["changed"]["lines"] = number + 1
+            continue
+        yield row
+
+
+def _join_header_rows(rows: Rows, step: dict[str, Any], index: int) -> Rows:
+    count = _count(step, "rows", index)
+    parts: list[Row] = []
+    for row in rows:
+        if len(parts) < count:
+            parts.append(row)
+            if len(parts) == count:
+                width = max(len(p) for p in parts)
+                yield [
+                    " ".join(c.strip() for p in parts if (c := _cell(p, i)).strip())
+                    for i in range(width)
+                ]
+                step["changed"]["rows"] = count
+            continue
+        yield row
+
+
+def _drop_empty_rows(rows: Rows, step: dict[str, Any], index: int) -> Rows:
+    dropped = 0
+    for number, row in enumerate(rows):
+        if number > 0 and not any(cell.strip() for cell in row):
+            dropped += 1
+            step["changed"]["rows"] = dropped
+            continue
+        yield row
+
+
+def _drop_empty_columns(rows: Rows, step: dict[str, Any], index: int) -> Rows:
+    """Columns with no name and no value are dropped. Which ones is known only at the end,
+    so the rows are spooled to a temporary file (memory stays flat) and read back."""
+    filled: set[int] = set()
+    width = 0
+    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as spool:
+        writer = csv.writer(spool, lineterminator="\n")
+        for row in rows:
+            width = max(width, len(row))
+            filled.update(i for i, cell in enumerate(row) if cell.strip())
+            writer.writerow(row)
+        spool.seek(0)
+        keep = [i for i in range(width) if i in filled]
+        step["changed"]["columns"] = width - len(keep)
+        for row in csv.reader(spool):
+            yield [_cell(row, i) for i in keep] if len(keep) < width else row
+
+
+def _rename_columns(rows: Rows, step: dict[str, Any], index: int) -> Rows:
+    names = step.get("names")
+    if not isinstance(names, dict):
+        raise RecipeError(index, "rename-columns needs names: {old name: new name}")
+    for number, row in enumerate(rows):
+        if number == 0:
+            renamed = [str(names.get(c, names.get(c.strip(), c))) for c in row]
+            step["changed"]["columns"] = sum(a != b for a, b in zip(row, renamed, strict=True))
+            row = renamed
+        yield row
+
+
+def _drop_columns(rows: Rows, step: dict[str, Any], index: int) -> Rows:
+    wanted = {str(c) for c in step.get("columns", [])}
+    drop: set[int] = set()
+    for number, row in enumerate(rows):
+        if number == 0:
+            drop = {i for i, name in enumerate(row) if name in wanted or name.strip() in wanted}
+            step["changed"]["columns"] = len(drop)
+        yield [c for i, c in enumerate(row) if i not in drop] if drop else row
+
+
+def _edit_cell(rows: Rows, step: dict[str, Any], index: int) -> Rows:
+    target, column, value = _count(step, "row", index), step.get("column"), step.get("value")
+    position = -1
+    for number, row in enumerate(rows, start=1):
+        if number == 1:
+            names = [c.strip() for c in row]
+            if str(column).strip() not in names:
+                raise RecipeError(index, f"there is no column {column!r}")
+            position = names.index(str(column).strip())
+        elif number == target:
+            row = [*row, *[""] * (position + 1 - len(row))]
+            row[position] = "" if value is None else str(value)
+            step["changed"]["cells"] = 1
+        yield row
+
+
+def _read_encoding(rows: Rows, step: dict[str, Any], index: int) -> Rows:
+    return rows  # chosen before the file is opened (reading_encoding)
+
+
+def _count(step: dict[str, Any], name: str, index: int) -> int:
+    value = step.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise RecipeError(index, f"{step['step']} needs {name}: a whole number")
+    return value
+
+
+def _cell(row: Row, index: int) -> str:
+    return row[index] if index < len(row) else ""
+
+
+_DATA: dict[str, Callable[[Rows, dict[str, Any], int], Rows]] = {
+    "read-encoding": _read_encoding,
+    "skip-lines": _skip_lines,
+    "join-header-rows": _join_header_rows,
+    "drop-empty-rows": _drop_empty_rows,
+    "drop-empty-columns": _drop_empty_columns,
+    "rename-columns": _rename_columns,
+    "drop-columns": _drop_columns,
+    "edit-cell": _edit_cell,
+}
