@@ -14,6 +14,7 @@ from catalog.config import Settings, setting_help
 from catalog.datasets.licences import DEFAULT_LICENCE
 from catalog.errors import CatalogError
 from catalog.viewer import Viewer
+from ingest.recipe import RecipeError, check_recipe, describe_step
 from schemas import SchemaError, library_entries, library_schema, load_schema
 
 
@@ -103,6 +104,13 @@ def run(ctx: click.Context, host: str | None, port: int | None) -> None:
 @click.option(
     "--dataset", "dataset_name", default=None, help="Add a new version to this dataset instead."
 )
+@click.option(
+    "--recipe",
+    "recipe_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Apply the fixes in this recipe (JSON, as a dataset page's recipe.json) first.",
+)
 @click.pass_context
 def ingest(ctx: click.Context, file: Path, schema_spec: str, **options: Any) -> None:
     """Validate FILE and publish it if it is valid; otherwise print every problem."""
@@ -113,6 +121,7 @@ def ingest(ctx: click.Context, file: Path, schema_spec: str, **options: Any) -> 
     )
 
     schema = _resolve_schema(schema_spec, file)
+    recipe = _read_recipe(options.pop("recipe_file"))
     site = _site(ctx)
     dataset_name = options.pop("dataset_name")
     metadata = None
@@ -141,11 +150,14 @@ def ingest(ctx: click.Context, file: Path, schema_spec: str, **options: Any) -> 
                 metadata=metadata,
                 dataset_name=dataset_name,
                 progress=bar.update,
+                recipe=recipe,
             )
-        except CatalogError as error:
+        except (CatalogError, RecipeError) as error:
             _fail(error)
     result = outcome.result
     if outcome.published:
+        for step in (result.version.recipe() if result.version else None) or []:
+            click.echo(f"Fix: {describe_step(step)}")
         click.echo(
             f"Published {file.name} as {outcome.dataset_name}, version {outcome.version_number}: "
             f"{result.facts['rows']:,} rows (read as {result.sniffed.encoding_label}, "
@@ -171,19 +183,46 @@ def ingest(ctx: click.Context, file: Path, schema_spec: str, **options: Any) -> 
     "--json", "as_json", is_flag=True, help="Print the report as JSON (frictionless's shape)."
 )
 @click.option("--limit-errors", type=int, default=None, help="Stop after this many errors.")
+@click.option(
+    "--recipe",
+    "recipe_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Check the file as this recipe of fixes leaves it (nothing is written).",
+)
 @click.pass_context
 def validate(
-    ctx: click.Context, file: Path, schema_spec: str, as_json: bool, limit_errors: int | None
+    ctx: click.Context,
+    file: Path,
+    schema_spec: str,
+    as_json: bool,
+    limit_errors: int | None,
+    recipe_file: Path | None,
 ) -> None:
     """Check FILE against a schema without publishing anything."""
-    from ingest import sniff_file, validate_file
+    import tempfile
+
+    from ingest import sniff_file, validate_file  # lazy: start-up time
+    from ingest.pipeline import prepare_table  # lazy: start-up time
 
     settings: Settings = ctx.obj
     schema = _resolve_schema(schema_spec, file)
+    recipe = _read_recipe(recipe_file)
     sniffed = sniff_file(file, settings.legacy_encoding_list)
     limit = limit_errors or settings.error_limit
-    with _ProgressBar(enabled=not as_json) as bar:
-        report = validate_file(file, schema, sniffed, limit_errors=limit, progress=bar.update)
+    with tempfile.TemporaryDirectory() as scratch, _ProgressBar(enabled=not as_json) as bar:
+        table = file
+        if recipe:
+            try:
+                table, sniffed, schema, steps = prepare_table(
+                    file, recipe, schema, sniffed, Path(scratch) / "prepared.csv"
+                )
+            except RecipeError as error:
+                _fail(error)
+            if not as_json:
+                for step in steps:
+                    click.echo(f"Fix: {describe_step(step)}")
+        report = validate_file(table, schema, sniffed, limit_errors=limit, progress=bar.update)
     if as_json:
         click.echo(json.dumps(report, indent=2, ensure_ascii=False, default=str))
     elif report["valid"]:
@@ -306,11 +345,26 @@ def _where(error: dict[str, Any]) -> str:
     return row
 
 
-def _fail(error: CatalogError) -> None:
+def _fail(error: CatalogError | RecipeError) -> None:
+    if isinstance(error, RecipeError):
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(2)
     click.echo(f"Error: {error.message}", err=True)
     for field, problem in error.fields.items():
         click.echo(f"  {field}: {problem}", err=True)
     sys.exit(2)
+
+
+def _read_recipe(path: Path | None) -> list[dict[str, Any]] | None:
+    """A recipe file's steps; a file that is not one is a usage error naming it."""
+    if path is None:
+        return None
+    try:
+        return check_recipe(json.loads(path.read_text(encoding="utf-8")))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise click.BadParameter(f"{path} is not a JSON recipe: {error}") from None
+    except RecipeError as error:
+        raise click.BadParameter(f"{path}: {error}") from None
 
 
 class _ProgressBar:

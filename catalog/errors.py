@@ -11,6 +11,7 @@ from typing import Any
 import datastore
 import schemas
 from datastore.query import QueryError
+from ingest.recipe import RecipeError
 
 
 class CatalogError(Exception):
@@ -73,6 +74,7 @@ _LOWER: dict[type[Exception], int] = {
     datastore.NotFound: 404,  # a version or file that is not there
     datastore.DatastoreError: 500,
     schemas.SchemaError: 400,  # a schema that was sent is not a valid Table Schema
+    RecipeError: 400,  # a recipe of fixes that cannot be applied; says which step
 }
 
 
@@ -88,6 +90,8 @@ def describe_error(error: Exception) -> ErrorAnswer | None:
             return None  # our own failure: logged and answered as "something went wrong"
         if isinstance(error, QueryError):
             return ErrorAnswer(status, error.message, {error.parameter: error.message})
+        if isinstance(error, RecipeError):
+            return ErrorAnswer(status, str(error), {"recipe": str(error)})
         if isinstance(error, datastore.NotFound):
             return ErrorAnswer(status, "That file is not in the datastore.")
         return ErrorAnswer(status, str(error))

@@ -51,6 +51,11 @@ class VersionRef:
     def read_json(self, name: str) -> Any:
         return json.loads((self.folder / name).read_text(encoding="utf-8"))
 
+    def recipe(self) -> list[dict[str, Any]] | None:
+        """The fixes the table was published after (ingest/recipe.py), if there were any."""
+        path = self.folder / RECIPE
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
     def profile(self) -> dict[str, Any]:
         """Each column's profile (datastore/profile.py), worked out on first use."""
         return self.derived(PROFILE, lambda: profile_table(self.parquet))

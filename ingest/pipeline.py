@@ -65,7 +65,7 @@ def ingest_file(
         sniffed = sniff_file(original, legacy_encodings)
         table, read_as, steps = original, sniffed, None
         if recipe:
-            table, read_as, schema, steps = _prepare(
+            table, read_as, schema, steps = prepare_table(
                 original, recipe, schema, sniffed, staged.folder / PREPARED
             )
             staged.write_json(RECIPE, steps)
@@ -115,14 +115,15 @@ def ingest_file(
         return IngestResult(True, report, schema, sniffed, facts, version=version)
 
 
-def _prepare(
+def prepare_table(
     original: Path,
     recipe: list[dict[str, Any]],
     schema: dict[str, Any] | None,
     sniffed: Sniffed,
     dest: Path,
 ) -> tuple[Path, Sniffed, dict[str, Any] | None, list[dict[str, Any]]]:
-    """The prepared table, how to read it, the schema to check it against, the steps."""
+    """The table as the recipe's data steps leave it (written to `dest`), how to read it,
+    the schema to check it against (with the schema steps), and the steps as they ran."""
     prepared = apply_recipe(
         original, recipe, encoding=sniffed.encoding, delimiter=sniffed.delimiter, dest=dest
     )

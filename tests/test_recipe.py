@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from datastore import Store
-from datastore.store import FACTS, PARQUET, RECIPE
+from datastore.store import FACTS, RECIPE
 from ingest import flatten_errors, ingest_file
 from ingest.recipe import RecipeError, apply_recipe, apply_schema_steps, describe_step
 from tests.conftest import DATA

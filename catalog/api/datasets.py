@@ -33,8 +33,9 @@ from catalog.datasets.publishing import (
 from catalog.datasets.tables import find_resource
 from catalog.db.models import Dataset, utcnow
 from catalog.errors import BadParameter, Conflict, InvalidInput, NotAuthorised, NotFound
-from catalog.params import parse_bool, parse_int
+from catalog.params import parse_bool, parse_int, parse_json
 from catalog.viewer import Viewer
+from ingest.recipe import check_recipe
 
 
 @action
@@ -169,6 +170,7 @@ def package_delete(params: dict[str, Any]) -> None:
 @action
 def resource_create(params: dict[str, Any]) -> dict[str, Any]:
     """Upload a table to a dataset: it is checked, and published as the next version.
+    `recipe` (optional, JSON): fixes to apply first, as a dataset page's recipe.json.
 
     The publication is its own unit of work (catalog/datasets/publishing.py: files and
     rows together, or neither), as it is for an upload from the web page."""
@@ -177,6 +179,8 @@ def resource_create(params: dict[str, Any]) -> dict[str, Any]:
     upload = request.files.get("upload")
     if upload is None or not upload.filename:
         raise BadParameter("Send the file as the multipart field upload.", {"upload": "Missing"})
+    recipe = params.get("recipe")
+    recipe = check_recipe(parse_json(recipe, "recipe")) if recipe not in (None, "") else None
     db = request_session()
     dataset = ckan.find_dataset(db, name)
     require_visible(db, viewer, dataset)
@@ -192,6 +196,7 @@ def resource_create(params: dict[str, Any]) -> dict[str, Any]:
         schema=None,
         dataset_name=name,
         user_id=caller_id(),
+        recipe=recipe,
     )
     if not outcome.published:
         report = outcome.result.report

@@ -105,6 +105,7 @@ def publish_file(
     dataset_name: str | None = None,
     user_id: int | None = None,
     progress: Progress | None = None,
+    recipe: list[dict[str, Any]] | None = None,
 ) -> PublishOutcome:
     """Validate a file and publish it as a new dataset, or as a new version of one.
 
@@ -129,6 +130,7 @@ def publish_file(
             limit_errors=site.settings.error_limit,
             legacy_encodings=site.settings.legacy_encoding_list,
             progress=progress,
+            recipe=recipe,
         )
         if not result.valid or result.version is None:
             return PublishOutcome(result)

@@ -25,6 +25,7 @@ from catalog.site import Site
 from catalog.viewer import ANONYMOUS, Viewer
 from datastore import NotFound as FileNotFound
 from datastore import PackageResource
+from ingest.recipe import describe_step
 from schemas import csv_schema
 
 
@@ -220,6 +221,8 @@ def dataset_details(
         "preview": preview,
         "profile": {name: _chart(column) for name, column in profiles.items()},
         "changes": changes,
+        # The fixes the table was published after, in words (ingest/recipe.py).
+        "recipe": [{**step, "text": describe_step(step)} for step in ref.recipe() or []],
     }
 
 

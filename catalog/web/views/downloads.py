@@ -6,6 +6,7 @@ files kept beside it.
     /dataset/<name>/v<n>/original                              the file as uploaded
     /dataset/<name>/v<n>/schema.json                           the CSV download's schema
     /dataset/<name>/v<n>/report.json                           the validation report
+    /dataset/<name>/v<n>/recipe.json                           the fixes it was published after
     /dataset/<name>[/v<n>]/datapackage.zip                     a Frictionless Data Package
 
 The table downloads take datastore_search's parameters (filters, q, sort, fields, limit,
@@ -120,6 +121,17 @@ def report(name: str, number: int) -> Any:
         json.dumps(ref.read_json("report.json"), indent=2, ensure_ascii=False),
         mimetype="application/json",
     )
+
+
+@blueprint.route("/dataset/<name>/v<int:number>/recipe.json")
+def recipe(name: str, number: int) -> Any:
+    """The fixes the version's table was published after (ingest/recipe.py)."""
+    ref, _ = _version_files(name, number)
+    steps = ref.recipe()
+    if steps is None:
+        raise NotFound("This version was published as it came, with no fixes.")
+    body = json.dumps(steps, indent=2, ensure_ascii=False)
+    return _attachment(Response(body, mimetype="application/json"), f"{name}-v{number}.recipe.json")
 
 
 @blueprint.route("/dataset/<name>/datapackage.zip")
