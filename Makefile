@@ -44,7 +44,15 @@ run: $(STAMP)
 DATASTORE_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export DATASTORE_TEST_POSTGRES_URL
 
-test: $(STAMP)
+# The browser tests inject axe-core (an npm package, tests/browser/package-lock.json) into
+# each page; without npm they are skipped with a message, as they are without Chromium.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	if command -v npm >/dev/null; then npm ci --prefix tests/browser --silent --no-audit --no-fund; \
+	else echo "npm not found: the browser tests will be skipped"; fi
+
+test: $(STAMP) $(AXE)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -73,7 +73,7 @@ class UploadForm(FlaskForm):
             SelectChoice("upload", "My own Table Schema (a JSON file)"),
             SelectChoice("infer", "Work it out from the file"),
         ],
-        default="library",
+        default="infer",
     )
     library_name = SelectField("Ready schema", validators=[Optional()])
     schema_file = FileField("Table Schema file")

@@ -1,0 +1,101 @@
+"""The browser tests' tools: a live server on 127.0.0.1, Debian's Chromium driven by
+Playwright, and axe-core's accessibility check at 1280 px and at 390 px.
+
+Without Chromium (or without axe-core, installed by `make test` with npm) the browser
+tests are skipped with a message saying so; CI (`.ci/run`) installs both and sets
+DATASTORE_TEST_REQUIRE_BROWSER=1, which turns a skip into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = Path(os.environ.get("DATASTORE_TEST_CHROMIUM", "/usr/bin/chromium"))
+AXE = Path(__file__).parent / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+REQUIRE = os.environ.get("DATASTORE_TEST_REQUIRE_BROWSER") == "1"
+WIDTHS = (1280, 390)
+
+
+def need_browser() -> None:
+    """Skip (or, in CI, fail) when Chromium or axe-core is not here."""
+    missing = []
+    if not CHROMIUM.exists():
+        missing.append(f"Chromium at {CHROMIUM} (apt-get install -y chromium)")
+    if not AXE.exists():
+        missing.append(f"axe-core at {AXE} (npm ci --prefix tests/browser)")
+    if missing:
+        message = "browser tests need " + " and ".join(missing)
+        if REQUIRE:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+class LiveServer:
+    """The app served by werkzeug in a thread, on a free port of 127.0.0.1."""
+
+    def __init__(self, app: Any) -> None:
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(10)
+
+
+def live_server(app: Any) -> Iterator[LiveServer]:
+    server = LiveServer(app)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def browser_page() -> Iterator[Any]:
+    """A fresh Chromium page (headless), closed afterwards."""
+    need_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
+        )
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            yield page
+            context.close()
+        finally:
+            browser.close()
+
+
+def check_page(page: Any, shots: Path | None = None, name: str = "page") -> None:
+    """axe-core finds no violation at 1280 px and at 390 px, and at 390 px nothing
+    scrolls sideways. With `shots`, a screenshot at each width is saved there."""
+    problems = []
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("async () => await axe.run(document)")
+        for violation in result["violations"]:
+            targets = [", ".join(map(str, n["target"])) for n in violation["nodes"][:3]]
+            problems.append(f"{width}px {violation['id']}: {violation['help']} at {targets}")
+        overflow = page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        if width < 1000 and overflow > 0:
+            problems.append(f"{width}px: the page scrolls sideways by {overflow}px")
+        if shots is not None:
+            page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert not problems, f"{page.url}:\n" + "\n".join(problems)

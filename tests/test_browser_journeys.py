@@ -1,0 +1,69 @@
+"""What a volunteer does, in a real browser (Chromium through Playwright): each page of the
+journey passes axe-core at 1280 px and 390 px and does not scroll sideways on a phone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from catalog.accounts.users import create_user
+from tests.browser_support import browser_page, check_page, live_server
+from tests.conftest import DATA
+
+PASSWORD = "a long enough password"
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def server(app: Any) -> Iterator[Any]:
+    yield from live_server(app)
+
+
+@pytest.fixture
+def page() -> Iterator[Any]:
+    yield from browser_page()
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    folder = tmp_path / "screenshots"
+    folder.mkdir()
+    return folder
+
+
+def sign_in(page: Any, server: Any, site: Any, username: str = "volunteer") -> None:
+    with site.session() as session:
+        create_user(session, username, PASSWORD)
+        session.commit()
+    page.goto(f"{server.url}/login")
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{server.url}/")
+
+
+def test_a_clean_file_is_published_from_the_upload_page(
+    page: Any, server: Any, site: Any, shots: Path
+) -> None:
+    sign_in(page, server, site)
+    check_page(page, shots, "home")
+    page.goto(f"{server.url}/upload")
+    check_page(page, shots, "upload")
+    page.set_input_files("input[type=file][name=file]", str(DATA / "valid/gdp/data/gdp.csv"))
+    steps = 0
+    page.get_by_label("Work it out from the file").check()
+    steps += 1
+    page.get_by_label("Title").fill("GDP by country")
+    steps += 1
+    page.get_by_role("button", name="Check and publish").click()
+    steps += 1
+    page.get_by_text("Published version 1").wait_for()
+    check_page(page, shots, "job")
+    page.get_by_role("link", name="gdp-by-country").click()
+    steps += 1
+    page.get_by_role("heading", name="GDP by country").wait_for()
+    check_page(page, shots, "dataset")
+    assert steps <= 8
