@@ -56,7 +56,7 @@ def test_a_clean_file_is_published_from_the_upload_page(
     steps = 0
     page.get_by_label("Work it out from the file").check()
     steps += 1
-    page.get_by_label("Title").fill("GDP by country")
+    page.get_by_label("Title", exact=True).fill("GDP by country")
     steps += 1
     page.get_by_role("button", name="Check and publish").click()
     steps += 1
@@ -67,3 +67,28 @@ def test_a_clean_file_is_published_from_the_upload_page(
     page.get_by_role("heading", name="GDP by country").wait_for()
     check_page(page, shots, "dataset")
     assert steps <= 8
+
+
+def test_upload_a_corrected_file_keeps_what_was_typed_and_chosen(
+    page: Any, server: Any, site: Any, shots: Path
+) -> None:
+    sign_in(page, server, site)
+    page.goto(f"{server.url}/upload")
+    gla = DATA / "invalid/uk-gla-payments-dec-2009/gla-december_2009.csv"
+    page.set_input_files("input[type=file][name=file]", str(gla))
+    page.get_by_label("Work it out from the file").check()
+    page.get_by_label("Title", exact=True).fill("GLA payments, December 2009")
+    page.get_by_label("Organisation", exact=True).fill("Greater London Authority")
+    page.get_by_label("Licence").select_option("uk-ogl")
+    page.get_by_label("Tags (separated by commas)").fill("spending, london")
+    page.get_by_role("button", name="Check and publish").click()
+    page.get_by_role("link", name="Upload a corrected file").wait_for()
+    check_page(page, shots, "report")
+    page.get_by_role("link", name="Upload a corrected file").click()
+    page.get_by_label("Title", exact=True).wait_for()
+    assert page.get_by_label("Title", exact=True).input_value() == "GLA payments, December 2009"
+    assert page.get_by_label("Organisation", exact=True).input_value() == "Greater London Authority"
+    assert page.get_by_label("Licence").input_value() == "uk-ogl"
+    assert page.get_by_label("Tags (separated by commas)").input_value() == "spending, london"
+    assert page.get_by_label("Work it out from the file").is_checked()
+    check_page(page, shots, "upload-again")

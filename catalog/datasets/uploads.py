@@ -24,11 +24,14 @@ def publish_upload(
     original_name: str,
     answers: int | None = None,
     on_published: OnPublished | None = None,
+    form: dict[str, Any] | None = None,
     **request: Any,
 ) -> JobResult:
     """Publish the saved file (`request`: publish_file's schema, metadata, dataset_name,
     user_id). `answers` is the FOI request the file answers, kept in the result so that a
-    corrected file still answers it; `on_published` links the two (catalog/foi)."""
+    corrected file still answers it; `on_published` links the two (catalog/foi). `form` is
+    what the volunteer typed and chose, kept with a rejected file's result so that
+    "upload a corrected file" starts from it."""
     outcome = publish_file(site, path, original_name=original_name, progress=progress, **request)
     if outcome.published:
         assert outcome.dataset_name is not None
@@ -48,5 +51,6 @@ def publish_upload(
             },
             "kept": result.kept_at.name if result.kept_at else "",
             "request": answers,
+            "form": form or {},
         },
     )

@@ -106,7 +106,38 @@ def _form() -> UploadForm:
         form.dataset.data = request.args["dataset"]
     if request.method == "GET" and request.args.get("request"):
         _prefill_answer(form, parse_int(request.args, "request", 0, minimum=1))
+    if request.method == "GET" and request.args.get("again"):
+        _prefill_again(form, request.args["again"])
     return form
+
+
+# What "upload a corrected file" brings back: everything but the file itself.
+KEPT_FIELDS = (
+    "schema_source",
+    "library_name",
+    "dataset",
+    "title",
+    "description",
+    "organisation",
+    "licence",
+    "tags",
+    "source_url",
+    "version",
+    "author",
+    "author_email",
+    "maintainer",
+    "maintainer_email",
+    "private",
+    "request_id",
+)
+
+
+def _prefill_again(form: UploadForm, job_id: str) -> None:
+    """The form as it was sent with a rejected upload (its uploader's own, upload_status)."""
+    kept = (upload_status(job_id).get("result") or {}).get("form") or {}
+    for name in KEPT_FIELDS:
+        if name in kept:
+            form[name].data = kept[name]
 
 
 def _prefill_answer(form: UploadForm, request_id: int) -> None:
@@ -193,6 +224,7 @@ def upload() -> Any:
         original_name=original_name,
         answers=answers,
         on_published=link,
+        form={name: form[name].data for name in KEPT_FIELDS},
         schema=schema,
         metadata=metadata,
         dataset_name=dataset_name,
@@ -216,6 +248,7 @@ def job(job_id: str) -> Any:
             original_name=status["original_name"],
             kept=result["kept"],
             answers=result.get("request"),
+            job_id=job_id,
         )
         return _no_store(page)
     return _no_store(render_template("upload_job.html", job=status))
