@@ -92,3 +92,28 @@ def test_upload_a_corrected_file_keeps_what_was_typed_and_chosen(
     assert page.get_by_label("Tags (separated by commas)").input_value() == "spending, london"
     assert page.get_by_label("Work it out from the file").is_checked()
     check_page(page, shots, "upload-again")
+
+
+def test_a_file_already_published_is_named_before_a_second_copy(
+    page: Any, server: Any, site: Any, shots: Path
+) -> None:
+    sign_in(page, server, site)
+    prices = DATA / "valid/uk-house-prices-nationwide/data/data.csv"
+    for attempt in (1, 2):
+        page.goto(f"{server.url}/upload")
+        page.set_input_files("input[type=file][name=file]", str(prices))
+        page.get_by_label("Title", exact=True).fill(f"House prices {attempt}")
+        page.get_by_role("button", name="Check and publish").click()
+        if attempt == 1:
+            page.get_by_text("Published version 1").wait_for()
+    page.get_by_role("heading", name="data.csv is already published").wait_for()
+    link = page.get_by_role("link", name="House prices 1, version 1")
+    assert link.get_attribute("href").startswith("/dataset/house-prices-1")
+    check_page(page, shots, "duplicate")
+    page.get_by_role("link", name="upload it again").click()
+    assert page.get_by_label("Title", exact=True).input_value() == "House prices 2"
+    page.set_input_files("input[type=file][name=file]", str(prices))
+    page.get_by_label("Publish it even if this exact file is already published").check()
+    page.get_by_role("button", name="Check and publish").click()
+    page.get_by_text("Published version 1").wait_for()
+    assert "house-prices-2" in page.content()

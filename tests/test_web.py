@@ -412,7 +412,9 @@ def test_organisations_in_other_alphabets_stay_apart(client, site):
     second = published(
         client,
         site,
-        upload(client, "valid/gdp/data/gdp.csv", None, title="Π", organisation="Πάτρα"),
+        upload(
+            client, "valid/gdp/data/gdp.csv", None, title="Π", organisation="Πάτρα", allow_copy="y"
+        ),
     )
     one = client.get(f"/dataset/{first}.json").json["organisation"]
     two = client.get(f"/dataset/{second}.json").json["organisation"]

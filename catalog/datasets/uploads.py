@@ -3,13 +3,19 @@ went, in the shape the job's page shows."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
+from catalog.datasets.permissions import can_see
 from catalog.datasets.publishing import publish_file
+from catalog.db.models import User, Version
 from catalog.jobs.runner import INVALID, PUBLISHED, JobResult, Progress
 from catalog.site import Site
+from catalog.viewer import Viewer
 
 # Called once the file is published, with the uploader's id and the dataset's name; says
 # what went wrong, if anything, with what it did (the dataset stays published whatever).
@@ -25,13 +31,25 @@ def publish_upload(
     answers: int | None = None,
     on_published: OnPublished | None = None,
     form: dict[str, Any] | None = None,
+    allow_copy: bool = False,
     **request: Any,
 ) -> JobResult:
     """Publish the saved file (`request`: publish_file's schema, metadata, dataset_name,
     user_id). `answers` is the FOI request the file answers, kept in the result so that a
     corrected file still answers it; `on_published` links the two (catalog/foi). `form` is
     what the volunteer typed and chose, kept with a rejected file's result so that
-    "upload a corrected file" starts from it."""
+    "upload a corrected file" starts from it. A new dataset whose file is already published,
+    byte for byte, in a dataset the uploader can see is named instead of made, unless
+    `allow_copy` (a new version of a dataset may repeat a file: the same month sent twice)."""
+    if not allow_copy and not request.get("dataset_name"):
+        found = published_copy(site, path, request.get("user_id"))
+        if found is not None:
+            return JobResult(
+                INVALID,
+                result={"duplicate": found, "form": form or {}, "request": answers},
+                message=f"This file is already published as {found['title']}, version "
+                f"{found['number']}.",
+            )
     outcome = publish_file(site, path, original_name=original_name, progress=progress, **request)
     if outcome.published:
         assert outcome.dataset_name is not None
@@ -54,3 +72,22 @@ def publish_upload(
             "form": form or {},
         },
     )
+
+
+def published_copy(site: Site, path: Path, user_id: int | None) -> dict[str, Any] | None:
+    """The version whose original has the same bytes as `path`, in a dataset the uploader
+    may see: {name, title, number}; None if there is none."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    with site.session() as session:
+        user = session.get(User, user_id) if user_id is not None else None
+        viewer = Viewer.user(user.id, user.username, user.is_admin) if user else Viewer()
+        for version in session.scalars(
+            select(Version).where(Version.sha256 == digest.hexdigest()).order_by(Version.id)
+        ):
+            dataset = version.dataset
+            if dataset.state == "active" and can_see(session, viewer, dataset):
+                return {"name": dataset.name, "title": dataset.title, "number": version.number}
+    return None

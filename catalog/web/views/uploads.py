@@ -96,6 +96,7 @@ class UploadForm(FlaskForm):
     maintainer_email = StringField("Maintainer's email", validators=[Length(max=300)])
     private = BooleanField("Private: only the organisation's members see it")
     request_id = HiddenField()  # the FOI request this is the answer to, if any
+    allow_copy = BooleanField("Publish it even if this exact file is already published")
 
 
 def _form() -> UploadForm:
@@ -225,6 +226,7 @@ def upload() -> Any:
         answers=answers,
         on_published=link,
         form={name: form[name].data for name in KEPT_FIELDS},
+        allow_copy=bool(form.allow_copy.data),
         schema=schema,
         metadata=metadata,
         dataset_name=dataset_name,
@@ -239,6 +241,13 @@ def upload() -> Any:
 @blueprint.route("/uploads/<job_id>")
 def job(job_id: str) -> Any:
     status = upload_status(job_id)
+    if status["state"] == INVALID and "duplicate" in (status["result"] or {}):
+        result = status["result"]
+        again = url_for("uploads.upload", again=job_id, request=result.get("request"))
+        page = render_template(
+            "upload_duplicate.html", job=status, found=result["duplicate"], again=again
+        )
+        return _no_store(page)
     if status["state"] == INVALID:
         result = status["result"]
         page = render_template(
