@@ -41,6 +41,7 @@ DATA_STEPS = {
     "drop-empty-columns": "Dropped the empty columns that had no name",
     "rename-columns": "Renamed columns to the schema's names",
     "drop-columns": "Dropped columns the dataset does not keep",
+    "order-columns": "Put the columns in the schema's order",
     "edit-cell": "Changed row {row}, column {column!r} to {value!r}",
 }
 SCHEMA_STEPS = {
@@ -48,6 +49,8 @@ SCHEMA_STEPS = {
     "field-format": "Read {field!r} as {type} in the form {format}",
     "field-type": "Read {field!r} as {type}",
     "number-format": "Read {field!r} as numbers with the £ sign and thousands separators",
+    "drop-fields": "Left out the schema's optional columns the file does not have: {fields}",
+    "keep-columns": "Kept the file's own columns beside the schema's: {names}",
 }
 MAX_STEPS = 1000
 CSV_FIELD_LIMIT = 10_000_000  # characters in one cell: csv's own default is 128 kB
@@ -150,6 +153,18 @@ def apply_schema_steps(schema: dict[str, Any], recipe: list[dict[str, Any]]) -> 
                 dict.fromkeys(["", *schema.get("missingValues", [""]), *values])
             )
             continue
+        if kind == "drop-fields":
+            gone = {str(f) for f in step.get("fields", [])}
+            schema["fields"] = [f for f in schema.get("fields", []) if f.get("name") not in gone]
+            fields = {f.get("name"): f for f in schema["fields"]}
+            continue
+        if kind == "keep-columns":
+            for name in step.get("names", []):
+                if str(name) not in fields:
+                    added = {"name": str(name), "type": "string"}
+                    schema.setdefault("fields", []).append(added)
+                    fields[str(name)] = added
+            continue
         if kind not in SCHEMA_STEPS:
             continue
         found = fields.get(step.get("field"))
@@ -247,6 +262,20 @@ def _drop_columns(rows: Rows, step: dict[str, Any], index: int) -> Rows:
         yield [c for i, c in enumerate(row) if i not in drop] if drop else row
 
 
+def _order_columns(rows: Rows, step: dict[str, Any], index: int) -> Rows:
+    wanted = [str(n).strip() for n in step.get("names", [])]
+    order: list[int] = []
+    for number, row in enumerate(rows):
+        if number == 0:
+            names = [c.strip() for c in row]
+            first = [names.index(n) for n in wanted if n in names]
+            order = first + [i for i in range(len(row)) if i not in set(first)]
+            step["changed"]["columns"] = sum(
+                a != b for a, b in zip(order, range(len(row)), strict=True)
+            )
+        yield [_cell(row, i) for i in order] + row[len(order) :]
+
+
 def _edit_cell(rows: Rows, step: dict[str, Any], index: int) -> Rows:
     target, column, value = _count(step, "row", index), step.get("column"), step.get("value")
     position = -1
@@ -286,5 +315,6 @@ _DATA: dict[str, Callable[[Rows, dict[str, Any], int], Rows]] = {
     "drop-empty-columns": _drop_empty_columns,
     "rename-columns": _rename_columns,
     "drop-columns": _drop_columns,
+    "order-columns": _order_columns,
     "edit-cell": _edit_cell,
 }
