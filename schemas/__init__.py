@@ -1,4 +1,5 @@
-"""Table Schema handling: load and check a schema, infer one, the library of ready schemas.
+"""Table Schema handling: load and check a schema, infer one, the library of ready schemas,
+and match a file's columns to a schema's fields.
 
 A schema is kept as a plain JSON-able dict (a Table Schema descriptor) everywhere in the
 project; frictionless is used to check it and to infer one.
@@ -7,6 +8,7 @@ project; frictionless is used to check it and to infer one.
 from schemas.arrow import arrow_schema, csv_schema
 from schemas.infer import infer_schema
 from schemas.library import LibraryEntry, library_entries, library_schema
+from schemas.matching import Match, Pair, Suggestion, match_columns, suggest_schemas
 from schemas.schema import (
     SchemaError,
     SchemaProblem,
@@ -15,11 +17,16 @@ from schemas.schema import (
     parse_schema,
     schema_warnings,
 )
+from schemas.swaps import Swap, swapped_columns
 
 __all__ = [
     "LibraryEntry",
+    "Match",
+    "Pair",
     "SchemaError",
     "SchemaProblem",
+    "Suggestion",
+    "Swap",
     "arrow_schema",
     "check_schema",
     "csv_schema",
@@ -27,6 +34,9 @@ __all__ = [
     "library_entries",
     "library_schema",
     "load_schema",
+    "match_columns",
     "parse_schema",
     "schema_warnings",
+    "suggest_schemas",
+    "swapped_columns",
 ]
