@@ -167,15 +167,16 @@ def test_a_job_that_fails_says_why_in_plain_words(site):
 
 def test_progress_is_written_at_most_four_times_a_second(site):
     def busy(path: Path, progress: Any) -> JobResult:
+        # Called as often as a loop can for at least 1.2 s (longer on a busy machine, until
+        # a few writes have been made): the writes follow the clock, not the calls.
         start = time.monotonic()
         calls = 0
-        while time.monotonic() - start < 1.2:
+        while time.monotonic() - start < 1.2 or (progress.writes < 3 and calls < 10**8):
             calls += 1
             progress("reading", calls, 10**9)
         elapsed = time.monotonic() - start
-        assert calls > 1000
         assert progress.writes <= elapsed / PROGRESS_INTERVAL_SECONDS + 2  # +1 for "starting"
-        assert progress.writes >= 3
+        assert progress.writes >= 3 and calls > progress.writes
         return JobResult("published", "x", 1)
 
     job = site.jobs.enqueue(

@@ -1,0 +1,268 @@
+"""The fixes to offer for a file as it is: a recipe (ingest/recipe.py) the page preselects,
+the questions only a person can answer, and what was found, in plain words.
+
+What is looked at, in order, each on the file as the steps before it leave it:
+1. the reading: when the encoding had rivals (a £ that could be œ), a question, with the
+   likeliest reading preselected;
+2. the layout (ingest/layout.py): lines above the header, a header over two rows, empty
+   unnamed columns, empty rows; a question when the header could be on another row;
+3. with a schema: the columns matched to its fields by name (schemas.match_columns),
+   renamed and put in its order, its optional fields the file lacks left out, the file's
+   other columns kept beside them; then the values: dates in another form than the
+   schema's, amounts with £ and thousands separators, tokens such as NA for empty cells,
+   and columns whose values say they are swapped.
+
+`answers` gives a person's choices ({"encoding": "cp850", "header": "4:1", "extra": "drop"});
+without them, each question's preselected choice is taken (as `datastore ingest --fix`).
+"""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from schemas.shapes import is_missing_token, shape_of
+
+from ingest.layout import Layout, find_layout
+from ingest.recipe import CSV_FIELD_LIMIT, apply_recipe
+from ingest.sniff import DEFAULT_LEGACY_ENCODINGS, Sniffed, encoding_choices
+from schemas import match_columns
+from schemas.swaps import swapped_columns
+
+SAMPLE_ROWS = 2000  # values read per column to judge its dates and amounts
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+    detail: tuple[str, ...] = ()  # lines of the file read this way, for the person to compare
+
+
+@dataclass(frozen=True)
+class Question:
+    key: str  # "encoding", "header" or "extra"
+    text: str
+    choices: tuple[Choice, ...]
+    chosen: str  # the preselected choice, or the person's answer
+
+
+@dataclass
+class Suggestion:
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    questions: list[Question] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)  # the header as the steps leave it
+    match_summary: str = ""
+    missing_required: list[str] = field(default_factory=list)
+
+    @property
+    def choices_taken(self) -> dict[str, str]:
+        return {q.key: q.chosen for q in self.questions}
+
+
+def suggest_recipe(
+    path: Path,
+    sniffed: Sniffed,
+    *,
+    schema: dict[str, Any] | None = None,
+    answers: Mapping[str, str] | None = None,
+    legacy_encodings: tuple[str, ...] = DEFAULT_LEGACY_ENCODINGS,
+) -> Suggestion:
+    """The recipe and questions for the CSV at `path` (as sniff_file() read it)."""
+    answers = answers or {}
+    found = Suggestion()
+    encoding = _reading(path, sniffed, answers, legacy_encodings, found)
+    layout = find_layout(path, encoding, sniffed.delimiter)
+    names = _layout_steps(layout, answers, found)
+    found.names = names
+    if schema is not None and names:
+        _schema_steps(path, sniffed, encoding, schema, names, answers, found)
+    return found
+
+
+def _reading(
+    path: Path,
+    sniffed: Sniffed,
+    answers: Mapping[str, str],
+    legacy_encodings: tuple[str, ...],
+    found: Suggestion,
+) -> str:
+    readings = encoding_choices(path, legacy_encodings)
+    chosen = readings.preselected
+    if not readings.certain and len(readings.choices) > 1:
+        chosen = answers.get("encoding") or readings.preselected
+        found.questions.append(
+            Question(
+                "encoding",
+                "Some characters of the file can be read more than one way. Which reading "
+                "is right?",
+                tuple(
+                    Choice(c.encoding, c.label, tuple(text for _, text in c.lines))
+                    for c in readings.choices
+                ),
+                chosen,
+            )
+        )
+    if chosen != sniffed.encoding:
+        found.steps.append({"step": "read-encoding", "encoding": chosen})
+    return chosen
+
+
+def _layout_steps(layout: Layout, answers: Mapping[str, str], found: Suggestion) -> list[str]:
+    header_row, header_rows, names = layout.header_row, layout.header_rows, list(layout.names)
+    if layout.alternatives:
+        options = [(layout.header_row, layout.header_rows, layout.names)] + [
+            (a.header_row, a.header_rows, a.names) for a in layout.alternatives
+        ]
+        choices = tuple(
+            Choice(
+                f"{row}:{rows}",
+                f"Row {row}" + (f" and {row + 1}, joined" if rows == 2 else ""),
+                (", ".join(n for n in option_names if n),),
+            )
+            for row, rows, option_names in options
+        )
+        chosen = answers.get("header") or choices[0].value
+        found.questions.append(
+            Question("header", "Which row holds the column names?", choices, chosen)
+        )
+        for row, rows, option_names in options:
+            if f"{row}:{rows}" == chosen:
+                header_row, header_rows, names = row, rows, list(option_names)
+    if header_row > 1:
+        found.steps.append({"step": "skip-lines", "lines": header_row - 1})
+        found.notes.append(
+            f"Your header is on row {header_row}: the {header_row - 1} line(s) above it "
+            "(a title, notes or blank lines) are left out."
+        )
+    if header_rows == 2:
+        found.steps.append({"step": "join-header-rows", "rows": 2})
+        found.notes.append("Your header is over two rows: their names are joined.")
+    if layout.empty_columns:
+        found.steps.append({"step": "drop-empty-columns"})
+        names = [n for i, n in enumerate(names) if i not in set(layout.empty_columns)]
+        found.notes.append(
+            f"{len(layout.empty_columns)} empty column(s) with no name are left out."
+        )
+    if layout.empty_rows:
+        found.steps.append({"step": "drop-empty-rows"})
+        found.notes.append(f"{len(layout.empty_rows)} empty row(s) are left out.")
+    return names
+
+
+def _schema_steps(
+    path: Path,
+    sniffed: Sniffed,
+    encoding: str,
+    schema: dict[str, Any],
+    names: list[str],
+    answers: Mapping[str, str],
+    found: Suggestion,
+) -> None:
+    synonyms = {f["name"]: list(f.get("x-synonyms", [])) for f in schema.get("fields", [])}
+    match = match_columns(names, schema, synonyms)
+    values = _sample(path, sniffed.delimiter, encoding, found.steps)  # the file's own names
+    found.match_summary = match.summary
+    found.missing_required = list(match.missing_required)
+    renames = {p.column_name: p.field_name for p in match.pairs if p.column_name != p.field_name}
+    if renames:
+        found.steps.append({"step": "rename-columns", "names": renames})
+    matched = [p.field_name for p in match.pairs]
+    order = [f["name"] for f in schema.get("fields", []) if f["name"] in matched]
+    current = [renames.get(n, n) for n in names]
+    extras = [name for _, name in match.extra_columns]
+    if answers.get("extra") == "drop" and extras:
+        found.steps.append({"step": "drop-columns", "columns": extras})
+        current = [n for n in current if n not in extras]
+        extras = []
+    if [n for n in current if n in order] != order or current[: len(order)] != order:
+        found.steps.append({"step": "order-columns", "names": order})
+    if match.missing_optional:
+        found.steps.append({"step": "drop-fields", "fields": list(match.missing_optional)})
+    if extras:
+        found.steps.append({"step": "keep-columns", "names": extras})
+        found.questions.append(
+            Question(
+                "extra",
+                f"The file has columns the schema does not name: {', '.join(extras)}.",
+                (Choice("keep", "Keep them beside the schema's"), Choice("drop", "Leave them out")),
+                answers.get("extra") or "keep",
+            )
+        )
+    column_of = {p.field_name: p.column_name for p in match.pairs}
+    _value_steps(schema, {f: values.get(c, []) for f, c in column_of.items()}, found)
+    for swap in swapped_columns(match, _rows(values), schema):
+        found.notes.append(swap.message)
+
+
+def _value_steps(schema: dict[str, Any], values: dict[str, list[str]], found: Suggestion) -> None:
+    tokens: Counter[str] = Counter()
+    for spec in schema.get("fields", []):
+        cells = [v.strip() for v in values.get(spec["name"], []) if v.strip()]
+        typed = spec.get("type")
+        if typed not in ("date", "datetime", "number", "integer"):
+            continue
+        tokens.update(v for v in cells if is_missing_token(v))
+        cells = [v for v in cells if not is_missing_token(v)]
+        if not cells:
+            continue
+        if typed in ("date", "datetime"):
+            forms = Counter(form for v in cells for form in shape_of(v) if form.startswith("%"))
+            wanted = spec.get("format", "default")
+            if forms and not any(form == wanted for form in forms):
+                best, count = forms.most_common(1)[0]
+                found.steps.append(
+                    {"step": "field-format", "field": spec["name"], "type": typed, "format": best}
+                )
+                found.notes.append(
+                    f"The dates in {spec['name']} are written like {cells[0]}: they are read "
+                    f"that way ({count} of {len(cells)} sampled values)."
+                )
+        elif any(c.startswith(("£", "-£")) or "," in c for c in cells):
+            found.steps.append({"step": "number-format", "field": spec["name"]})
+            found.notes.append(
+                f"The amounts in {spec['name']} have £ signs or thousands separators: they "
+                "are read as numbers."
+            )
+    if tokens:
+        found.steps.append({"step": "missing-values", "values": sorted(tokens)})
+        listed = ", ".join(f"{t!r} ({n})" for t, n in tokens.most_common())
+        found.notes.append(f"These stand for empty cells and are read as such: {listed}.")
+
+
+def _sample(
+    path: Path, delimiter: str, encoding: str, steps: list[dict[str, Any]]
+) -> dict[str, list[str]]:
+    """The first SAMPLE_ROWS values of each column, as the data steps so far leave them."""
+    data_steps = [dict(s) for s in steps]
+    with tempfile.TemporaryDirectory() as scratch:
+        prepared = apply_recipe(
+            path,
+            data_steps,
+            encoding=encoding,
+            delimiter=delimiter,
+            dest=Path(scratch) / "sample.csv",
+        )
+        csv.field_size_limit(CSV_FIELD_LIMIT)
+        with prepared.path.open(encoding="utf-8", newline="") as text:
+            reader = csv.reader(text)
+            header = next(reader, [])
+            columns: dict[str, list[str]] = {name: [] for name in header}
+            for number, row in enumerate(reader):
+                if number >= SAMPLE_ROWS:
+                    break
+                for name, cell in zip(header, row, strict=False):
+                    columns[name].append(cell)
+    return columns
+
+
+def _rows(values: dict[str, list[str]]) -> list[list[str]]:
+    names = list(values)
+    length = max((len(v) for v in values.values()), default=0)
+    return [[values[n][i] if i < len(values[n]) else "" for n in names] for i in range(length)]
