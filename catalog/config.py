@@ -50,9 +50,10 @@ class Settings:
         1000, "Validation stops after this many errors (frictionless's default)."
     )
     legacy_encodings: str = _setting(
-        "cp1252,latin_1,iso8859_15",
+        "cp1252,latin_1,iso8859_15,cp850",
         "Encodings tried, in order of preference, for files that are not UTF-8 or UTF-16 "
-        "(comma-separated Python codec names; add cp1250 for Central European files).",
+        "(comma-separated Python codec names; cp850 is the old DOS code page, where £ is "
+        "byte 0x9C; add cp1250 for Central European files).",
     )
     load_samples: bool = _setting(
         True, "Publish a few real sample datasets when the catalogue is empty at start-up."

@@ -7,3 +7,10 @@ A file the engine cannot read the way frictionless does raises Unsupported; the 
 
 class Unsupported(Exception):
     """A file this engine does not read the way frictionless does; use frictionless."""
+
+
+class WorkbookError(Exception):
+    """A workbook we will not read: not a workbook, no such sheet, broken, or over the caps.
+
+    Its message is for the person who sent the file.
+    """

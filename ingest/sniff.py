@@ -9,6 +9,8 @@ from pathlib import Path
 
 import charset_normalizer
 
+from ingest.readings import EncodingChoices, choose_reading, label_encoding
+
 DELIMITERS = ",;\t|"
 SAMPLE_BYTES = 256 * 1024
 # csv.Sniffer's quote regex is quadratic on some shapes (a quoted cell, then thousands of
@@ -18,8 +20,11 @@ SNIFF_CHARS = 32 * 1024
 
 # Single-byte encodings tried when a file is not UTF-8. Unrestricted, charset-normalizer
 # calls short Windows-1252 files "cp1250" and turns every £ into Ł, so the candidates are
-# the ones this catalogue's users meet; a setting widens them.
-DEFAULT_LEGACY_ENCODINGS = ("cp1252", "latin_1", "iso8859_15")
+# the ones this catalogue's users meet; a setting widens them. cp850, the DOS code page of
+# Western Europe, is last: old finance systems still export in it, and there £ is byte 0x9C,
+# which Windows-1252 reads as œ; ingest.readings keeps it from winning where it reads worse
+# (it reads Windows-1252's £, byte 0xA3, as ú).
+DEFAULT_LEGACY_ENCODINGS = ("cp1252", "latin_1", "iso8859_15", "cp850")
 _UTF16 = ("utf_16_le", "utf_16_be")
 
 
@@ -34,16 +39,7 @@ class Sniffed:
     @property
     def encoding_label(self) -> str:
         """The encoding in words a person recognises."""
-        return {
-            "utf-8": "UTF-8",
-            "utf-8-sig": "UTF-8 with a byte order mark",
-            "utf-16": "UTF-16",
-            "utf_16_le": "UTF-16 (little-endian)",
-            "utf_16_be": "UTF-16 (big-endian)",
-            "cp1252": "Windows-1252",
-            "latin_1": "Latin-1 (ISO-8859-1)",
-            "iso8859_15": "Latin-9 (ISO-8859-15)",
-        }.get(self.encoding, self.encoding)
+        return label_encoding(self.encoding)
 
     @property
     def delimiter_label(self) -> str:
@@ -73,6 +69,34 @@ def sniff_file(path: Path, legacy_encodings: tuple[str, ...] = DEFAULT_LEGACY_EN
 def detect_encoding(
     path: Path, legacy_encodings: tuple[str, ...] = DEFAULT_LEGACY_ENCODINGS
 ) -> str:
+    return encoding_choices(path, legacy_encodings).preselected
+
+
+def encoding_choices(
+    path: Path, legacy_encodings: tuple[str, ...] = DEFAULT_LEGACY_ENCODINGS
+) -> EncodingChoices:
+    """The file's encoding, and for a legacy single-byte file its rival readings.
+
+    A byte order mark, UTF-16 or valid UTF-8 (ASCII included) is certain, with no choices.
+    Otherwise charset-normalizer guesses among `legacy_encodings`, and
+    ingest.readings.choose_reading() reads the file in each of them, scores the readings
+    and preselects one: the guess, unless a rival reads clearly more plausibly (a £ before
+    each amount where the guess reads œ).
+    """
+    certain = _certain_encoding(path)
+    if certain:
+        return EncodingChoices(certain)
+    best = charset_normalizer.from_path(path, cp_isolation=[*legacy_encodings, *_UTF16]).best()
+    if best is None:
+        guess = legacy_encodings[0] if legacy_encodings else "latin_1"
+    else:
+        guess = str(best.encoding)
+    if guess in _UTF16 or not legacy_encodings:
+        return EncodingChoices(guess, [], False)
+    return choose_reading(path, legacy_encodings, guess)
+
+
+def _certain_encoding(path: Path) -> str | None:
     with open(path, "rb") as handle:
         head = handle.read(4)
     if head.startswith(codecs.BOM_UTF8):
@@ -84,10 +108,7 @@ def detect_encoding(
         return utf16
     if _decodes_as_utf8(path):
         return "utf-8"
-    best = charset_normalizer.from_path(path, cp_isolation=[*legacy_encodings, *_UTF16]).best()
-    if best is None:
-        return legacy_encodings[0] if legacy_encodings else "latin_1"
-    return str(best.encoding)
+    return None
 
 
 def detect_delimiter(text: str) -> str:
