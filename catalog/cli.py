@@ -13,9 +13,9 @@ import click
 from catalog.config import Settings, setting_help
 from catalog.datasets.licences import DEFAULT_LICENCE
 from catalog.errors import CatalogError
+from catalog.terminal import ProgressBar, fail, print_report, read_recipe, resolve_schema
 from catalog.viewer import Viewer
-from ingest.recipe import RecipeError, check_recipe, describe_step
-from schemas import SchemaError, library_entries, library_schema, load_schema
+from ingest.recipe import RecipeError, describe_step
 
 
 def _settings_epilog() -> str:
@@ -120,8 +120,8 @@ def ingest(ctx: click.Context, file: Path, schema_spec: str, **options: Any) -> 
         publish_file,
     )
 
-    schema = _resolve_schema(schema_spec, file)
-    recipe = _read_recipe(options.pop("recipe_file"))
+    schema = resolve_schema(schema_spec, file)
+    recipe = read_recipe(options.pop("recipe_file"))
     site = _site(ctx)
     dataset_name = options.pop("dataset_name")
     metadata = None
@@ -139,8 +139,8 @@ def ingest(ctx: click.Context, file: Path, schema_spec: str, **options: Any) -> 
         with site.session() as session:  # the command line runs as the site itself
             check_publish_request(session, metadata, dataset_name, Viewer.system())
     except CatalogError as error:
-        _fail(error)
-    with _ProgressBar() as bar:
+        fail(error)
+    with ProgressBar() as bar:
         try:
             outcome = publish_file(
                 site,
@@ -153,7 +153,7 @@ def ingest(ctx: click.Context, file: Path, schema_spec: str, **options: Any) -> 
                 recipe=recipe,
             )
         except (CatalogError, RecipeError) as error:
-            _fail(error)
+            fail(error)
     result = outcome.result
     if outcome.published:
         for step in (result.version.recipe() if result.version else None) or []:
@@ -164,7 +164,7 @@ def ingest(ctx: click.Context, file: Path, schema_spec: str, **options: Any) -> 
             f"{result.sniffed.delimiter_label}-separated)."
         )
         return
-    _print_report(result.report, file.name, site.settings.error_limit)
+    print_report(result.report, file.name, site.settings.error_limit)
     click.echo(
         f"Nothing was published. The original file and its report are kept in {result.kept_at}"
     )
@@ -206,11 +206,11 @@ def validate(
     from ingest.pipeline import prepare_table  # lazy: start-up time
 
     settings: Settings = ctx.obj
-    schema = _resolve_schema(schema_spec, file)
-    recipe = _read_recipe(recipe_file)
+    schema = resolve_schema(schema_spec, file)
+    recipe = read_recipe(recipe_file)
     sniffed = sniff_file(file, settings.legacy_encoding_list)
     limit = limit_errors or settings.error_limit
-    with tempfile.TemporaryDirectory() as scratch, _ProgressBar(enabled=not as_json) as bar:
+    with tempfile.TemporaryDirectory() as scratch, ProgressBar(enabled=not as_json) as bar:
         table = file
         if recipe:
             try:
@@ -218,7 +218,7 @@ def validate(
                     file, recipe, schema, sniffed, Path(scratch) / "prepared.csv"
                 )
             except RecipeError as error:
-                _fail(error)
+                fail(error)
             if not as_json:
                 for step in steps:
                     click.echo(f"Fix: {describe_step(step)}")
@@ -232,7 +232,7 @@ def validate(
             f"(read as {sniffed.encoding_label}, {sniffed.delimiter_label}-separated)."
         )
     else:
-        _print_report(report, file.name, limit)
+        print_report(report, file.name, limit)
     sys.exit(0 if report["valid"] else 1)
 
 
@@ -270,7 +270,7 @@ def user_create(ctx: click.Context, username: str, admin: bool, password_stdin: 
             create_user(session, username, password, is_admin=admin)
             session.commit()
         except CatalogError as error:
-            _fail(error)
+            fail(error)
     click.echo(f"Created user {username}{' (administrator)' if admin else ''}.")
 
 
@@ -293,124 +293,3 @@ def user_token(ctx: click.Context, username: str, name: str) -> None:
         _, secret = create_token(session, found.id, name)
         session.commit()
     click.echo(secret)
-
-
-def _resolve_schema(spec: str, data: Path) -> dict[str, Any] | None:
-    """A schema file's path, a ready schema's name, or 'infer' (returns None)."""
-    if spec == "infer":
-        return None
-    try:
-        if Path(spec).is_file():
-            return load_schema(Path(spec), data_name=data.name)
-        names = [e.name for e in library_entries()]
-        if spec in names:
-            return library_schema(spec)
-    except SchemaError as error:
-        click.echo(f"The schema {spec} cannot be used:", err=True)
-        for problem in error.problems:
-            click.echo(f"  {problem}", err=True)
-        sys.exit(2)
-    raise click.BadParameter(
-        f"{spec!r} is neither a schema file nor a ready schema. Ready schemas: {', '.join(names)}; "
-        "or use 'infer'.",
-        param_hint="--schema",
-    )
-
-
-def _print_report(report: dict[str, Any], name: str, limit: int) -> None:
-    errors = list(report.get("errors", []))
-    for task in report.get("tasks", []):
-        errors += task.get("errors", [])
-        for warning in task.get("warnings", []):
-            click.echo(f"Warning: {warning}")
-    more = " or more (validation stopped at the error limit)" if len(errors) >= limit else ""
-    click.echo(
-        f"{name} is not valid: {len(errors)} problem{'s' if len(errors) != 1 else ''}{more}."
-    )
-    for error in errors:
-        click.echo(f"  {_where(error)}: [{error.get('type')}] {error.get('message')}")
-        click.echo(f"      How to fix: {error.get('fix')}")
-
-
-def _where(error: dict[str, Any]) -> str:
-    if error.get("rowNumber"):
-        row = f"row {error['rowNumber']}"
-    elif error.get("rowNumbers"):
-        row = "header row"
-    else:
-        row = "file"
-    if error.get("fieldNumber"):
-        name = f' "{error["fieldName"]}"' if error.get("fieldName") else ""
-        return f"{row}, column {error['fieldNumber']}{name}"
-    return row
-
-
-def _fail(error: CatalogError | RecipeError) -> None:
-    if isinstance(error, RecipeError):
-        click.echo(f"Error: {error}", err=True)
-        sys.exit(2)
-    click.echo(f"Error: {error.message}", err=True)
-    for field, problem in error.fields.items():
-        click.echo(f"  {field}: {problem}", err=True)
-    sys.exit(2)
-
-
-def _read_recipe(path: Path | None) -> list[dict[str, Any]] | None:
-    """A recipe file's steps; a file that is not one is a usage error naming it."""
-    if path is None:
-        return None
-    try:
-        return check_recipe(json.loads(path.read_text(encoding="utf-8")))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-        raise click.BadParameter(f"{path} is not a JSON recipe: {error}") from None
-    except RecipeError as error:
-        raise click.BadParameter(f"{path}: {error}") from None
-
-
-class _ProgressBar:
-    """A progress bar on standard error that follows the ingest's stages."""
-
-    LABELS = {
-        "reading": "Checking and converting",
-        "validating": "Checking",
-        "converting": "Converting",
-        "profiling": "Describing the columns",
-    }
-
-    def __init__(self, enabled: bool = True) -> None:
-        self.enabled = enabled
-        self.bar: Any = None
-        self.stage = ""
-
-    def __enter__(self) -> _ProgressBar:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self._close()
-
-    def update(self, stage: str, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        if stage != self.stage:
-            self._close()
-            self.stage = stage
-            self.bar = click.progressbar(
-                length=max(total, 1),
-                label=self.LABELS.get(stage, stage),
-                file=sys.stderr,
-                show_percent=True,
-                item_show_func=lambda _: self._megabytes(),
-            )
-            self.bar.__enter__()
-        if self.bar is not None:
-            self.bar.update(max(0, min(done, self.bar.length) - self.bar.pos))
-
-    def _megabytes(self) -> str:
-        if self.bar is None or self.stage != "reading":
-            return ""
-        return f"{self.bar.pos / 1e6:,.1f} of {self.bar.length / 1e6:,.1f} MB"
-
-    def _close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-            self.bar = None

@@ -23,17 +23,22 @@ from __future__ import annotations
 import codecs
 import copy
 import csv
+import datetime as dt
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ingest.errors import WorkbookError
+from ingest.workbook import sheet_to_csv
+
 Row = list[str]
 Rows = Iterator[Row]
 
 # The steps, in words for the report and the dataset page ({...} from the step's values).
 DATA_STEPS = {
+    "read-sheet": "Read the sheet {sheet!r} of the workbook",
     "read-encoding": "Read the file as {encoding}",
     "skip-lines": "Skipped the {lines} line(s) above the header",
     "join-header-rows": "Joined the {rows} header rows into one",
@@ -42,6 +47,7 @@ DATA_STEPS = {
     "rename-columns": "Renamed columns to the schema's names",
     "drop-columns": "Dropped columns the dataset does not keep",
     "order-columns": "Put the columns in the schema's order",
+    "rewrite-dates": "Rewrote the dates in {column!r} written like {example} in the column's form",
     "edit-cell": "Changed row {row}, column {column!r} to {value!r}",
 }
 SCHEMA_STEPS = {
@@ -110,8 +116,27 @@ def reading_encoding(recipe: list[dict[str, Any]], default: str) -> str:
 def apply_recipe(
     source: Path, recipe: list[dict[str, Any]], *, encoding: str, delimiter: str, dest: Path
 ) -> Prepared:
-    """Apply the data steps to `source` (read as `encoding`, `delimiter`), writing `dest`."""
+    """Apply the data steps to `source` (read as `encoding`, `delimiter`), writing `dest`.
+    A workbook is read through its sheet (a `read-sheet` step) as UTF-8 CSV."""
     steps = check_recipe(recipe)
+    sheet = next((s for s in steps if s["step"] == "read-sheet"), None)
+    if sheet is not None:
+        sheet["changed"] = {}
+        table = dest.with_name(dest.stem + ".sheet.csv")
+        try:
+            sheet_to_csv(source, str(sheet.get("sheet", "")), table)
+        except WorkbookError as error:
+            raise RecipeError(steps.index(sheet), str(error)) from None
+        try:
+            return _apply(table, steps, encoding="utf-8", delimiter=",", dest=dest)
+        finally:
+            table.unlink(missing_ok=True)
+    return _apply(source, steps, encoding=encoding, delimiter=delimiter, dest=dest)
+
+
+def _apply(
+    source: Path, steps: list[dict[str, Any]], *, encoding: str, delimiter: str, dest: Path
+) -> Prepared:
     encoding = reading_encoding(steps, encoding)
     try:
         codecs.lookup(encoding)
@@ -276,6 +301,32 @@ def _order_columns(rows: Rows, step: dict[str, Any], index: int) -> Rows:
         yield [_cell(row, i) for i in order] + row[len(order) :]
 
 
+def _rewrite_dates(rows: Rows, step: dict[str, Any], index: int) -> Rows:
+    """Dates written in form `from` (strptime codes) rewritten in form `to`; other values
+    are left as they are."""
+    column, source, target = str(step.get("column", "")).strip(), step.get("from"), step.get("to")
+    if not isinstance(source, str) or not isinstance(target, str):
+        raise RecipeError(index, "rewrite-dates needs from and to: two date forms")
+    position, changed = -1, 0
+    for number, row in enumerate(rows):
+        if number == 0:
+            names = [c.strip() for c in row]
+            if column not in names:
+                raise RecipeError(index, f"there is no column {column!r}")
+            position = names.index(column)
+        elif position < len(row) and row[position].strip():
+            try:
+                moment = dt.datetime.strptime(row[position].strip(), source)
+            except ValueError:
+                pass
+            else:
+                row = [*row]
+                row[position] = moment.strftime(target)
+                changed += 1
+                step["changed"]["cells"] = changed
+        yield row
+
+
 def _edit_cell(rows: Rows, step: dict[str, Any], index: int) -> Rows:
     target, column, value = _count(step, "row", index), step.get("column"), step.get("value")
     position = -1
@@ -293,7 +344,7 @@ def _edit_cell(rows: Rows, step: dict[str, Any], index: int) -> Rows:
 
 
 def _read_encoding(rows: Rows, step: dict[str, Any], index: int) -> Rows:
-    return rows  # chosen before the file is opened (reading_encoding)
+    return rows  # chosen before the file is opened (reading_encoding, or the sheet)
 
 
 def _count(step: dict[str, Any], name: str, index: int) -> int:
@@ -308,6 +359,7 @@ def _cell(row: Row, index: int) -> str:
 
 
 _DATA: dict[str, Callable[[Rows, dict[str, Any], int], Rows]] = {
+    "read-sheet": _read_encoding,
     "read-encoding": _read_encoding,
     "skip-lines": _skip_lines,
     "join-header-rows": _join_header_rows,
@@ -316,5 +368,6 @@ _DATA: dict[str, Callable[[Rows, dict[str, Any], int], Rows]] = {
     "rename-columns": _rename_columns,
     "drop-columns": _drop_columns,
     "order-columns": _order_columns,
+    "rewrite-dates": _rewrite_dates,
     "edit-cell": _edit_cell,
 }

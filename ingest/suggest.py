@@ -213,9 +213,33 @@ def _value_steps(schema: dict[str, Any], values: dict[str, list[str]], found: Su
         if not cells:
             continue
         if typed in ("date", "datetime"):
-            forms = Counter(form for v in cells for form in shape_of(v) if form.startswith("%"))
+            prefix = f"{typed}:"
+            forms = Counter(
+                form.removeprefix(prefix)
+                for v in cells
+                for form in shape_of(v)
+                if form.startswith(prefix)
+            )
             wanted = spec.get("format", "default")
-            if forms and not any(form == wanted for form in forms):
+            stray = Counter(
+                form.removeprefix(prefix)
+                for v in cells
+                if f"{prefix}{wanted}" not in (shapes := shape_of(v))
+                for form in sorted(shapes)
+                if form.startswith(prefix)
+            )
+            if forms and wanted in forms and stray:
+                for form, count in stray.most_common():
+                    example = next(v for v in cells if f"{prefix}{form}" in shape_of(v))
+                    found.steps.append(
+                        {"step": "rewrite-dates", "column": spec["name"], "from": form,
+                         "to": wanted, "example": example}
+                    )  # fmt: skip
+                    found.notes.append(
+                        f"{count} date(s) in {spec['name']} are written like {example}: "
+                        "they are rewritten in the column's form."
+                    )
+            elif forms and wanted not in forms:
                 best, count = forms.most_common(1)[0]
                 found.steps.append(
                     {"step": "field-format", "field": spec["name"], "type": typed, "format": best}

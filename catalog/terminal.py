@@ -1,0 +1,141 @@
+"""What the `datastore` command says on the terminal: schemas named on the command line,
+reports, errors, recipes read from a file, and the progress bar that follows an ingest."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from catalog.errors import CatalogError
+from ingest.recipe import RecipeError, check_recipe, describe_step
+from schemas import SchemaError, library_entries, library_schema, load_schema
+
+
+def print_steps(steps: list[dict[str, Any]], prefix: str = "Fix") -> None:
+    for step in steps:
+        click.echo(f"{prefix}: {describe_step(step)}")
+
+
+def resolve_schema(spec: str, data: Path) -> dict[str, Any] | None:
+    """A schema file's path, a ready schema's name, or 'infer' (returns None)."""
+    if spec == "infer":
+        return None
+    try:
+        if Path(spec).is_file():
+            return load_schema(Path(spec), data_name=data.name)
+        names = [e.name for e in library_entries()]
+        if spec in names:
+            return library_schema(spec)
+    except SchemaError as error:
+        click.echo(f"The schema {spec} cannot be used:", err=True)
+        for problem in error.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(2)
+    raise click.BadParameter(
+        f"{spec!r} is neither a schema file nor a ready schema. Ready schemas: {', '.join(names)}; "
+        "or use 'infer'.",
+        param_hint="--schema",
+    )
+
+
+def print_report(report: dict[str, Any], name: str, limit: int) -> None:
+    errors = list(report.get("errors", []))
+    for task in report.get("tasks", []):
+        errors += task.get("errors", [])
+        for warning in task.get("warnings", []):
+            click.echo(f"Warning: {warning}")
+    more = " or more (validation stopped at the error limit)" if len(errors) >= limit else ""
+    click.echo(
+        f"{name} is not valid: {len(errors)} problem{'s' if len(errors) != 1 else ''}{more}."
+    )
+    for error in errors:
+        click.echo(f"  {_where(error)}: [{error.get('type')}] {error.get('message')}")
+        click.echo(f"      How to fix: {error.get('fix')}")
+
+
+def _where(error: dict[str, Any]) -> str:
+    if error.get("rowNumber"):
+        row = f"row {error['rowNumber']}"
+    elif error.get("rowNumbers"):
+        row = "header row"
+    else:
+        row = "file"
+    if error.get("fieldNumber"):
+        name = f' "{error["fieldName"]}"' if error.get("fieldName") else ""
+        return f"{row}, column {error['fieldNumber']}{name}"
+    return row
+
+
+def fail(error: CatalogError | RecipeError) -> None:
+    if isinstance(error, RecipeError):
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(2)
+    click.echo(f"Error: {error.message}", err=True)
+    for field, problem in error.fields.items():
+        click.echo(f"  {field}: {problem}", err=True)
+    sys.exit(2)
+
+
+def read_recipe(path: Path | None) -> list[dict[str, Any]] | None:
+    """A recipe file's steps; a file that is not one is a usage error naming it."""
+    if path is None:
+        return None
+    try:
+        return check_recipe(json.loads(path.read_text(encoding="utf-8")))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise click.BadParameter(f"{path} is not a JSON recipe: {error}") from None
+    except RecipeError as error:
+        raise click.BadParameter(f"{path}: {error}") from None
+
+
+class ProgressBar:
+    """A progress bar on standard error that follows the ingest's stages."""
+
+    LABELS = {
+        "reading": "Checking and converting",
+        "validating": "Checking",
+        "converting": "Converting",
+        "profiling": "Describing the columns",
+    }
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self.bar: Any = None
+        self.stage = ""
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._close()
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if stage != self.stage:
+            self._close()
+            self.stage = stage
+            self.bar = click.progressbar(
+                length=max(total, 1),
+                label=self.LABELS.get(stage, stage),
+                file=sys.stderr,
+                show_percent=True,
+                item_show_func=lambda _: self._megabytes(),
+            )
+            self.bar.__enter__()
+        if self.bar is not None:
+            self.bar.update(max(0, min(done, self.bar.length) - self.bar.pos))
+
+    def _megabytes(self) -> str:
+        if self.bar is None or self.stage != "reading":
+            return ""
+        return f"{self.bar.pos / 1e6:,.1f} of {self.bar.length / 1e6:,.1f} MB"
+
+    def _close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
