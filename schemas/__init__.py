@@ -1,11 +1,13 @@
 """Table Schema handling: load and check a schema, infer one, the library of ready schemas.
 
 A schema is kept as a plain JSON-able dict (a Table Schema descriptor) everywhere in the
-project; frictionless is used to check it and to infer one.
+project; frictionless is used to check it. A schema is inferred from every value of a file,
+with a plain-words guess for each column (schemas/infer.py).
 """
 
 from schemas.arrow import arrow_schema, csv_schema
-from schemas.infer import infer_schema
+from schemas.guesses import ColumnGuess
+from schemas.infer import Inference, infer_schema, infer_table
 from schemas.library import LibraryEntry, library_entries, library_schema
 from schemas.schema import (
     SchemaError,
@@ -17,6 +19,8 @@ from schemas.schema import (
 )
 
 __all__ = [
+    "ColumnGuess",
+    "Inference",
     "LibraryEntry",
     "SchemaError",
     "SchemaProblem",
@@ -24,6 +28,7 @@ __all__ = [
     "check_schema",
     "csv_schema",
     "infer_schema",
+    "infer_table",
     "library_entries",
     "library_schema",
     "load_schema",
