@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from schemas.shapes import is_missing_token, shape_of
+from schemas.shapes import MISSING_TOKENS, shape_of
 
 from ingest.layout import Layout, find_layout
 from ingest.recipe import CSV_FIELD_LIMIT, apply_recipe
@@ -35,6 +35,10 @@ from schemas import match_columns
 from schemas.swaps import swapped_columns
 
 SAMPLE_ROWS = 2000  # values read per column to judge its dates and amounts
+
+
+def is_missing_token(text: str) -> bool:
+    return text.strip().lower() in MISSING_TOKENS
 
 
 @dataclass(frozen=True)

@@ -135,13 +135,13 @@ def validate_table(
 ) -> Validation:
     """Validate with our engine, writing the typed rows to `target` as they are read.
 
-    A schema is inferred from a sample when none is given. Files our engine declines are
+    A schema is inferred from the whole file when none is given. Files our engine declines are
     validated by frictionless instead (`converted` is then False and `target` is absent).
     """
     if schema is None:
         try:
             schema = infer_schema(path, encoding=sniffed.encoding, delimiter=sniffed.delimiter)
-        except FrictionlessException:
+        except (FrictionlessException, UnicodeDecodeError):
             # A file that cannot be read (bytes its encoding does not have): frictionless
             # reports why, as an encoding-error, instead of a schema.
             report = _validate_frictionless(

@@ -2,11 +2,13 @@
 and match a file's columns to a schema's fields.
 
 A schema is kept as a plain JSON-able dict (a Table Schema descriptor) everywhere in the
-project; frictionless is used to check it and to infer one.
+project; frictionless is used to check it. A schema is inferred from every value of a file,
+with a plain-words guess for each column (schemas/infer.py).
 """
 
 from schemas.arrow import arrow_schema, csv_schema
-from schemas.infer import infer_schema
+from schemas.guesses import ColumnGuess
+from schemas.infer import Inference, infer_schema, infer_table
 from schemas.library import LibraryEntry, library_entries, library_schema
 from schemas.matching import Match, Pair, Suggestion, match_columns, suggest_schemas
 from schemas.schema import (
@@ -20,6 +22,8 @@ from schemas.schema import (
 from schemas.swaps import Swap, swapped_columns
 
 __all__ = [
+    "ColumnGuess",
+    "Inference",
     "LibraryEntry",
     "Match",
     "Pair",
@@ -31,6 +35,7 @@ __all__ = [
     "check_schema",
     "csv_schema",
     "infer_schema",
+    "infer_table",
     "library_entries",
     "library_schema",
     "load_schema",
