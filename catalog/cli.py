@@ -13,7 +13,14 @@ import click
 from catalog.config import Settings, setting_help
 from catalog.datasets.licences import DEFAULT_LICENCE
 from catalog.errors import CatalogError
-from catalog.terminal import ProgressBar, fail, print_report, read_recipe, resolve_schema
+from catalog.terminal import (
+    ProgressBar,
+    fail,
+    print_report,
+    read_recipe,
+    resolve_schema,
+    suggested_recipe,
+)
 from catalog.viewer import Viewer
 from ingest.recipe import RecipeError, describe_step
 
@@ -111,6 +118,15 @@ def run(ctx: click.Context, host: str | None, port: int | None) -> None:
     default=None,
     help="Apply the fixes in this recipe (JSON, as a dataset page's recipe.json) first.",
 )
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="Apply every fix the upload page would offer (never a guess at a cell's value), "
+    "taking the page's preselected answer to any question.",
+)
+@click.option("--encoding", default=None, help="Read the file in this encoding (a question).")
+@click.option("--header-row", type=int, default=None, help="The row that holds the column names.")
+@click.option("--sheet", default=None, help="The sheet of a workbook that holds the table.")
 @click.pass_context
 def ingest(ctx: click.Context, file: Path, schema_spec: str, **options: Any) -> None:
     """Validate FILE and publish it if it is valid; otherwise print every problem."""
@@ -122,6 +138,8 @@ def ingest(ctx: click.Context, file: Path, schema_spec: str, **options: Any) -> 
 
     schema = resolve_schema(schema_spec, file)
     recipe = read_recipe(options.pop("recipe_file"))
+    settings: Settings = ctx.obj
+    recipe = recipe or suggested_recipe(file, schema, options, settings.legacy_encoding_list)
     site = _site(ctx)
     dataset_name = options.pop("dataset_name")
     metadata = None

@@ -15,6 +15,61 @@ from ingest.recipe import RecipeError, check_recipe, describe_step
 from schemas import SchemaError, library_entries, library_schema, load_schema
 
 
+def suggested_recipe(
+    file: Path,
+    schema: dict[str, Any] | None,
+    options: dict[str, Any],
+    legacy_encodings: tuple[str, ...],
+) -> list[dict[str, Any]] | None:
+    """The fixes for --fix (and the answers given as --encoding, --header-row, --sheet).
+    Without --fix, a question the file raises stops the command, naming the option that
+    answers it; with --fix the page's preselected answer is taken, and said."""
+    from ingest.suggest import suggest_for_file  # lazy: start-up time
+
+    fix = options.pop("fix", False)
+    answers = {
+        key: str(value)
+        for key, value in (
+            ("encoding", options.pop("encoding", None)),
+            ("sheet", options.pop("sheet", None)),
+            ("header", options.pop("header_row", None)),
+        )
+        if value is not None
+    }
+    if not fix and not answers:
+        return None
+    if "header" in answers:
+        answers["header"] = f"{answers['header']}:1"
+    try:
+        found = suggest_for_file(
+            file, schema=schema, answers=answers, legacy_encodings=legacy_encodings
+        )
+    except (RecipeError, ValueError) as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(2)
+    option = {"encoding": "--encoding", "header": "--header-row", "sheet": "--sheet"}
+    for question in found.questions:
+        shown = {c.value: c.label for c in question.choices}
+        if question.key in answers:
+            continue
+        if not fix and question.key in option:
+            click.echo(f"{question.text}", err=True)
+            for choice in question.choices:
+                click.echo(
+                    f"  {option[question.key]} {choice.value.split(':')[0]}: {choice.label}",
+                    err=True,
+                )
+            click.echo(
+                f"Choose with {option[question.key]}, or take the suggestion with --fix.", err=True
+            )
+            sys.exit(1)
+        taken = shown.get(question.chosen, question.chosen)
+        click.echo(f"Chose: {question.text} {taken} (what the page preselects)")
+    for note in found.notes:
+        click.echo(f"Found: {note}")
+    return found.steps or None
+
+
 def print_steps(steps: list[dict[str, Any]], prefix: str = "Fix") -> None:
     for step in steps:
         click.echo(f"{prefix}: {describe_step(step)}")

@@ -26,12 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from schemas.shapes import MISSING_TOKENS, shape_of
-
+from ingest.errors import WorkbookError
 from ingest.layout import Layout, find_layout
 from ingest.recipe import CSV_FIELD_LIMIT, apply_recipe
-from ingest.sniff import DEFAULT_LEGACY_ENCODINGS, Sniffed, encoding_choices
-from schemas import match_columns
+from ingest.sniff import DEFAULT_LEGACY_ENCODINGS, Sniffed, encoding_choices, sniff_file
+from ingest.workbook import is_workbook, sheet_to_csv, workbook_sheets
+from schemas import infer_schema, match_columns
+from schemas.shapes import MISSING_TOKENS, shape_of
 from schemas.swaps import swapped_columns
 
 SAMPLE_ROWS = 2000  # values read per column to judge its dates and amounts
@@ -84,9 +85,82 @@ def suggest_recipe(
     encoding = _reading(path, sniffed, answers, legacy_encodings, found)
     layout = find_layout(path, encoding, sniffed.delimiter)
     names = _layout_steps(layout, answers, found)
+    if names:
+        names = _empty_named_columns(path, sniffed.delimiter, encoding, names, found)
     found.names = names
     if schema is not None and names:
         _schema_steps(path, sniffed, encoding, schema, names, answers, found)
+    elif names:
+        _inferred_steps(path, sniffed.delimiter, encoding, found)
+    return found
+
+
+def _empty_named_columns(
+    path: Path, delimiter: str, encoding: str, names: list[str], found: Suggestion
+) -> list[str]:
+    """Columns with a name but not one value (a leftover "Gross " beside "Gross")."""
+    _, filled = _sample(path, delimiter, encoding, found.steps)
+    empty = [n for n in names if n.strip() and not filled.get(n)]
+    if empty and len(empty) < len(names):
+        found.steps.append({"step": "drop-columns", "columns": empty})
+        found.notes.append(
+            f"These columns have a name but no values, and are left out: {', '.join(empty)}."
+        )
+        names = [n for n in names if n not in empty]
+    return names
+
+
+def _inferred_steps(path: Path, delimiter: str, encoding: str, found: Suggestion) -> None:
+    """Working the schema out from the file: dates in a second form in a column of dates
+    are rewritten in its main form (inference types the column by its main form)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        prepared = apply_recipe(
+            path,
+            [dict(s) for s in found.steps],
+            encoding=encoding,
+            delimiter=delimiter,
+            dest=Path(scratch) / "prepared.csv",
+        )
+        schema = infer_schema(prepared.path, encoding="utf-8", delimiter=",")
+    values, _ = _sample(path, delimiter, encoding, found.steps)
+    _value_steps(schema, values, found)
+
+
+def suggest_for_file(
+    path: Path,
+    *,
+    schema: dict[str, Any] | None = None,
+    answers: Mapping[str, str] | None = None,
+    legacy_encodings: tuple[str, ...] = DEFAULT_LEGACY_ENCODINGS,
+) -> Suggestion:
+    """suggest_recipe() for an upload as it came: a workbook is read through one of its
+    sheets (a question when it has several), a CSV as it is."""
+    answers = answers or {}
+    if not is_workbook(path):
+        sniffed = sniff_file(path, legacy_encodings)
+        return suggest_recipe(
+            path, sniffed, schema=schema, answers=answers, legacy_encodings=legacy_encodings
+        )
+    sheets = [s for s in workbook_sheets(path) if s.refused is None and s.rows]
+    if not sheets:
+        raise WorkbookError("The workbook has no sheet with a table we can read.")
+    chosen = answers.get("sheet") or sheets[0].name
+    with tempfile.TemporaryDirectory() as scratch:
+        table = sheet_to_csv(path, chosen, Path(scratch) / "sheet.csv")
+        found = suggest_recipe(
+            table, sniff_file(table), schema=schema, answers=answers, legacy_encodings=()
+        )
+    found.steps.insert(0, {"step": "read-sheet", "sheet": chosen})
+    if len(sheets) > 1:
+        found.questions.insert(
+            0,
+            Question(
+                "sheet",
+                "The workbook has several sheets. Which one holds the table?",
+                tuple(Choice(s.name, f"{s.name} ({s.rows:,} rows)") for s in sheets),
+                chosen,
+            ),
+        )
     return found
 
 
@@ -171,7 +245,7 @@ def _schema_steps(
 ) -> None:
     synonyms = {f["name"]: list(f.get("x-synonyms", [])) for f in schema.get("fields", [])}
     match = match_columns(names, schema, synonyms)
-    values = _sample(path, sniffed.delimiter, encoding, found.steps)  # the file's own names
+    values, _ = _sample(path, sniffed.delimiter, encoding, found.steps)  # the file's names
     found.match_summary = match.summary
     found.missing_required = list(match.missing_required)
     renames = {p.column_name: p.field_name for p in match.pairs if p.column_name != p.field_name}
@@ -187,8 +261,25 @@ def _schema_steps(
         extras = []
     if [n for n in current if n in order] != order or current[: len(order)] != order:
         found.steps.append({"step": "order-columns", "names": order})
-    if match.missing_optional:
-        found.steps.append({"step": "drop-fields", "fields": list(match.missing_optional)})
+    missing = list(match.missing_optional)
+    if match.missing_required:
+        listed = ", ".join(match.missing_required)
+        chosen = answers.get("required") or "leave-out"
+        found.questions.append(
+            Question(
+                "required",
+                f"The schema needs columns your file does not have: {listed}.",
+                (
+                    Choice("leave-out", "Publish without them (this dataset's schema says so)"),
+                    Choice("stop", "Do not publish: I will add them to the file"),
+                ),
+                chosen,
+            )
+        )
+        if chosen == "leave-out":
+            missing += list(match.missing_required)
+    if missing:
+        found.steps.append({"step": "drop-fields", "fields": missing})
     if extras:
         found.steps.append({"step": "keep-columns", "names": extras})
         found.questions.append(
@@ -266,9 +357,11 @@ def _value_steps(schema: dict[str, Any], values: dict[str, list[str]], found: Su
 
 def _sample(
     path: Path, delimiter: str, encoding: str, steps: list[dict[str, Any]]
-) -> dict[str, list[str]]:
-    """The first SAMPLE_ROWS values of each column, as the data steps so far leave them."""
+) -> tuple[dict[str, list[str]], Counter[str]]:
+    """The first SAMPLE_ROWS values of each column, as the data steps so far leave them,
+    and how many cells of each column hold something, over the whole file."""
     data_steps = [dict(s) for s in steps]
+    filled: Counter[str] = Counter()
     with tempfile.TemporaryDirectory() as scratch:
         prepared = apply_recipe(
             path,
@@ -283,11 +376,12 @@ def _sample(
             header = next(reader, [])
             columns: dict[str, list[str]] = {name: [] for name in header}
             for number, row in enumerate(reader):
-                if number >= SAMPLE_ROWS:
-                    break
                 for name, cell in zip(header, row, strict=False):
-                    columns[name].append(cell)
-    return columns
+                    if number < SAMPLE_ROWS:
+                        columns[name].append(cell)
+                    if cell.strip():
+                        filled[name] += 1
+    return columns, filled
 
 
 def _rows(values: dict[str, list[str]]) -> list[list[str]]:
