@@ -9,6 +9,7 @@ import sys
 
 # name -> module with main(argv) -> exit status; the reads and search issues add theirs
 BENCHMARKS: dict[str, str] = {
+    "infer": "bench.infer_bench",
     "ingest": "bench.ingest_bench",
     "reads": "bench.reads_bench",
     "search": "bench.search_bench",

@@ -45,15 +45,13 @@ class ColumnGuess:
     values: int  # cells holding a value
     empty: int  # cells with no value: blank, or a missing token such as "NA"
     distinct: int  # different values
-    examples: list[str]  # up to 5 values, in the order the file has them
+    examples: list[str]  # up to 5 values that fit, in the order the file has them
     missing_tokens: list[tuple[str, int]]  # (token, cells), commonest first
-    odd_values: list[tuple[int, str]] = dataclasses.field(
-        default_factory=list
-    )  # (row, value), first 100
-    odd_count: int = 0  # cells whose value does not fit the type (all of them, not only 100)
-    notes: list[str] = dataclasses.field(
-        default_factory=list
-    )  # what a volunteer should know, in words
+    # (row, value) of the first 100 cells whose value does not fit the type; odd_count
+    # counts them all. The fix step offers to empty or edit them.
+    odd_values: list[tuple[int, str]] = dataclasses.field(default_factory=list)
+    odd_count: int = 0
+    notes: list[str] = dataclasses.field(default_factory=list)  # what to know, in words
 
     @property
     def description(self) -> str:
@@ -97,7 +95,10 @@ def guess_column(name: str, counts: Counter[str]) -> tuple[ColumnGuess, set[str]
     missing = sorted(found.items(), key=lambda item: (-item[1], item[0]))
     if blank == 0 and not missing:
         descriptor["constraints"] = {"required": True}
-    examples = values.filter(present)[:EXAMPLES].to_pylist()
+    typical = pc.and_(
+        present, pc.invert(pc.is_in(values, value_set=pa.array(sorted(odd), pa.string())))
+    )
+    examples = values.filter(typical)[:EXAMPLES].to_pylist()
     guess = ColumnGuess(
         name=name,
         kind_label=label,

@@ -29,13 +29,13 @@ MISSING_TOKENS = frozenset(
 # Numeric forms, in RE2 over the raw text: digits are ASCII only and the padding is spaces
 # and tabs, which frictionless strips before reading a number (it reads more, never less).
 _PAD = r"[ \t]*"
-_EXPONENT = r"(?:[eE][+-]?[0-9]{1,3})?"
+_EXPONENT = r"[eE][+-]?[0-9]{1,3}"
 _AMOUNT = r"-?(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]+)?"
 _NUMERIC_FORMS = {
     # up to 18 digits, which an Arrow int64 always holds; "007" is a code
     "integer": r"[+-]?(?:0|[1-9][0-9]{0,17})",
     "code": r"[+-]?(?:0[0-9]+|[0-9]{19,})",
-    "decimal": r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+(?:[eE][+-]?[0-9]{1,3}))" + _EXPONENT,
+    "decimal": rf"[+-]?(?:(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:{_EXPONENT})?|[0-9]+{_EXPONENT})",
     "grouped": r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?",
     # bareNumber false strips what comes before the first digit or minus sign, so "£-12"
     # reads but "-£12" does not: it is left out and reported as an odd value.
