@@ -25,6 +25,7 @@ def suggested_recipe(
     Without --fix, a question the file raises stops the command, naming the option that
     answers it; with --fix the page's preselected answer is taken, and said."""
     from ingest.suggest import suggest_for_file  # lazy: start-up time
+    from ingest.workbook import is_workbook  # lazy: start-up time
 
     fix = options.pop("fix", False)
     answers = {
@@ -36,7 +37,8 @@ def suggested_recipe(
         )
         if value is not None
     }
-    if not fix and not answers:
+    workbook = is_workbook(file)
+    if not fix and not answers and not workbook:
         return None
     if "header" in answers:
         answers["header"] = f"{answers['header']}:1"
@@ -52,7 +54,7 @@ def suggested_recipe(
         shown = {c.value: c.label for c in question.choices}
         if question.key in answers:
             continue
-        if not fix and question.key in option:
+        if not fix and (question.key in option and (not workbook or question.key == "sheet")):
             click.echo(f"{question.text}", err=True)
             for choice in question.choices:
                 click.echo(
@@ -65,6 +67,8 @@ def suggested_recipe(
             sys.exit(1)
         taken = shown.get(question.chosen, question.chosen)
         click.echo(f"Chose: {question.text} {taken} (what the page preselects)")
+    if workbook and not fix:  # read through its sheet, and nothing more without --fix
+        return [step for step in found.steps if step["step"] == "read-sheet"]
     for note in found.notes:
         click.echo(f"Found: {note}")
     return found.steps or None

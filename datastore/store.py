@@ -22,7 +22,7 @@ from datastore.profile import profile_table
 # Keys and file names are ours, never the user's: a dataset key is a hex id the catalogue
 # generates, and an original keeps one of these extensions (its real name is metadata).
 _KEY = re.compile(r"^[0-9a-f]{32}$")
-ORIGINAL_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
+ORIGINAL_SUFFIXES = (".csv", ".tsv", ".txt", ".tab", ".xlsx", ".xls", ".ods")
 PARQUET = "data.parquet"
 SCHEMA = "schema.json"
 REPORT = "report.json"

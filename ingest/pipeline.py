@@ -16,6 +16,7 @@ from ingest.package import TableFile
 from ingest.recipe import SCHEMA_STEPS, apply_recipe, apply_schema_steps, reading_encoding
 from ingest.sniff import DEFAULT_LEGACY_ENCODINGS, Sniffed, sniff_file
 from ingest.validate import DEFAULT_ERROR_LIMIT, validate_table
+from ingest.workbook import is_workbook
 from schemas import infer_schema
 
 PREPARED = "prepared.csv"  # the table as the recipe left it, while it is checked
@@ -62,7 +63,11 @@ def ingest_file(
     with store.staging() as staged:
         original = staged.original_path(original_name)
         size = copy_file(source, original)
-        sniffed = sniff_file(original, legacy_encodings)
+        # A workbook is read through its sheet, written as UTF-8 CSV (a read-sheet step).
+        workbook = is_workbook(original)
+        sniffed = (
+            Sniffed("utf-8", ",", "\n") if workbook else sniff_file(original, legacy_encodings)
+        )
         table, read_as, steps = original, sniffed, None
         if recipe:
             table, read_as, schema, steps = prepare_table(

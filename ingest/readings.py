@@ -125,7 +125,9 @@ def choose_reading(path: Path, encodings: tuple[str, ...], guess: str) -> Encodi
         ][:SHOWN_LINES]
         choices.append(_choice(members, shown, score))
     choices.sort(key=lambda choice: -choice.score)
-    favourite = next(choice for choice in choices if _canonical(guess) in _names(choice))
+    favourite = next(
+        (choice for choice in choices if _canonical(guess) in _names(choice)), choices[0]
+    )
     best = choices[0]
     if best is not favourite and best.score < favourite.score + MARGIN:
         best = favourite

@@ -19,6 +19,7 @@ ETag and Range; so is the original upload.
 from __future__ import annotations
 
 import json
+import mimetypes
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -101,8 +102,10 @@ def _probe(query: Query) -> Query:
 @blueprint.route("/dataset/<name>/v<int:number>/original")
 def original(name: str, number: int) -> Any:
     ref, version = _version_files(name, number)
-    filename = safe_filename(version.original_name, f"{name}-v{number}.csv")
-    return _send(ref.original(), "text/csv", filename)
+    path = ref.original()
+    filename = safe_filename(version.original_name, f"{name}-v{number}{path.suffix}")
+    mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return _send(path, mimetype, filename)
 
 
 @blueprint.route("/dataset/<name>/v<int:number>/schema.json")
