@@ -22,6 +22,7 @@ from datastore.profile import profile_table
 # Keys and file names are ours, never the user's: a dataset key is a hex id the catalogue
 # generates, and an original keeps one of these extensions (its real name is metadata).
 _KEY = re.compile(r"^[0-9a-f]{32}$")
+_REFERENCE = re.compile(r"[0-9a-f]{32}")
 ORIGINAL_SUFFIXES = (".csv", ".tsv", ".txt", ".tab", ".xlsx", ".xls", ".ods")
 PARQUET = "data.parquet"
 SCHEMA = "schema.json"
@@ -151,6 +152,20 @@ class Store:
         _fsync_tree(staged.folder)
         os.rename(staged.folder, target)
         return target
+
+    def keep_original(self, source: Path, original_name: str) -> str:
+        """Keep an upload as it came under rejected/, for a fix made later; its reference."""
+        with self.staging() as staged:
+            copy_file(source, staged.original_path(original_name))
+            return self.reject(staged).name
+
+    def kept_original(self, reference: str) -> Path:
+        """The original kept under `reference` (by reject or keep_original)."""
+        if not _REFERENCE.fullmatch(reference):
+            raise NotFound("there is no upload kept under that reference")
+        for path in (self.root / "rejected" / reference).glob("original.*"):
+            return path
+        raise NotFound("there is no upload kept under that reference")
 
     def version(self, dataset_key: str, number: int) -> VersionRef:
         folder = self._dataset_folder(dataset_key) / str(int(number))

@@ -114,7 +114,13 @@ def reading_encoding(recipe: list[dict[str, Any]], default: str) -> str:
 
 
 def apply_recipe(
-    source: Path, recipe: list[dict[str, Any]], *, encoding: str, delimiter: str, dest: Path
+    source: Path,
+    recipe: list[dict[str, Any]],
+    *,
+    encoding: str,
+    delimiter: str,
+    dest: Path,
+    limit: int | None = None,
 ) -> Prepared:
     """Apply the data steps to `source` (read as `encoding`, `delimiter`), writing `dest`.
     A workbook is read through its sheet (a `read-sheet` step) as UTF-8 CSV."""
@@ -128,14 +134,20 @@ def apply_recipe(
         except WorkbookError as error:
             raise RecipeError(steps.index(sheet), str(error)) from None
         try:
-            return _apply(table, steps, encoding="utf-8", delimiter=",", dest=dest)
+            return _apply(table, steps, encoding="utf-8", delimiter=",", dest=dest, limit=limit)
         finally:
             table.unlink(missing_ok=True)
-    return _apply(source, steps, encoding=encoding, delimiter=delimiter, dest=dest)
+    return _apply(source, steps, encoding=encoding, delimiter=delimiter, dest=dest, limit=limit)
 
 
 def _apply(
-    source: Path, steps: list[dict[str, Any]], *, encoding: str, delimiter: str, dest: Path
+    source: Path,
+    steps: list[dict[str, Any]],
+    *,
+    encoding: str,
+    delimiter: str,
+    dest: Path,
+    limit: int | None,
 ) -> Prepared:
     encoding = reading_encoding(steps, encoding)
     try:
@@ -158,6 +170,8 @@ def _apply(
                 for number, row in enumerate(rows):
                     if number == 0:
                         header = row
+                    elif limit is not None and written >= limit:
+                        break  # a sample: the first `limit` rows
                     else:
                         written += 1
                     writer.writerow(row)

@@ -98,9 +98,13 @@ def suggest_recipe(
 def _empty_named_columns(
     path: Path, delimiter: str, encoding: str, names: list[str], found: Suggestion
 ) -> list[str]:
-    """Columns with a name but not one value (a leftover "Gross " beside "Gross")."""
+    """Columns with a name but not one value, whose name another column also has once
+    spaces are ignored (a leftover "Gross " beside "Gross", which would clash with it)."""
+    stripped = Counter(n.strip() for n in names)
+    if all(count == 1 for count in stripped.values()):
+        return names
     _, filled = _sample(path, delimiter, encoding, found.steps)
-    empty = [n for n in names if n.strip() and not filled.get(n)]
+    empty = [n for n in names if stripped[n.strip()] > 1 and not filled.get(n)]
     if empty and len(empty) < len(names):
         found.steps.append({"step": "drop-columns", "columns": empty})
         found.notes.append(
@@ -113,15 +117,18 @@ def _empty_named_columns(
 def _inferred_steps(path: Path, delimiter: str, encoding: str, found: Suggestion) -> None:
     """Working the schema out from the file: dates in a second form in a column of dates
     are rewritten in its main form (inference types the column by its main form)."""
-    with tempfile.TemporaryDirectory() as scratch:
-        prepared = apply_recipe(
-            path,
-            [dict(s) for s in found.steps],
-            encoding=encoding,
-            delimiter=delimiter,
-            dest=Path(scratch) / "prepared.csv",
-        )
-        schema = infer_schema(prepared.path, encoding="utf-8", delimiter=",")
+    if not found.steps:  # the file as it is
+        schema = infer_schema(path, encoding=encoding, delimiter=delimiter)
+    else:
+        with tempfile.TemporaryDirectory() as scratch:
+            prepared = apply_recipe(
+                path,
+                [dict(s) for s in found.steps],
+                encoding=encoding,
+                delimiter=delimiter,
+                dest=Path(scratch) / "prepared.csv",
+            )
+            schema = infer_schema(prepared.path, encoding="utf-8", delimiter=",")
     values, _ = _sample(path, delimiter, encoding, found.steps)
     _value_steps(schema, values, found)
 
@@ -316,6 +323,8 @@ def _value_steps(schema: dict[str, Any], values: dict[str, list[str]], found: Su
                 if form.startswith(prefix)
             )
             wanted = spec.get("format", "default")
+            if wanted in ("default", "any"):  # ISO dates, as frictionless reads by default
+                wanted = "%Y-%m-%d" if typed == "date" else wanted
             stray = Counter(
                 form.removeprefix(prefix)
                 for v in cells

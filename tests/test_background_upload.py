@@ -29,7 +29,7 @@ from catalog.site import Site
 from catalog.startup import prepare
 from tests.conftest import DATA, wait_for
 from tests.test_kill_safety import ROOT, entries, environment, write_numbers_csv
-from tests.test_web import PASSWORD, csrf_token, finished, post_multipart, sign_in
+from tests.test_web import PASSWORD, csrf_token, finished, post_multipart, reviewed, sign_in
 
 GDP = "valid/gdp/data/top-economies.csv"
 
@@ -126,11 +126,13 @@ def test_the_job_page_escapes_and_shows_the_report_of_an_invalid_file(client, si
         schema_source="upload",
         schema_file=(io.BytesIO((folder / "bis-modified.json").read_bytes()), "schema.json"),
     )
-    page = finished(client, site, response)
+    offered = finished(client, site, response)
+    assert "<script>alert(1)</script>" not in offered.text  # the review page, first
+    page = reviewed(client, site, offered)
     assert "<script>alert(1)</script>" not in page.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;.csv was not published" in page.text
     assert "How to fix it" in page.text
-    status = client.get(response.headers["Location"] + ".json").json
+    status = client.get(page.request.path + ".json").json
     assert status["state"] == "invalid"
     errors = status["result"]["report"]["tasks"][0]["errors"]
     flat = [(e.get("rowNumber"), e.get("fieldName"), e["type"]) for e in errors]

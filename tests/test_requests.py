@@ -20,7 +20,7 @@ from catalog.db.models import User
 from catalog.foi.authorities import save_authority, seed_authorities
 from catalog.foi.deadlines import due_date, uk_today
 from catalog.viewer import Viewer
-from tests.test_web import PASSWORD, csrf_token, published, sign_in, upload
+from tests.test_web import PASSWORD, csrf_token, published, reviewed, sign_in, upload
 
 GOOD_LETTER = """Subject: Freedom of Information request: annual average 10-year gilt yields
 
@@ -648,7 +648,7 @@ def test_a_rejected_answer_keeps_its_request_for_the_corrected_file(client: Any,
     assert response.status_code == 303
     location = response.headers["Location"]
     assert site.jobs.wait(location.rsplit("/", 1)[-1], timeout=60)
-    report = client.get(location)
+    report = reviewed(client, site, client.get(location))
     assert re.search(rf'href="/upload\?again=[0-9a-f]{{32}}&amp;request={request_id}"', report.text)
     assert state_of(client, request_id) == "sent"
     fixed = upload(

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from catalog.datasets.permissions import can_see
 from catalog.datasets.publishing import publish_file
+from catalog.datasets.review import needs_review, review_upload
 from catalog.db.models import User, Version
 from catalog.jobs.runner import INVALID, PUBLISHED, JobResult, Progress
 from catalog.site import Site
@@ -32,6 +33,7 @@ def publish_upload(
     on_published: OnPublished | None = None,
     form: dict[str, Any] | None = None,
     allow_copy: bool = False,
+    review: dict[str, Any] | None = None,
     **request: Any,
 ) -> JobResult:
     """Publish the saved file (`request`: publish_file's schema, metadata, dataset_name,
@@ -50,7 +52,43 @@ def publish_upload(
                 message=f"This file is already published as {found['title']}, version "
                 f"{found['number']}.",
             )
-    outcome = publish_file(site, path, original_name=original_name, progress=progress, **request)
+    # Before publishing: the fixes offered, the questions, personal data (datasets/review.py).
+    # `review` holds the volunteer's answers once they have seen them.
+    answered = review is not None
+    review = review or {}
+    steps, shown = review_upload(
+        path,
+        schema=request.get("schema"),
+        legacy_encodings=site.settings.legacy_encoding_list,
+        answers=review.get("answers") or {},
+        declined=frozenset(review.get("declined") or ()),
+        drop_columns=tuple(review.get("drop_columns") or ()),
+    )
+    personal_unchecked = shown["personal"] and not review.get("personal_ok")
+    if (not answered and needs_review(shown)) or personal_unchecked:
+        if answered:
+            shown = {**shown, "fixes": [], "questions": []}  # only what is still open
+        kept = site.store.keep_original(path, original_name)
+        return JobResult(
+            INVALID,
+            result={
+                "review": shown,
+                "kept": kept,
+                "form": form or {},
+                "request": answers,
+                "schema": request.get("schema"),
+                "answered": review,
+            },
+            message="Check the fixes offered before the file is published.",
+        )
+    outcome = publish_file(
+        site,
+        path,
+        original_name=original_name,
+        progress=progress,
+        recipe=steps or None,
+        **request,
+    )
     if outcome.published:
         assert outcome.dataset_name is not None
         name, number = outcome.dataset_name, outcome.version_number
@@ -70,6 +108,7 @@ def publish_upload(
             "kept": result.kept_at.name if result.kept_at else "",
             "request": answers,
             "form": form or {},
+            "schema": request.get("schema"),
         },
     )
 

@@ -12,14 +12,17 @@ from catalog.web.views import (
     metadata,
     organisations,
     request_page,
+    review,
     sign_in,
     uploads,
 )
 
+ROUTES_ON_OTHER_BLUEPRINTS = (review,)  # imported for the routes it adds to uploads
+
 BLUEPRINTS = (
     datasets.blueprint,
     sign_in.blueprint,
-    uploads.blueprint,
+    uploads.blueprint,  # with the review page's answer, views/review.py
     downloads.blueprint,
     organisations.blueprint,
     metadata.blueprint,

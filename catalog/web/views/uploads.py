@@ -99,6 +99,31 @@ class UploadForm(FlaskForm):
     allow_copy = BooleanField("Publish it even if this exact file is already published")
 
 
+class FixForm(FlaskForm):
+    """The fixes a volunteer accepts on the review page (its fields are read by name:
+    fix, q-<question>, drop, personal_ok); this form carries the CSRF token."""
+
+
+def metadata_from(values: dict[str, Any]) -> DatasetMetadata | None:
+    """The dataset's details from the form's fields (None when adding a version)."""
+    if values.get("dataset"):
+        return None
+    return DatasetMetadata(
+        title=values.get("title") or "",
+        description=values.get("description") or "",
+        organisation=values.get("organisation") or "",
+        licence_id=values.get("licence") or DEFAULT_LICENCE,
+        tags=[values.get("tags") or ""],
+        source_url=values.get("source_url") or "",
+        version=values.get("version") or "",
+        author=values.get("author") or "",
+        author_email=values.get("author_email") or "",
+        maintainer=values.get("maintainer") or "",
+        maintainer_email=values.get("maintainer_email") or "",
+        private=bool(values.get("private")),
+    )
+
+
 def _form() -> UploadForm:
     form = UploadForm()
     form.library_name.choices = [SelectChoice(e.name, e.title) for e in library_entries()]
@@ -188,22 +213,7 @@ def upload() -> Any:
         target = form.schema_file if form.schema_source.data == "upload" else form.library_name
         target.errors = [str(p) for p in error.problems]
         return render_template("upload.html", form=form), 400
-    metadata = None
-    if not form.dataset.data:
-        metadata = DatasetMetadata(
-            title=form.title.data or "",
-            description=form.description.data or "",
-            organisation=form.organisation.data or "",
-            licence_id=form.licence.data or DEFAULT_LICENCE,
-            tags=[form.tags.data or ""],
-            source_url=form.source_url.data or "",
-            version=form.version.data or "",
-            author=form.author.data or "",
-            author_email=form.author_email.data or "",
-            maintainer=form.maintainer.data or "",
-            maintainer_email=form.maintainer_email.data or "",
-            private=bool(form.private.data),
-        )
+    metadata = metadata_from({name: form[name].data for name in KEPT_FIELDS})
     dataset_name = form.dataset.data or None
     site = current_site()
     try:
@@ -241,6 +251,11 @@ def upload() -> Any:
 @blueprint.route("/uploads/<job_id>")
 def job(job_id: str) -> Any:
     status = upload_status(job_id)
+    if status["state"] == INVALID and "review" in (status["result"] or {}):
+        page = render_template(
+            "upload_review.html", job=status, review=status["result"]["review"], form=FixForm()
+        )
+        return _no_store(page)
     if status["state"] == INVALID and "duplicate" in (status["result"] or {}):
         result = status["result"]
         again = url_for("uploads.upload", again=job_id, request=result.get("request"))
