@@ -47,12 +47,12 @@ DATA_STEPS = {
     "rename-columns": "Renamed columns to the schema's names",
     "drop-columns": "Dropped columns the dataset does not keep",
     "order-columns": "Put the columns in the schema's order",
-    "rewrite-dates": "Rewrote the dates in {column!r} written like {example} in the column's form",
+    "rewrite-dates": "Rewrote the dates in {column!r} written like {example} as {to}",
     "edit-cell": "Changed row {row}, column {column!r} to {value!r}",
 }
 SCHEMA_STEPS = {
     "missing-values": "Treated {values} as empty",
-    "field-format": "Read {field!r} as {type} in the form {format}",
+    "field-format": "Read {field!r} as {type}s written like {format}",
     "field-type": "Read {field!r} as {type}",
     "number-format": "Read {field!r} as numbers with the £ sign and thousands separators",
     "drop-fields": "Left out the schema's optional columns the file does not have: {fields}",
@@ -96,13 +96,27 @@ def check_recipe(recipe: Any) -> list[dict[str, Any]]:
 def describe_step(step: dict[str, Any]) -> str:
     """One step in words, with what it changed."""
     template = {**DATA_STEPS, **SCHEMA_STEPS}[step["step"]]
+    shown = {
+        key: (", ".join(map(str, value)) if isinstance(value, list) else value)
+        for key, value in step.items()
+    }
+    for key in ("format", "to"):  # a date form as a date, never as strptime codes
+        if isinstance(shown.get(key), str) and "%" in shown[key]:
+            shown[key] = _example_date(shown[key])
     try:
-        text = template.format(**step)
+        text = template.format(**shown)
     except (KeyError, IndexError, ValueError):
         text = template.split(" {")[0]
     changed = step.get("changed") or {}
     counts = ", ".join(f"{n:,} {what}" for what, n in changed.items() if n)
     return f"{text} ({counts})" if counts else text
+
+
+def _example_date(form: str) -> str:
+    try:
+        return dt.datetime(2024, 1, 31, 13, 45).strftime(form)
+    except ValueError:
+        return form
 
 
 def reading_encoding(recipe: list[dict[str, Any]], default: str) -> str:
