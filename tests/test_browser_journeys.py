@@ -164,3 +164,59 @@ def test_a_file_already_published_is_named_before_a_second_copy(
     page.get_by_role("button", name="Check and publish").click()
     page.get_by_text("Published version 1").wait_for()
     assert "house-prices-2" in page.content()
+
+
+def test_the_next_version_of_the_same_kind_publishes_with_no_new_questions(
+    page: Any, server: Any, site: Any, shots: Path
+) -> None:
+    sign_in(page, server, site)
+    path = DATA / "invalid/uk-gla-payments-dec-2009/gla-december_2009.csv"
+    publish_with_fixes(page, server, path, shots, ready=False)
+    page.goto(f"{server.url}/upload?dataset=spend-uk-gla-payments-dec-2009")
+    page.set_input_files("input[type=file][name=file]", str(path))
+    page.get_by_role("button", name="Check and publish").click()
+    page.get_by_text("Published version 2").wait_for()  # no review this time
+    page.goto(f"{server.url}/dataset/spend-uk-gla-payments-dec-2009")
+    page.get_by_text("Published after these fixes").wait_for()
+    check_page(page, shots, "dataset-with-recipe")
+
+
+def test_a_workbook_asks_for_its_sheet_and_a_dos_pound_for_its_reading(
+    page: Any, server: Any, site: Any, shots: Path, tmp_path: Path
+) -> None:
+    from openpyxl import Workbook
+
+    sign_in(page, server, site)
+    source = DATA / "invalid/uk-cabinet-office-spend-nov-2010/co-spend-data-nov2010.csv"
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Spend"
+    sheet.append(["Cabinet Office spend over £25,000, November 2010"])
+    sheet.append([])
+    with source.open(encoding="cp1252", newline="") as text:
+        for row in __import__("csv").reader(text):
+            sheet.append(row)
+    book.create_sheet("Notes").append(["Published by the Cabinet Office"])
+    workbook = tmp_path / "spend.xlsx"
+    book.save(workbook)
+    page.goto(f"{server.url}/upload")
+    page.set_input_files("input[type=file][name=file]", str(workbook))
+    page.get_by_label("Title", exact=True).fill("Cabinet Office spend")
+    page.get_by_role("button", name="Check and publish").click()
+    page.get_by_role("heading", name="Check the fixes for").wait_for()
+    assert page.get_by_label("Spend (", exact=False).is_checked()
+    check_page(page, shots, "review-workbook")
+    page.get_by_role("button", name="Apply and publish").click()
+    page.get_by_text("Published version 1").wait_for()
+
+    dos = DATA / "derived/uk-rpa-spend-feb-2011-cp850/rpa-over-25k-1102-cp850.csv"
+    page.goto(f"{server.url}/upload")
+    page.set_input_files("input[type=file][name=file]", str(dos))
+    page.get_by_label("Title", exact=True).fill("RPA spend")
+    page.get_by_role("button", name="Check and publish").click()
+    page.get_by_role("heading", name="Check the fixes for").wait_for()
+    assert "can be read more than one way" in page.content()
+    assert "£196,538.13" in page.content() and "œ196,538.13" in page.content()
+    check_page(page, shots, "review-encoding")
+    page.get_by_role("button", name="Apply and publish").click()
+    page.get_by_text("Published version 1").wait_for()

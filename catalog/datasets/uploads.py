@@ -13,7 +13,7 @@ from sqlalchemy import select
 from catalog.datasets.permissions import can_see
 from catalog.datasets.publishing import publish_file
 from catalog.datasets.review import needs_review, review_upload
-from catalog.db.models import User, Version
+from catalog.db.models import Dataset, User, Version
 from catalog.jobs.runner import INVALID, PUBLISHED, JobResult, Progress
 from catalog.site import Site
 from catalog.viewer import Viewer
@@ -65,6 +65,9 @@ def publish_upload(
         drop_columns=tuple(review.get("drop_columns") or ()),
     )
     personal_unchecked = shown["personal"] and not review.get("personal_ok")
+    if not answered and _same_as_last_time(site, request.get("dataset_name"), steps):
+        answered = True  # the next file of the same kind: the saved recipe, no questions
+        personal_unchecked = False  # checked when the first version was published
     if (not answered and needs_review(shown)) or personal_unchecked:
         if answered:
             shown = {**shown, "fixes": [], "questions": []}  # only what is still open
@@ -130,3 +133,22 @@ def published_copy(site: Site, path: Path, user_id: int | None) -> dict[str, Any
             if dataset.state == "active" and can_see(session, viewer, dataset):
                 return {"name": dataset.name, "title": dataset.title, "number": version.number}
     return None
+
+
+def _same_as_last_time(site: Site, dataset_name: str | None, steps: list[dict[str, Any]]) -> bool:
+    """Whether a new version's fixes are the ones its dataset's latest version was
+    published after (what each changed aside): then nothing needs asking again."""
+    if not dataset_name or not steps:
+        return False
+    with site.session() as session:
+        dataset = session.scalar(select(Dataset).where(Dataset.name == dataset_name))
+        if dataset is None or not dataset.versions:
+            return False
+        latest = dataset.versions[-1]
+        key, number = dataset.key, latest.number
+    saved = site.store.version(key, number).recipe()
+    return saved is not None and _plain(saved) == _plain(steps)
+
+
+def _plain(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in step.items() if k != "changed"} for step in steps]
