@@ -220,3 +220,21 @@ def test_a_workbook_asks_for_its_sheet_and_a_dos_pound_for_its_reading(
     check_page(page, shots, "review-encoding")
     page.get_by_role("button", name="Apply and publish").click()
     page.get_by_text("Published version 1").wait_for()
+
+
+def test_a_missing_title_comes_back_with_everything_else_kept(
+    page: Any, server: Any, site: Any, shots: Path
+) -> None:
+    sign_in(page, server, site)
+    page.goto(f"{server.url}/upload")
+    assert page.locator("input[type=file][name=file]").get_attribute("required") is not None
+    page.set_input_files("input[type=file][name=file]", str(DATA / "valid/gdp/data/gdp.csv"))
+    page.get_by_label("Organisation", exact=True).fill("World Bank")
+    page.get_by_label("Tags (separated by commas)").fill("economy, gdp")
+    page.get_by_label("Licence").select_option("cc-by")
+    page.get_by_role("button", name="Check and publish").click()
+    page.get_by_text("Give the dataset a title").first.wait_for()
+    assert page.get_by_label("Organisation", exact=True).input_value() == "World Bank"
+    assert page.get_by_label("Tags (separated by commas)").input_value() == "economy, gdp"
+    assert page.get_by_label("Licence").input_value() == "cc-by"
+    check_page(page, shots, "upload-missing-title")
