@@ -90,9 +90,15 @@ def test_the_api_takes_a_recipe_with_the_upload(client: Any, site: Any) -> None:
             form["recipe"] = json.dumps(recipe)
         return client.post("/api/3/action/resource_create", data=form, headers=headers)
 
-    assert send(None).status_code == 409  # not as it comes
+    refused = send(None)
+    assert refused.status_code == 409  # not as it comes: the fixes we would make come back
+    suggested = refused.get_json()["error"]["recipe"]
+    assert [s["step"] for s in suggested][:1] == ["skip-lines"]
     bad = send([{"step": "skip-lines"}])
     assert bad.status_code == 400 and "skip-lines needs lines" in bad.get_json()["error"]["message"]
     made = send(RECIPE)
     assert made.status_code == 200, made.get_json()
     assert made.get_json()["result"]["id"] == f"{name}-v1"
+    again = send(suggested)  # the suggested recipe, sent back as it came
+    assert again.status_code == 200, again.get_json()
+    assert again.get_json()["result"]["id"] == f"{name}-v2"

@@ -36,6 +36,7 @@ from catalog.errors import BadParameter, Conflict, InvalidInput, NotAuthorised, 
 from catalog.params import parse_bool, parse_int, parse_json
 from catalog.viewer import Viewer
 from ingest.recipe import check_recipe
+from ingest.suggest import suggest_for_file
 
 
 @action
@@ -202,10 +203,20 @@ def resource_create(params: dict[str, Any]) -> dict[str, Any]:
         report = outcome.result.report
         task = (report.get("tasks") or [{}])[0]
         errors = [e.get("message", e.get("type")) for e in task.get("errors", [])[:20]]
+        details: dict[str, Any] = {"report": report}  # the whole report, as the page shows it
+        kept = outcome.result.kept_at
+        if recipe is None and kept is not None:  # the fixes the upload page would offer
+            original = current_site().store.kept_original(kept.name)
+            found = suggest_for_file(
+                original, legacy_encodings=current_site().settings.legacy_encoding_list
+            )
+            details["recipe"] = found.steps
+            details["questions"] = [{"key": q.key, "chosen": q.chosen} for q in found.questions]
         raise Conflict(
-            "The file does not match its schema; nothing was published.",
+            "The file does not match its schema; nothing was published. The error's recipe "
+            "holds the fixes we would make: send it back as recipe to apply them.",
             {"upload": "; ".join(str(e) for e in errors) or "invalid"},
-            details={"report": report},  # the whole validation report, as the page shows it
+            details=details,
         )
     token_viewer()
     return resource_show({"id": f"{outcome.dataset_name}-v{outcome.version_number}"})
