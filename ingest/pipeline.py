@@ -13,7 +13,8 @@ from datastore.store import FACTS, PARQUET, RECIPE, REPORT, SCHEMA, copy_file
 from ingest.convert import convert_to_parquet
 from ingest.engine import Progress
 from ingest.package import TableFile
-from ingest.recipe import SCHEMA_STEPS, apply_recipe, apply_schema_steps, reading_encoding
+from ingest.recipe import SCHEMA_STEPS, apply_recipe, reading_encoding
+from ingest.schema_steps import apply_schema_steps
 from ingest.sniff import DEFAULT_LEGACY_ENCODINGS, Sniffed, sniff_file
 from ingest.validate import DEFAULT_ERROR_LIMIT, validate_table
 from ingest.workbook import is_workbook

@@ -18,6 +18,13 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
+def database_url() -> str:
+    """The journeys test pages, not databases: they run once, on SQLite (the database
+    tests run on both)."""
+    return ""
+
+
+@pytest.fixture
 def server(app: Any) -> Iterator[Any]:
     yield from live_server(app)
 

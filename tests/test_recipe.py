@@ -13,7 +13,8 @@ import pytest
 from datastore import Store
 from datastore.store import FACTS, RECIPE
 from ingest import flatten_errors, ingest_file
-from ingest.recipe import RecipeError, apply_recipe, apply_schema_steps, describe_step
+from ingest.recipe import RecipeError, apply_recipe, describe_step
+from ingest.schema_steps import apply_schema_steps
 from tests.conftest import DATA
 
 KEY = "b" * 32
