@@ -53,6 +53,7 @@ SCHEMA_STEPS = {
     "missing-values": "Treated {values} as empty",
     "field-format": "Read {field!r} as {type}s written like {format}",
     "field-type": "Read {field!r} as {type}",
+    "field-optional": "Allowed empty cells in {field!r}",
     "number-format": "Read {field!r} as numbers with the £ sign and thousands separators",
     "drop-fields": "Left out the schema's optional columns the file does not have: {fields}",
     "keep-columns": "Kept the file's own columns beside the schema's: {names}",

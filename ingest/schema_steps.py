@@ -38,7 +38,14 @@ def apply_schema_steps(schema: dict[str, Any], recipe: list[dict[str, Any]]) -> 
         found = fields.get(step.get("field"))
         if found is None:
             raise RecipeError(index, f"there is no column {step.get('field')!r}")
-        if kind == "field-type":
+        if kind == "field-optional":
+            constraints = found.get("constraints") or {}
+            constraints.pop("required", None)
+            if constraints:
+                found["constraints"] = constraints
+            else:
+                found.pop("constraints", None)
+        elif kind == "field-type":
             found["type"] = str(step["type"])
             found.pop("format", None)
         elif kind == "field-format":

@@ -18,7 +18,6 @@ without them, each question's preselected choice is taken (as `datastore ingest 
 
 from __future__ import annotations
 
-import csv
 import tempfile
 from collections import Counter
 from collections.abc import Mapping
@@ -28,18 +27,12 @@ from typing import Any
 
 from ingest.errors import WorkbookError
 from ingest.layout import Layout, find_layout
-from ingest.recipe import CSV_FIELD_LIMIT, apply_recipe
+from ingest.recipe import apply_recipe
 from ingest.sniff import DEFAULT_LEGACY_ENCODINGS, Sniffed, encoding_choices, sniff_file
+from ingest.value_fixes import ROWS, sample_columns, sample_rows, value_steps
 from ingest.workbook import is_workbook, sheet_to_csv, workbook_sheets
 from schemas import infer_schema, match_columns
-from schemas.shapes import MISSING_TOKENS, shape_of
 from schemas.swaps import swapped_columns
-
-SAMPLE_ROWS = 2000  # values read per column to judge its dates and amounts
-
-
-def is_missing_token(text: str) -> bool:
-    return text.strip().lower() in MISSING_TOKENS
 
 
 @dataclass(frozen=True)
@@ -103,7 +96,7 @@ def _empty_named_columns(
     stripped = Counter(n.strip() for n in names)
     if all(count == 1 for count in stripped.values()):
         return names
-    _, filled = _sample(path, delimiter, encoding, found.steps)
+    _, filled = sample_columns(path, delimiter, encoding, found.steps)
     empty = [n for n in names if stripped[n.strip()] > 1 and not filled.get(n)]
     if empty and len(empty) < len(names):
         found.steps.append({"step": "drop-columns", "columns": empty})
@@ -129,8 +122,8 @@ def _inferred_steps(path: Path, delimiter: str, encoding: str, found: Suggestion
                 dest=Path(scratch) / "prepared.csv",
             )
             schema = infer_schema(prepared.path, encoding="utf-8", delimiter=",")
-    values, _ = _sample(path, delimiter, encoding, found.steps)
-    _value_steps(schema, values, found)
+    values, _ = sample_columns(path, delimiter, encoding, found.steps)
+    value_steps(schema, values, found)
 
 
 def suggest_for_file(
@@ -252,7 +245,7 @@ def _schema_steps(
 ) -> None:
     synonyms = {f["name"]: list(f.get("x-synonyms", [])) for f in schema.get("fields", [])}
     match = match_columns(names, schema, synonyms)
-    values, _ = _sample(path, sniffed.delimiter, encoding, found.steps)  # the file's names
+    values, filled = sample_columns(path, sniffed.delimiter, encoding, found.steps)  # file's names
     found.match_summary = match.summary
     found.missing_required = list(match.missing_required)
     renames = {p.column_name: p.field_name for p in match.pairs if p.column_name != p.field_name}
@@ -298,102 +291,15 @@ def _schema_steps(
             )
         )
     column_of = {p.field_name: p.column_name for p in match.pairs}
-    _value_steps(schema, {f: values.get(c, []) for f, c in column_of.items()}, found)
-    for swap in swapped_columns(match, _rows(values), schema):
-        found.notes.append(swap.message)
-
-
-def _value_steps(schema: dict[str, Any], values: dict[str, list[str]], found: Suggestion) -> None:
-    tokens: Counter[str] = Counter()
     for spec in schema.get("fields", []):
-        cells = [v.strip() for v in values.get(spec["name"], []) if v.strip()]
-        typed = spec.get("type")
-        if typed not in ("date", "datetime", "number", "integer"):
-            continue
-        tokens.update(v for v in cells if is_missing_token(v))
-        cells = [v for v in cells if not is_missing_token(v)]
-        if not cells:
-            continue
-        if typed in ("date", "datetime"):
-            prefix = f"{typed}:"
-            forms = Counter(
-                form.removeprefix(prefix)
-                for v in cells
-                for form in shape_of(v)
-                if form.startswith(prefix)
-            )
-            wanted = spec.get("format", "default")
-            if wanted in ("default", "any"):  # ISO dates, as frictionless reads by default
-                wanted = "%Y-%m-%d" if typed == "date" else wanted
-            stray = Counter(
-                form.removeprefix(prefix)
-                for v in cells
-                if f"{prefix}{wanted}" not in (shapes := shape_of(v))
-                for form in sorted(shapes)
-                if form.startswith(prefix)
-            )
-            if forms and wanted in forms and stray:
-                for form, count in stray.most_common():
-                    example = next(v for v in cells if f"{prefix}{form}" in shape_of(v))
-                    found.steps.append(
-                        {"step": "rewrite-dates", "column": spec["name"], "from": form,
-                         "to": wanted, "example": example}
-                    )  # fmt: skip
-                    found.notes.append(
-                        f"{count} date(s) in {spec['name']} are written like {example}: "
-                        "they are rewritten in the column's form."
-                    )
-            elif forms and wanted not in forms:
-                best, count = forms.most_common(1)[0]
-                found.steps.append(
-                    {"step": "field-format", "field": spec["name"], "type": typed, "format": best}
-                )
-                found.notes.append(
-                    f"The dates in {spec['name']} are written like {cells[0]}: they are read "
-                    f"that way ({count} of {len(cells)} sampled values)."
-                )
-        elif any(c.startswith(("£", "-£")) or "," in c for c in cells):
-            found.steps.append({"step": "number-format", "field": spec["name"]})
+        column = column_of.get(spec["name"])
+        empty = filled[ROWS] - filled.get(column, 0) if column else 0
+        if column and empty and (spec.get("constraints") or {}).get("required"):
+            found.steps.append({"step": "field-optional", "field": spec["name"]})
             found.notes.append(
-                f"The amounts in {spec['name']} have £ signs or thousands separators: they "
-                "are read as numbers."
+                f"{empty} cell(s) of {spec['name']} are empty, which the schema does not "
+                "allow: here they are allowed (or fill them in the file)."
             )
-    if tokens:
-        found.steps.append({"step": "missing-values", "values": sorted(tokens)})
-        listed = ", ".join(f"{t!r} ({n})" for t, n in tokens.most_common())
-        found.notes.append(f"These stand for empty cells and are read as such: {listed}.")
-
-
-def _sample(
-    path: Path, delimiter: str, encoding: str, steps: list[dict[str, Any]]
-) -> tuple[dict[str, list[str]], Counter[str]]:
-    """The first SAMPLE_ROWS values of each column, as the data steps so far leave them,
-    and how many cells of each column hold something, over the whole file."""
-    data_steps = [dict(s) for s in steps]
-    filled: Counter[str] = Counter()
-    with tempfile.TemporaryDirectory() as scratch:
-        prepared = apply_recipe(
-            path,
-            data_steps,
-            encoding=encoding,
-            delimiter=delimiter,
-            dest=Path(scratch) / "sample.csv",
-        )
-        csv.field_size_limit(CSV_FIELD_LIMIT)
-        with prepared.path.open(encoding="utf-8", newline="") as text:
-            reader = csv.reader(text)
-            header = next(reader, [])
-            columns: dict[str, list[str]] = {name: [] for name in header}
-            for number, row in enumerate(reader):
-                for name, cell in zip(header, row, strict=False):
-                    if number < SAMPLE_ROWS:
-                        columns[name].append(cell)
-                    if cell.strip():
-                        filled[name] += 1
-    return columns, filled
-
-
-def _rows(values: dict[str, list[str]]) -> list[list[str]]:
-    names = list(values)
-    length = max((len(v) for v in values.values()), default=0)
-    return [[values[n][i] if i < len(values[n]) else "" for n in names] for i in range(length)]
+    value_steps(schema, {f: values.get(c, []) for f, c in column_of.items()}, found)
+    for swap in swapped_columns(match, sample_rows(values), schema):
+        found.notes.append(swap.message)

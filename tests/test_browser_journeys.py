@@ -78,11 +78,8 @@ def test_a_clean_file_is_published_from_the_upload_page(
 
 SPEND = sorted((DATA / "invalid").glob("uk-*/*.csv"))
 # With the ready spend schema, the files that publish with the fixes offered alone (the
-# others have cells only a person can fix: empty required cells, "Five Hundred").
-SPEND_READY = [p for p in SPEND if p.parent.name in {
-    "uk-cabinet-office-spend-nov-2010", "uk-cefas-spend-aug-2010",
-    "uk-gla-payments-dec-2009", "uk-rpa-spend-feb-2011",
-}]  # fmt: skip
+# other has cells only a person can fix: "Some Date", "Five Hundred").
+SPEND_READY = [p for p in SPEND if p.parent.name != "uk-spend-bis-wrong-types"]
 
 
 def publish_with_fixes(page: Any, server: Any, path: Path, shots: Path, ready: bool) -> int:
@@ -245,3 +242,29 @@ def test_a_missing_title_comes_back_with_everything_else_kept(
     assert page.get_by_label("Tags (separated by commas)").input_value() == "economy, gdp"
     assert page.get_by_label("Licence").input_value() == "cc-by"
     check_page(page, shots, "upload-missing-title")
+
+
+def test_cells_no_rule_can_fix_are_put_right_in_the_page(
+    page: Any, server: Any, site: Any, shots: Path
+) -> None:
+    sign_in(page, server, site)
+    path = DATA / "invalid/uk-spend-bis-wrong-types/invalid-on-bis-modified-schema.csv"
+    page.goto(f"{server.url}/upload")
+    page.set_input_files("input[type=file][name=file]", str(path))
+    page.get_by_label("A ready schema from the library").check()
+    page.get_by_label("Ready schema", exact=True).select_option("uk-spend-over-25k")
+    page.get_by_label("Title", exact=True).fill("Department of Data spend")
+    page.get_by_role("button", name="Check and publish").click()
+    steps = 4
+    page.get_by_role("button", name="Apply and publish").click()
+    steps += 1
+    page.get_by_role("heading", name="Put these cells right here").wait_for()
+    check_page(page, shots, "report-cells")
+    page.get_by_label("Row 3, Date").fill("02/01/2015")
+    page.get_by_label("Row 4, Amount").fill("500")
+    page.get_by_role("button", name="Save these cells and publish").click()
+    steps += 3
+    page.get_by_text("Published version 1").wait_for()
+    assert steps <= 8
+    page.get_by_role("link", name="department-of-data-spend").click()
+    page.get_by_text("Changed row 3, column 'Date' to '02/01/2015'").wait_for()

@@ -28,6 +28,7 @@ def review_upload(
     answers: Mapping[str, str] | None = None,
     declined: frozenset[str] = frozenset(),
     drop_columns: tuple[str, ...] = (),
+    edits: list[dict[str, Any]] | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The recipe to publish with (the fixes offered, less the kinds `declined`, plus the
     columns the volunteer chose to leave out) and what to show them about it."""
@@ -37,6 +38,16 @@ def review_upload(
     steps = [s for s in found.steps if s["step"] not in declined]
     if drop_columns:
         steps.append({"step": "drop-columns", "columns": list(drop_columns)})
+    # Cells a person edited on the report page, last: their rows count as the report did.
+    steps += [
+        {
+            "step": "edit-cell",
+            "row": int(e["row"]),
+            "column": str(e["column"]),
+            "value": str(e["value"]),
+        }
+        for e in edits or []
+    ]
     personal = personal_data(path, steps, legacy_encodings)
     return steps, shown(found, steps, personal)
 

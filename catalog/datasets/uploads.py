@@ -63,6 +63,7 @@ def publish_upload(
         answers=review.get("answers") or {},
         declined=frozenset(review.get("declined") or ()),
         drop_columns=tuple(review.get("drop_columns") or ()),
+        edits=list(review.get("edits") or ()),
     )
     personal_unchecked = shown["personal"] and not review.get("personal_ok")
     if not answered and _same_as_last_time(site, request.get("dataset_name"), steps):
@@ -112,6 +113,7 @@ def publish_upload(
             "request": answers,
             "form": form or {},
             "schema": request.get("schema"),
+            "answered": review,  # so that cells edited next keep the answers given
         },
     )
 

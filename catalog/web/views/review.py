@@ -16,7 +16,37 @@ from catalog.datasets.uploads import publish_upload
 from catalog.errors import InvalidInput
 from catalog.foi.answers import link_uploaded_answer
 from catalog.web.views.sign_in import login_required
-from catalog.web.views.uploads import FixForm, blueprint, metadata_from, upload_status
+from catalog.web.views.uploads import (
+    MAX_EDITS,
+    FixForm,
+    blueprint,
+    metadata_from,
+    upload_status,
+)
+
+
+@blueprint.route("/uploads/<job_id>/edit", methods=["POST"])
+@login_required
+def edit(job_id: str) -> Any:
+    """Cells put right on the report page: recorded as edit-cell steps, then checked again."""
+    status = upload_status(job_id)
+    result = status.get("result") or {}
+    if "report" not in result or not result.get("kept"):
+        raise InvalidInput("This upload has no cells waiting to be put right.")
+    if not FixForm().validate_on_submit():
+        raise InvalidInput("The form had expired. Reload the page and try again.")
+    rows, columns = request.form.getlist("row"), request.form.getlist("column")
+    values = request.form.getlist("value")
+    if not len(rows) == len(columns) == len(values) or len(rows) > MAX_EDITS:
+        raise InvalidInput("The cells sent do not match the report's.")
+    earlier = dict(result.get("answered") or {})
+    edits = list(earlier.get("edits") or [])
+    for row, column, value in zip(rows, columns, values, strict=True):
+        if not row.isascii() or not row.isdigit() or len(row) > 9:
+            raise InvalidInput("A row number sent is not one of the report's.")
+        edits.append({"row": int(row), "column": column[:300], "value": value[:1000]})
+    earlier["edits"] = edits
+    return _check_again(status, result, earlier)
 
 
 @blueprint.route("/uploads/<job_id>/fix", methods=["POST"])
@@ -43,6 +73,11 @@ def fix(job_id: str) -> Any:
         + list(earlier.get("drop_columns") or []),
         "personal_ok": request.form.get("personal_ok") == "y" or bool(earlier.get("personal_ok")),
     }
+    return _check_again(status, result, review)
+
+
+def _check_again(status: dict[str, Any], result: dict[str, Any], review: dict[str, Any]) -> Any:
+    """A new upload job for the kept original, with the volunteer's answers."""
     site = current_site()
     kept = site.store.kept_original(str(result.get("kept") or ""))
     form = result.get("form") or {}

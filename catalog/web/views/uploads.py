@@ -273,9 +273,33 @@ def job(job_id: str) -> Any:
             kept=result["kept"],
             answers=result.get("request"),
             job_id=job_id,
+            cells=editable_cells(result["report"]) if result.get("kept") else [],
+            form=FixForm(),
         )
         return _no_store(page)
     return _no_store(render_template("upload_job.html", job=status))
+
+
+EDITABLE = ("type-error", "constraint-error")
+MAX_EDITS = 50  # cells offered for editing on one report
+
+
+def editable_cells(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The cells of a report a person can put right in the page: a value of the wrong type,
+    or one that breaks a rule (an empty required cell)."""
+    cells = []
+    for task in report.get("tasks") or []:
+        for error in task.get("errors") or []:
+            if error.get("type") in EDITABLE and error.get("rowNumber") and error.get("fieldName"):
+                cells.append(
+                    {
+                        "row": error["rowNumber"],
+                        "column": error["fieldName"],
+                        "value": error.get("cell", ""),
+                        "message": error.get("message", ""),
+                    }
+                )
+    return cells[:MAX_EDITS]
 
 
 @blueprint.route("/uploads/<job_id>.json")
