@@ -31,7 +31,7 @@ from ingest.recipe import apply_recipe
 from ingest.sniff import DEFAULT_LEGACY_ENCODINGS, Sniffed, encoding_choices, sniff_file
 from ingest.value_fixes import ROWS, sample_columns, sample_rows, value_steps
 from ingest.workbook import is_workbook, sheet_to_csv, workbook_sheets
-from schemas import infer_schema, match_columns
+from schemas import infer_schema, library_entries, match_columns, suggest_schemas
 from schemas.swaps import swapped_columns
 
 
@@ -85,6 +85,11 @@ def suggest_recipe(
         _schema_steps(path, sniffed, encoding, schema, names, answers, found)
     elif names:
         _inferred_steps(path, sniffed.delimiter, encoding, found)
+        for like in suggest_schemas(names, library_entries())[:1]:
+            found.notes.append(
+                f"Your file {like.summary}. To check it against that ready schema, upload "
+                "it again choosing it."
+            )
     return found
 
 
