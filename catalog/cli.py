@@ -208,6 +208,7 @@ def ingest(ctx: click.Context, file: Path, schema_spec: str, **options: Any) -> 
     default=None,
     help="Check the file as this recipe of fixes leaves it (nothing is written).",
 )
+@click.option("--fix", is_flag=True, help="Check the file as the fixes offered would leave it.")
 @click.pass_context
 def validate(
     ctx: click.Context,
@@ -216,8 +217,10 @@ def validate(
     as_json: bool,
     limit_errors: int | None,
     recipe_file: Path | None,
+    fix: bool,
 ) -> None:
-    """Check FILE against a schema without publishing anything."""
+    """Check FILE against a schema without publishing anything (with --fix: as the fixes
+    the upload page would offer leave it; --json then also gives them, as "recipe")."""
     import tempfile
 
     from ingest import sniff_file, validate_file  # lazy: start-up time
@@ -226,8 +229,13 @@ def validate(
     settings: Settings = ctx.obj
     schema = resolve_schema(schema_spec, file)
     recipe = read_recipe(recipe_file)
+    if fix and not recipe:
+        recipe = suggested_recipe(
+            file, schema, {"fix": True}, settings.legacy_encoding_list, quiet=as_json
+        )
     sniffed = sniff_file(file, settings.legacy_encoding_list)
     limit = limit_errors or settings.error_limit
+    steps: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as scratch, ProgressBar(enabled=not as_json) as bar:
         table = file
         if recipe:
@@ -242,6 +250,8 @@ def validate(
                     click.echo(f"Fix: {describe_step(step)}")
         report = validate_file(table, schema, sniffed, limit_errors=limit, progress=bar.update)
     if as_json:
+        if recipe:
+            report = {**report, "recipe": steps}
         click.echo(json.dumps(report, indent=2, ensure_ascii=False, default=str))
     elif report["valid"]:
         rows = report["tasks"][0]["stats"].get("rows", 0)

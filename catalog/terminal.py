@@ -20,6 +20,8 @@ def suggested_recipe(
     schema: dict[str, Any] | None,
     options: dict[str, Any],
     legacy_encodings: tuple[str, ...],
+    *,
+    quiet: bool = False,
 ) -> list[dict[str, Any]] | None:
     """The fixes for --fix (and the answers given as --encoding, --header-row, --sheet).
     Without --fix, a question the file raises stops the command, naming the option that
@@ -66,10 +68,11 @@ def suggested_recipe(
             )
             sys.exit(1)
         taken = shown.get(question.chosen, question.chosen)
-        click.echo(f"Chose: {question.text} {taken} (what the page preselects)")
+        if not quiet:
+            click.echo(f"Chose: {question.text} {taken} (what the page preselects)")
     if workbook and not fix:  # read through its sheet, and nothing more without --fix
         return [step for step in found.steps if step["step"] == "read-sheet"]
-    for note in found.notes:
+    for note in [] if quiet else found.notes:
         click.echo(f"Found: {note}")
     return found.steps or None
 

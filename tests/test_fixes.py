@@ -153,3 +153,16 @@ def test_the_recipe_replays_on_the_next_version_with_no_new_questions(
     one = json.loads((folder / "schema.json").read_text())
     two = json.loads((folder.parent / "2" / "schema.json").read_text())
     assert one == two
+
+
+def test_validate_fix_json_says_what_would_be_done_and_writes_nothing(
+    runner: Any, site: Any
+) -> None:
+    path = DATA / "invalid/uk-rpa-spend-feb-2011/rpa-over-25k-1102.csv"
+    result = runner("validate", path, "--fix", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["valid"] is True
+    assert [s["step"] for s in report["recipe"]][:2] == ["drop-empty-columns", "drop-empty-rows"]
+    assert report["recipe"][0]["changed"]["columns"] == 56
+    assert not list((site.store.root / "datasets").iterdir())
