@@ -31,7 +31,13 @@ from ingest.recipe import apply_recipe
 from ingest.sniff import DEFAULT_LEGACY_ENCODINGS, Sniffed, encoding_choices, sniff_file
 from ingest.value_fixes import ROWS, sample_columns, sample_rows, value_steps
 from ingest.workbook import is_workbook, sheet_to_csv, workbook_sheets
-from schemas import infer_schema, library_entries, match_columns, suggest_schemas
+from schemas import (
+    infer_schema,
+    library_entries,
+    library_schema,
+    match_columns,
+    suggest_schemas,
+)
 from schemas.swaps import swapped_columns
 
 
@@ -169,6 +175,19 @@ def suggest_for_file(
     return found
 
 
+def _synonyms(schema: dict[str, Any]) -> dict[str, list[str]]:
+    """Each field's other names: its own x-synonyms, and those of the ready schemas' fields
+    of the same name (a dataset first published with a ready schema's names keeps them)."""
+    known: dict[str, list[str]] = {}
+    for entry in library_entries():
+        for spec in library_schema(entry.name).get("fields", []):
+            known.setdefault(spec["name"].casefold(), []).extend(spec.get("x-synonyms", []))
+    return {
+        spec["name"]: [*spec.get("x-synonyms", []), *known.get(spec["name"].casefold(), [])]
+        for spec in schema.get("fields", [])
+    }
+
+
 def _reading(
     path: Path,
     sniffed: Sniffed,
@@ -248,7 +267,7 @@ def _schema_steps(
     answers: Mapping[str, str],
     found: Suggestion,
 ) -> None:
-    synonyms = {f["name"]: list(f.get("x-synonyms", [])) for f in schema.get("fields", [])}
+    synonyms = _synonyms(schema)
     match = match_columns(names, schema, synonyms)
     values, filled = sample_columns(path, sniffed.delimiter, encoding, found.steps)  # file's names
     found.match_summary = match.summary
@@ -260,7 +279,19 @@ def _schema_steps(
     order = [f["name"] for f in schema.get("fields", []) if f["name"] in matched]
     current = [renames.get(n, n) for n in names]
     extras = [name for _, name in match.extra_columns]
-    if answers.get("extra") == "drop" and extras:
+    # A new version of a dataset keeps to its schema unless asked; a ready schema's file
+    # keeps its own columns beside it unless asked.
+    extra = answers.get("extra") or ("drop" if answers.get("extra-default") == "drop" else "keep")
+    if extras:
+        found.questions.append(
+            Question(
+                "extra",
+                f"The file has columns the schema does not name: {', '.join(extras)}.",
+                (Choice("keep", "Keep them beside the schema's"), Choice("drop", "Leave them out")),
+                extra,
+            )
+        )
+    if extra == "drop" and extras:
         found.steps.append({"step": "drop-columns", "columns": extras})
         current = [n for n in current if n not in extras]
         extras = []
@@ -287,14 +318,6 @@ def _schema_steps(
         found.steps.append({"step": "drop-fields", "fields": missing})
     if extras:
         found.steps.append({"step": "keep-columns", "names": extras})
-        found.questions.append(
-            Question(
-                "extra",
-                f"The file has columns the schema does not name: {', '.join(extras)}.",
-                (Choice("keep", "Keep them beside the schema's"), Choice("drop", "Leave them out")),
-                answers.get("extra") or "keep",
-            )
-        )
     column_of = {p.field_name: p.column_name for p in match.pairs}
     for spec in schema.get("fields", []):
         column = column_of.get(spec["name"])

@@ -102,3 +102,32 @@ def test_the_api_takes_a_recipe_with_the_upload(client: Any, site: Any) -> None:
     again = send(suggested)  # the suggested recipe, sent back as it came
     assert again.status_code == 200, again.get_json()
     assert again.get_json()["result"]["id"] == f"{name}-v2"
+
+
+def test_next_months_file_is_matched_to_the_dataset_and_keeps_its_schema(
+    client: Any, site: Any
+) -> None:
+    from tests.test_web import finished, reviewed, sign_in, upload
+
+    sign_in(client, site)
+    first = upload(
+        client, "invalid/uk-rpa-spend-aug-2010/rpa-over-25k-1008.csv", None, title="RPA spend"
+    )
+    page = reviewed(client, site, finished(client, site, first))
+    assert "Published version 1" in page.text, page.text
+    v1 = client.get("/dataset/rpa-spend.json").get_json()["schema"]["fields"]
+    second = upload(
+        client,
+        "invalid/uk-rpa-spend-feb-2011/rpa-over-25k-1102.csv",
+        None,
+        dataset="rpa-spend",
+    )
+    offered = finished(client, site, second)
+    # What differs is asked about: the renamed columns, the empty ones, the £ amounts.
+    assert "Check the fixes for" in offered.text
+    for words in ("Renamed columns to the schema", "empty column", "£ signs", "Month"):
+        assert words in offered.text, words
+    page = reviewed(client, site, offered)
+    assert "Published version 2" in page.text, page.text
+    v2 = client.get("/dataset/rpa-spend.json?version=2").get_json()["schema"]["fields"]
+    assert [(f["name"], f["type"]) for f in v2] == [(f["name"], f["type"]) for f in v1]

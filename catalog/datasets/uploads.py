@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from catalog.datasets.indexing import latest_schema
 from catalog.datasets.permissions import can_see
 from catalog.datasets.publishing import publish_file
 from catalog.datasets.review import needs_review, review_upload
@@ -56,11 +57,18 @@ def publish_upload(
     # `review` holds the volunteer's answers once they have seen them.
     answered = review is not None
     review = review or {}
+    if request.get("dataset_name") and request.get("schema") is None:
+        # A new version, "worked out from the file": matched to the dataset's own schema,
+        # so that its columns keep their names and types (its own extra columns asked about).
+        request["schema"] = _latest_schema(site, request["dataset_name"])
     steps, shown = review_upload(
         path,
         schema=request.get("schema"),
         legacy_encodings=site.settings.legacy_encoding_list,
-        answers=review.get("answers") or {},
+        answers={
+            **({"extra-default": "drop"} if request.get("dataset_name") else {}),
+            **(review.get("answers") or {}),
+        },
         declined=frozenset(review.get("declined") or ()),
         drop_columns=tuple(review.get("drop_columns") or ()),
         edits=list(review.get("edits") or ()),
@@ -135,6 +143,12 @@ def published_copy(site: Site, path: Path, user_id: int | None) -> dict[str, Any
             if dataset.state == "active" and can_see(session, viewer, dataset):
                 return {"name": dataset.name, "title": dataset.title, "number": version.number}
     return None
+
+
+def _latest_schema(site: Site, dataset_name: str) -> dict[str, Any] | None:
+    with site.session() as session:
+        dataset = session.scalar(select(Dataset).where(Dataset.name == dataset_name))
+        return latest_schema(dataset) if dataset is not None else None
 
 
 def _same_as_last_time(site: Site, dataset_name: str | None, steps: list[dict[str, Any]]) -> bool:
