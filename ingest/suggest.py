@@ -38,6 +38,7 @@ from schemas import (
     match_columns,
     suggest_schemas,
 )
+from schemas.shapes import shape_of
 from schemas.swaps import swapped_columns
 
 
@@ -120,7 +121,16 @@ def _empty_named_columns(
 
 def _inferred_steps(path: Path, delimiter: str, encoding: str, found: Suggestion) -> None:
     """Working the schema out from the file: dates in a second form in a column of dates
-    are rewritten in its main form (inference types the column by its main form)."""
+    are rewritten in its main form (inference types the column by its main form). Only
+    looked into when the sample holds dates at all."""
+    values, _ = sample_columns(path, delimiter, encoding, found.steps, whole=False)
+    if not any(
+        form.startswith(("date:", "datetime:"))
+        for cells in values.values()
+        for cell in cells[:200]
+        for form in shape_of(cell.strip())
+    ):
+        return
     if not found.steps:  # the file as it is
         schema = infer_schema(path, encoding=encoding, delimiter=delimiter)
     else:
@@ -133,7 +143,6 @@ def _inferred_steps(path: Path, delimiter: str, encoding: str, found: Suggestion
                 dest=Path(scratch) / "prepared.csv",
             )
             schema = infer_schema(prepared.path, encoding="utf-8", delimiter=",")
-    values, _ = sample_columns(path, delimiter, encoding, found.steps)
     value_steps(schema, values, found)
 
 

@@ -83,10 +83,16 @@ def value_steps(schema: dict[str, Any], values: dict[str, list[str]], found: Any
 
 
 def sample_columns(
-    path: Path, delimiter: str, encoding: str, steps: list[dict[str, Any]]
+    path: Path,
+    delimiter: str,
+    encoding: str,
+    steps: list[dict[str, Any]],
+    *,
+    whole: bool = True,
 ) -> tuple[dict[str, list[str]], Counter[str]]:
     """The first SAMPLE_ROWS values of each column, as the data steps so far leave them,
-    and how many cells of each column hold something, over the whole file."""
+    and how many cells of each column hold something: over the whole file, or (not
+    `whole`) over the sample only, which reads no further."""
     data_steps = [dict(s) for s in steps]
     filled: Counter[str] = Counter()
     with tempfile.TemporaryDirectory() as scratch:
@@ -96,6 +102,7 @@ def sample_columns(
             encoding=encoding,
             delimiter=delimiter,
             dest=Path(scratch) / "sample.csv",
+            limit=None if whole else SAMPLE_ROWS,
         )
         csv.field_size_limit(CSV_FIELD_LIMIT)
         with prepared.path.open(encoding="utf-8", newline="") as text:
