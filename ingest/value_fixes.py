@@ -70,7 +70,9 @@ def value_steps(schema: dict[str, Any], values: dict[str, list[str]], found: Any
                     f"The dates in {spec['name']} are written like {cells[0]}: they are read "
                     f"that way ({count} of {len(cells)} sampled values)."
                 )
-        elif any(c.startswith(("£", "-£")) or "," in c for c in cells):
+        elif (
+            any(c.startswith(("£", "-£")) for c in cells) and spec.get("bareNumber") is not False
+        ) or (any("," in c for c in cells) and not spec.get("groupChar")):  # not read yet
             found.steps.append({"step": "number-format", "field": spec["name"]})
             found.notes.append(
                 f"The amounts in {spec['name']} have £ signs or thousands separators: they "
