@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from ingest.errors import Unsupported
 from ingest.sniff import Sniffed
+from schemas.text_csv import open_text_csv
 
 # Arrow reads up to 32 blocks ahead on its I/O thread, so the block size bounds memory:
 # 512 kB keeps the queue near 16 MB (4 MB blocks cost 250 MB more at no gain in speed).
@@ -44,34 +44,19 @@ def numbered_batches(path: Path, sniffed: Sniffed, header: tuple[int, int]) -> I
             invalid.append((row.number, row.text))
         return "skip"
 
-    names = [f"c{i}" for i in range(width)]
     next_row = 1
     with open(path, "rb") as raw:
-        reader = pacsv.open_csv(
+        reader = open_text_csv(
             raw,
-            read_options=pacsv.ReadOptions(
-                # One parsing thread: Arrow then knows every skipped row's number (in parallel
-                # it does not). It measured no slower: the Parquet writer and hashing threads
-                # keep the other core busy.
-                use_threads=False,
-                block_size=BLOCK_BYTES,
-                column_names=names,
-                encoding=_arrow_encoding(sniffed.encoding),
-            ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=sniffed.delimiter,
-                quote_char='"',
-                double_quote=True,
-                escape_char=False,
-                newlines_in_values=True,
-                ignore_empty_lines=False,
-                invalid_row_handler=on_invalid,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={name: pa.string() for name in names},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
+            width=width,
+            encoding=sniffed.encoding,
+            delimiter=sniffed.delimiter,
+            on_invalid=on_invalid,
+            block_size=BLOCK_BYTES,
+            # One parsing thread: Arrow then knows every skipped row's number (in parallel
+            # it does not). It measured no slower: the Parquet writer and hashing threads
+            # keep the other core busy.
+            use_threads=False,
         )
         for batch in itertools.chain(reader, [None]):
             if problems:
@@ -118,7 +103,3 @@ def raw_rows(
             if numbers[-1] >= last:
                 break
     return found
-
-
-def _arrow_encoding(encoding: str) -> str:
-    return "utf8" if encoding.replace("_", "-").lower() in ("utf-8", "utf-8-sig") else encoding

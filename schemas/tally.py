@@ -23,8 +23,9 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 from frictionless.table.label_matching import deduplicate_names
+
+from schemas.text_csv import open_text_csv
 
 SAMPLE_ROWS = 5000  # rows frictionless samples to find the header (ingest tells it so)
 BLOCK_BYTES = 1 << 23  # bytes a block, where Arrow reads the file
@@ -133,26 +134,13 @@ def _count_with_arrow(
         other_widths.append(row.text)
         return "skip"
 
-    names = [f"c{i}" for i in range(width)]
-    reader = pacsv.open_csv(
+    reader = open_text_csv(
         path,
-        read_options=pacsv.ReadOptions(
-            column_names=names, block_size=BLOCK_BYTES, encoding=_arrow_encoding(encoding)
-        ),
-        parse_options=pacsv.ParseOptions(
-            delimiter=delimiter,
-            quote_char='"',
-            double_quote=True,
-            escape_char=False,
-            newlines_in_values=True,
-            ignore_empty_lines=False,
-            invalid_row_handler=on_invalid,
-        ),
-        convert_options=pacsv.ConvertOptions(
-            column_types={name: pa.string() for name in names},
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
+        width=width,
+        encoding=encoding,
+        delimiter=delimiter,
+        on_invalid=on_invalid,
+        block_size=BLOCK_BYTES,
     )
     read = 0
     for batch in reader:
@@ -191,7 +179,3 @@ def _count_row(counts: list[Counter[str]], cells: list[str]) -> None:
 
 def _padded(cells: list[str], width: int) -> list[str]:
     return (cells + [""] * width)[:width]
-
-
-def _arrow_encoding(encoding: str) -> str:
-    return "utf8" if encoding.replace("_", "-").lower() in ("utf-8", "utf-8-sig") else encoding
