@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -327,3 +328,20 @@ def test_an_upload_killed_with_its_server_is_failed_and_swept_up(settings, big_f
         assert alone.test_client().get("/api/3/action/package_list").json["result"] == []
     finally:
         alone.extensions["site"].close()
+
+
+def test_a_broken_workbook_is_named_as_such_and_kept(client, site):
+    sign_in(client, site)
+    book = io.BytesIO()
+    with zipfile.ZipFile(book, "w") as archive:  # looks like .xlsx, holds no sheet
+        archive.writestr("xl/workbook.xml", "<not a workbook")
+    response = upload_bytes(client, book.getvalue(), "spend.xlsx")
+    page = finished(client, site, response)
+    status = client.get(response.headers["Location"] + ".json").json
+    assert status["state"] == "failed"
+    assert "Nothing was published; your file is kept" in status["message"]
+    assert "Something went wrong" not in status["message"]
+    assert "save it again (or as CSV)" in status["message"]
+    assert "save it again (or as CSV) and upload that" in page.text  # the job page says it
+    kept = list((site.store.root / "rejected").iterdir())
+    assert [p.name for p in kept[0].iterdir()] == ["original.xlsx"]

@@ -15,9 +15,11 @@ from catalog.datasets.permissions import can_see
 from catalog.datasets.publishing import publish_file
 from catalog.datasets.review import needs_review, review_upload
 from catalog.db.models import Dataset, User, Version
-from catalog.jobs.runner import INVALID, PUBLISHED, JobResult, Progress
+from catalog.jobs.runner import FAILED, INVALID, PUBLISHED, JobResult, Progress
 from catalog.site import Site
 from catalog.viewer import Viewer
+from ingest.errors import WorkbookError
+from ingest.recipe import RecipeError
 
 # Called once the file is published, with the uploader's id and the dataset's name; says
 # what went wrong, if anything, with what it did (the dataset stays published whatever).
@@ -61,18 +63,30 @@ def publish_upload(
         # A new version, "worked out from the file": matched to the dataset's own schema,
         # so that its columns keep their names and types (its own extra columns asked about).
         request["schema"] = _latest_schema(site, request["dataset_name"])
-    steps, shown = review_upload(
-        path,
-        schema=request.get("schema"),
-        legacy_encodings=site.settings.legacy_encoding_list,
-        answers={
-            **({"extra-default": "drop"} if request.get("dataset_name") else {}),
-            **(review.get("answers") or {}),
-        },
-        declined=frozenset(review.get("declined") or ()),
-        drop_columns=tuple(review.get("drop_columns") or ()),
-        edits=list(review.get("edits") or ()),
-    )
+    try:
+        steps, shown = review_upload(
+            path,
+            schema=request.get("schema"),
+            legacy_encodings=site.settings.legacy_encoding_list,
+            answers={
+                **({"extra-default": "drop"} if request.get("dataset_name") else {}),
+                **(review.get("answers") or {}),
+            },
+            declined=frozenset(review.get("declined") or ()),
+            drop_columns=tuple(review.get("drop_columns") or ()),
+            edits=list(review.get("edits") or ()),
+        )
+    except (WorkbookError, RecipeError) as error:  # a file or recipe we cannot read: say why
+        kept = site.store.keep_original(path, original_name)
+        fix = (
+            " Open it in your spreadsheet program, save it again (or as CSV) and upload that."
+            if isinstance(error, WorkbookError)
+            else ""
+        )
+        return JobResult(
+            FAILED,
+            message=f"{error}{fix} Nothing was published; your file is kept (reference {kept}).",
+        )
     personal_unchecked = shown["personal"] and not review.get("personal_ok")
     if not answered and _same_as_last_time(site, request.get("dataset_name"), steps):
         answered = True  # the next file of the same kind: the saved recipe, no questions
