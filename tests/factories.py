@@ -13,3 +13,26 @@ def new_dataset(site: Any, metadata: DatasetMetadata, user_id: int | None = None
         name = create_dataset(site, session, metadata, user_id)
         session.commit()
     return name
+
+
+def spend_workbook(path: Any) -> Any:
+    """A council's .xlsx as they come: the Cabinet Office spend file (tests/data) on a sheet
+    "Spend" under a title line and a blank row, and a second sheet of notes."""
+    import csv
+
+    from openpyxl import Workbook
+
+    from tests.conftest import DATA
+
+    source = DATA / "invalid/uk-cabinet-office-spend-nov-2010/co-spend-data-nov2010.csv"
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Spend"
+    sheet.append(["Cabinet Office spend over £25,000, November 2010"])
+    sheet.append([])
+    with source.open(encoding="cp1252", newline="") as text:
+        for row in csv.reader(text):
+            sheet.append(row)
+    book.create_sheet("Notes").append(["Published by the Cabinet Office"])
+    book.save(path)
+    return path

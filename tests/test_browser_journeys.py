@@ -12,6 +12,7 @@ import pytest
 from catalog.accounts.users import create_user
 from tests.browser_support import browser_page, check_page, live_server
 from tests.conftest import DATA
+from tests.factories import spend_workbook
 
 PASSWORD = "a long enough password"
 pytestmark = pytest.mark.browser
@@ -188,21 +189,8 @@ def test_the_next_version_of_the_same_kind_publishes_with_no_new_questions(
 def test_a_workbook_asks_for_its_sheet_and_a_dos_pound_for_its_reading(
     page: Any, server: Any, site: Any, shots: Path, tmp_path: Path
 ) -> None:
-    from openpyxl import Workbook
-
     sign_in(page, server, site)
-    source = DATA / "invalid/uk-cabinet-office-spend-nov-2010/co-spend-data-nov2010.csv"
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Spend"
-    sheet.append(["Cabinet Office spend over £25,000, November 2010"])
-    sheet.append([])
-    with source.open(encoding="cp1252", newline="") as text:
-        for row in __import__("csv").reader(text):
-            sheet.append(row)
-    book.create_sheet("Notes").append(["Published by the Cabinet Office"])
-    workbook = tmp_path / "spend.xlsx"
-    book.save(workbook)
+    workbook = spend_workbook(tmp_path / "spend.xlsx")
     page.goto(f"{server.url}/upload")
     page.set_input_files("input[type=file][name=file]", str(workbook))
     page.get_by_label("Title", exact=True).fill("Cabinet Office spend")

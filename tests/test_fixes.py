@@ -10,10 +10,10 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
-from openpyxl import Workbook
 
 from datastore.store import FACTS, RECIPE
 from tests.conftest import DATA
+from tests.factories import spend_workbook
 
 SPEND = sorted((DATA / "invalid").glob("uk-*/*.csv"))
 # Where a file has a column of dates and one of amounts, their names once published.
@@ -102,18 +102,7 @@ def test_a_pound_in_an_old_dos_code_page_is_asked_about_then_read_as_pound(
 
 
 def test_a_workbook_publishes_through_its_sheet(runner: Any, site: Any, tmp_path: Path) -> None:
-    source = DATA / "invalid/uk-cabinet-office-spend-nov-2010/co-spend-data-nov2010.csv"
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Spend"
-    sheet.append(["Cabinet Office spend over £25,000, November 2010"])
-    sheet.append([])
-    with source.open(encoding="cp1252", newline="") as text:
-        for row in csv.reader(text):
-            sheet.append(row)
-    book.create_sheet("Notes").append(["Published by the Cabinet Office"])
-    path = tmp_path / "spend.xlsx"
-    book.save(path)
+    path = spend_workbook(tmp_path / "spend.xlsx")
     asked = runner("ingest", path, "--schema", "infer", "--title", "Spend")
     assert asked.exit_code == 1 and "--sheet Spend" in asked.output
     result = runner("ingest", path, "--schema", "infer", "--fix", "--title", "Spend")
