@@ -57,6 +57,12 @@ SCHEMA_STEPS = {
     "number-format": "Read {field!r} as numbers with the £ sign and thousands separators",
     "drop-fields": "Left out the schema's optional columns the file does not have: {fields}",
     "keep-columns": "Kept the file's own columns beside the schema's: {names}",
+    # Set on the column review page (ingest/column_review.py).
+    "field-kind": "Read {field!r} as {label}",
+    "field-required": "Required a value in every cell of {field!r}",
+    "field-unique": "Required every value of {field!r} to differ",
+    "field-repeats": "Allowed repeated values in {field!r}",
+    "field-description": "Described {field!r}: {description}",
 }
 MAX_STEPS = 1000
 CSV_FIELD_LIMIT = 10_000_000  # characters in one cell: csv's own default is 128 kB

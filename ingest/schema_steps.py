@@ -7,6 +7,13 @@ import copy
 from typing import Any
 
 from ingest.recipe import SCHEMA_STEPS, RecipeError, check_recipe
+from schemas.kinds import READING_KEYS, with_kind
+
+_TYPES = frozenset(
+    {"string", "number", "integer", "boolean", "date", "datetime", "time", "year", "yearmonth"}
+    | {"duration", "geopoint", "geojson", "object", "array", "any"}
+)
+MAX_DESCRIPTION = 2000
 
 
 def apply_schema_steps(schema: dict[str, Any], recipe: list[dict[str, Any]]) -> dict[str, Any]:
@@ -38,13 +45,23 @@ def apply_schema_steps(schema: dict[str, Any], recipe: list[dict[str, Any]]) -> 
         found = fields.get(step.get("field"))
         if found is None:
             raise RecipeError(index, f"there is no column {step.get('field')!r}")
-        if kind == "field-optional":
-            constraints = found.get("constraints") or {}
-            constraints.pop("required", None)
+        if kind in ("field-optional", "field-required", "field-unique", "field-repeats"):
+            constraints = dict(found.get("constraints") or {})
+            rule = "required" if kind in ("field-optional", "field-required") else "unique"
+            if kind in ("field-required", "field-unique"):
+                constraints[rule] = True
+            else:
+                constraints.pop(rule, None)
             if constraints:
                 found["constraints"] = constraints
             else:
                 found.pop("constraints", None)
+        elif kind == "field-kind":
+            changed = with_kind(found, _reading(step, index))
+            found.clear()  # in place: `fields` and the schema hold this same dict
+            found.update(changed)
+        elif kind == "field-description":
+            found["description"] = str(step.get("description", ""))[:MAX_DESCRIPTION]
         elif kind == "field-type":
             found["type"] = str(step["type"])
             found.pop("format", None)
@@ -56,3 +73,14 @@ def apply_schema_steps(schema: dict[str, Any], recipe: list[dict[str, Any]]) -> 
             found["groupChar"] = str(step.get("groupChar", ","))
             found["bareNumber"] = False
     return schema
+
+
+def _reading(step: dict[str, Any], index: int) -> dict[str, Any]:
+    """A field-kind step's field parts, checked: known keys, a known type."""
+    reading = step.get("reading")
+    allowed = (*READING_KEYS, "trueValues", "falseValues")
+    if not isinstance(reading, dict) or set(reading) - set(allowed):
+        raise RecipeError(index, f"'reading' is an object of {', '.join(allowed)}")
+    if reading.get("type") not in _TYPES:
+        raise RecipeError(index, f"'type' is one of {', '.join(sorted(_TYPES))}")
+    return dict(reading)

@@ -65,6 +65,9 @@ class Suggestion:
     names: list[str] = field(default_factory=list)  # the header as the steps leave it
     match_summary: str = ""
     missing_required: list[str] = field(default_factory=list)
+    # With a schema: each of the file's columns (its own name) to the field it was matched
+    # to, or "" for none; a person may correct it (suggest_recipe's `mapping`).
+    mapping: dict[str, str] = field(default_factory=dict)
 
     @property
     def choices_taken(self) -> dict[str, str]:
@@ -78,8 +81,10 @@ def suggest_recipe(
     schema: dict[str, Any] | None = None,
     answers: Mapping[str, str] | None = None,
     legacy_encodings: tuple[str, ...] = DEFAULT_LEGACY_ENCODINGS,
+    mapping: Mapping[str, str] | None = None,
 ) -> Suggestion:
-    """The recipe and questions for the CSV at `path` (as sniff_file() read it)."""
+    """The recipe and questions for the CSV at `path` (as sniff_file() read it). `mapping`
+    corrects the match of columns to the schema's fields (schemas.match_columns' `chosen`)."""
     answers = answers or {}
     found = Suggestion()
     encoding = _reading(path, sniffed, answers, legacy_encodings, found)
@@ -89,7 +94,7 @@ def suggest_recipe(
         names = _empty_named_columns(path, sniffed.delimiter, encoding, names, found)
     found.names = names
     if schema is not None and names:
-        _schema_steps(path, sniffed, encoding, schema, names, answers, found)
+        _schema_steps(path, sniffed, encoding, schema, names, answers, found, mapping or {})
     elif names:
         _inferred_steps(path, sniffed.delimiter, encoding, found)
         for like in suggest_schemas(names, library_entries())[:1]:
@@ -152,6 +157,7 @@ def suggest_for_file(
     schema: dict[str, Any] | None = None,
     answers: Mapping[str, str] | None = None,
     legacy_encodings: tuple[str, ...] = DEFAULT_LEGACY_ENCODINGS,
+    mapping: Mapping[str, str] | None = None,
 ) -> Suggestion:
     """suggest_recipe() for an upload as it came: a workbook is read through one of its
     sheets (a question when it has several), a CSV as it is."""
@@ -159,7 +165,12 @@ def suggest_for_file(
     if not is_workbook(path):
         sniffed = sniff_file(path, legacy_encodings)
         return suggest_recipe(
-            path, sniffed, schema=schema, answers=answers, legacy_encodings=legacy_encodings
+            path,
+            sniffed,
+            schema=schema,
+            answers=answers,
+            legacy_encodings=legacy_encodings,
+            mapping=mapping,
         )
     sheets = [s for s in workbook_sheets(path) if s.refused is None and s.rows]
     if not sheets:
@@ -168,7 +179,12 @@ def suggest_for_file(
     with tempfile.TemporaryDirectory() as scratch:
         table = sheet_to_csv(path, chosen, Path(scratch) / "sheet.csv")
         found = suggest_recipe(
-            table, sniff_file(table), schema=schema, answers=answers, legacy_encodings=()
+            table,
+            sniff_file(table),
+            schema=schema,
+            answers=answers,
+            legacy_encodings=(),
+            mapping=mapping,
         )
     found.steps.insert(0, {"step": "read-sheet", "sheet": chosen})
     if len(sheets) > 1:
@@ -275,9 +291,11 @@ def _schema_steps(
     names: list[str],
     answers: Mapping[str, str],
     found: Suggestion,
+    mapping: Mapping[str, str],
 ) -> None:
     synonyms = _synonyms(schema)
-    match = match_columns(names, schema, synonyms)
+    match = match_columns(names, schema, synonyms, chosen=dict(mapping))
+    found.mapping = {n: "" for n in names} | {p.column_name: p.field_name for p in match.pairs}
     values, filled = sample_columns(path, sniffed.delimiter, encoding, found.steps)  # file's names
     found.match_summary = match.summary
     found.missing_required = list(match.missing_required)

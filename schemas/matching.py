@@ -47,7 +47,7 @@ class Pair(NamedTuple):
     column_index: int
     column_name: str
     field_name: str
-    how: str  # "exact", "same-words", "synonym" or "similar"
+    how: str  # "exact", "same-words", "synonym", "similar", or "chosen" by a person
     score: float  # 1.0 for exact; 0.95 same words; 0.9 synonym; similar: its likeness
 
 
@@ -115,27 +115,47 @@ def match_columns(
     header: list[str],
     schema: dict[str, Any],
     synonyms: dict[str, list[str]] | None = None,
+    chosen: dict[str, str] | None = None,
 ) -> Match:
     """Match each column of `header` to at most one field of `schema`, whatever their order.
 
     `synonyms` maps a field name to more names it goes by, on top of the field's own
-    "x-synonyms".
+    "x-synonyms". `chosen` is a person's correction: a column name to the field it holds,
+    or to "" for none of them; those columns and fields are matched as chosen, and the rest
+    as usual among what is left.
     """
     fields = schema["fields"]
     extra = synonyms or {}
+    field_at = {f["name"]: i for i, f in enumerate(fields)}
+    pairs: list[Pair] = []
+    taken_columns: set[int] = set()
+    taken_fields: set[int] = set()
+    unmatched: set[int] = set()  # columns a person said hold none of the fields
+    for column_index, column in enumerate(header):
+        target = (chosen or {}).get(column)
+        if target is None:
+            continue
+        if target in field_at and field_at[target] not in taken_fields:
+            taken_columns.add(column_index)
+            taken_fields.add(field_at[target])
+            how = "exact" if column == target else "chosen"
+            pairs.append(Pair(column_index, column, target, how, 1.0))
+        elif not target:
+            unmatched.add(column_index)
     candidates = []
     for field_index, field in enumerate(fields):
+        if field_index in taken_fields:
+            continue
         names = _known_names(field, extra.get(field["name"], []))
         for column_index, column in enumerate(header):
+            if column_index in taken_columns or column_index in unmatched:
+                continue
             found = _compare(column, field["name"], names)
             if found is not None:
                 how, score, closeness = found
                 rank = (_HOW_RANK[how], score, closeness, -column_index, -field_index)
                 candidates.append((rank, column_index, field_index, how, score))
     candidates.sort(key=lambda candidate: candidate[0], reverse=True)
-    pairs: list[Pair] = []
-    taken_columns: set[int] = set()
-    taken_fields: set[int] = set()
     for _rank, column_index, field_index, how, score in candidates:
         if column_index in taken_columns or field_index in taken_fields:
             continue

@@ -3,6 +3,7 @@ journey passes axe-core at 1280 px and 390 px and does not scroll sideways on a 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,15 @@ def sign_in(page: Any, server: Any, site: Any, username: str = "volunteer") -> N
     page.wait_for_url(f"{server.url}/")
 
 
+def published_after_review(page: Any, number: int = 1) -> None:
+    """Past the review page, its columns accepted as shown, if the upload stopped there."""
+    done = page.get_by_text(f"Published version {number}")
+    done.or_(page.get_by_role("heading", name=re.compile("before publishing"))).wait_for()
+    if page.get_by_role("button", name="Apply and publish").count():
+        page.get_by_role("button", name="Apply and publish").click()
+    done.wait_for()
+
+
 def test_a_clean_file_is_published_from_the_upload_page(
     page: Any, server: Any, site: Any, shots: Path
 ) -> None:
@@ -68,6 +78,12 @@ def test_a_clean_file_is_published_from_the_upload_page(
     steps += 1
     page.get_by_role("button", name="Check and publish").click()
     steps += 1
+    # The columns, in plain words, before anything is published.
+    page.get_by_role("heading", name=re.compile("before publishing")).wait_for()
+    check_page(page, shots, "columns")
+    assert page.get_by_label("Holds").first.input_value() == "text"
+    page.get_by_role("button", name="Apply and publish").click()
+    steps += 1
     page.get_by_text("Published version 1").wait_for()
     check_page(page, shots, "job")
     page.get_by_role("link", name="gdp-by-country").click()
@@ -75,6 +91,33 @@ def test_a_clean_file_is_published_from_the_upload_page(
     page.get_by_role("heading", name="GDP by country").wait_for()
     check_page(page, shots, "dataset")
     assert steps <= 8
+
+
+def test_a_columns_change_is_checked_again_and_its_effect_shown(
+    page: Any, server: Any, site: Any, shots: Path
+) -> None:
+    sign_in(page, server, site)
+    page.goto(f"{server.url}/upload")
+    page.set_input_files("input[type=file][name=file]", str(DATA / "valid/gdp/data/gdp.csv"))
+    page.get_by_label("Title", exact=True).fill("GDP")
+    page.get_by_role("button", name="Check and publish").click()
+    column = page.locator(".column-review", has=page.get_by_role("heading", name="Country Code"))
+    column.get_by_label("Holds").select_option(label="whole numbers")
+    page.get_by_role("button", name="Check again").click()
+    page.get_by_text(
+        re.compile(r"values in Country Code do not fit: “AFG” \(row 2\), “AFE”")
+    ).wait_for()
+    check_page(page, shots, "columns-checked")
+    column = page.locator(".column-review", has=page.get_by_role("heading", name="Country Code"))
+    column.get_by_label("Holds").select_option(label="codes (kept as text, leading zeros kept)")
+    value = page.locator(".column-review", has=page.get_by_role("heading", name="Value"))
+    value.get_by_label("Description").fill("GDP in current US dollars")
+    page.get_by_role("button", name="Apply and publish").click()
+    page.get_by_text("Published version 1").wait_for()
+    fields = page.request.get(f"{server.url}/dataset/gdp.json").json()["schema"]["fields"]
+    assert {f["name"]: f.get("description") for f in fields}["Value"] == (
+        "GDP in current US dollars"
+    )
 
 
 SPEND = sorted((DATA / "invalid").glob("uk-*/*.csv"))
@@ -96,7 +139,7 @@ def publish_with_fixes(page: Any, server: Any, path: Path, shots: Path, ready: b
     page.get_by_role("button", name="Check and publish").click()
     steps += 2
     done = page.get_by_text("Published version 1")
-    done.or_(page.get_by_role("heading", name="Check the fixes for")).wait_for()
+    done.or_(page.get_by_role("heading", name=re.compile("before publishing"))).wait_for()
     if page.get_by_role("button", name="Apply and publish").count():
         check_page(page, shots, f"review-{path.parent.name}")
         page.get_by_role("button", name="Apply and publish").click()
@@ -157,7 +200,7 @@ def test_a_file_already_published_is_named_before_a_second_copy(
         page.get_by_label("Title", exact=True).fill(f"House prices {attempt}")
         page.get_by_role("button", name="Check and publish").click()
         if attempt == 1:
-            page.get_by_text("Published version 1").wait_for()
+            published_after_review(page)
     page.get_by_role("heading", name="data.csv is already published").wait_for()
     link = page.get_by_role("link", name="House prices 1, version 1")
     assert link.get_attribute("href").startswith("/dataset/house-prices-1")
@@ -167,7 +210,7 @@ def test_a_file_already_published_is_named_before_a_second_copy(
     page.set_input_files("input[type=file][name=file]", str(prices))
     page.get_by_label("Publish it even if this exact file is already published").check()
     page.get_by_role("button", name="Check and publish").click()
-    page.get_by_text("Published version 1").wait_for()
+    published_after_review(page)
     assert "house-prices-2" in page.content()
 
 
@@ -195,7 +238,7 @@ def test_a_workbook_asks_for_its_sheet_and_a_dos_pound_for_its_reading(
     page.set_input_files("input[type=file][name=file]", str(workbook))
     page.get_by_label("Title", exact=True).fill("Cabinet Office spend")
     page.get_by_role("button", name="Check and publish").click()
-    page.get_by_role("heading", name="Check the fixes for").wait_for()
+    page.get_by_role("heading", name=re.compile("before publishing")).wait_for()
     assert page.get_by_label("Spend (", exact=False).is_checked()
     check_page(page, shots, "review-workbook")
     page.get_by_role("button", name="Apply and publish").click()
@@ -206,7 +249,7 @@ def test_a_workbook_asks_for_its_sheet_and_a_dos_pound_for_its_reading(
     page.set_input_files("input[type=file][name=file]", str(dos))
     page.get_by_label("Title", exact=True).fill("RPA spend")
     page.get_by_role("button", name="Check and publish").click()
-    page.get_by_role("heading", name="Check the fixes for").wait_for()
+    page.get_by_role("heading", name=re.compile("before publishing")).wait_for()
     assert "can be read more than one way" in page.content()
     assert "£196,538.13" in page.content() and "œ196,538.13" in page.content()
     check_page(page, shots, "review-encoding")

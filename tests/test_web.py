@@ -71,7 +71,7 @@ def reviewed(client: Any, site: Any, page: Any, **choices: Any) -> Any:
     """Past the review page, if the upload stopped there: its fixes accepted as offered
     (or as `choices` say: fix=[...], q-<key>=..., drop=[...], personal_ok="y"), then the
     page of the upload checked again."""
-    if "Check the fixes for" not in page.text:
+    if "before publishing</h1>" not in page.text:
         return page
     action = re.search(r'action="(/uploads/[0-9a-f]{32}/fix)"', page.text)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text)

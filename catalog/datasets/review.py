@@ -11,11 +11,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ingest.column_review import check_columns, column_table
 from ingest.personal import find_personal_data
 from ingest.recipe import CSV_FIELD_LIMIT, apply_recipe, describe_step
+from ingest.schema_steps import apply_schema_steps
 from ingest.sniff import sniff_file
 from ingest.suggest import Suggestion, suggest_for_file
 from ingest.workbook import is_workbook
+from schemas import infer_schema
 
 PERSONAL_SAMPLE = 1000  # values per column looked at for personal data
 
@@ -29,15 +32,22 @@ def review_upload(
     declined: frozenset[str] = frozenset(),
     drop_columns: tuple[str, ...] = (),
     edits: list[dict[str, Any]] | None = None,
+    mapping: Mapping[str, str] | None = None,
+    columns: list[dict[str, Any]] | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The recipe to publish with (the fixes offered, less the kinds `declined`, plus the
-    columns the volunteer chose to leave out) and what to show them about it."""
+    columns the volunteer chose to leave out, their corrections of the `mapping` of columns
+    to the schema's fields, and the changes they made to the `columns`) and what to show
+    them about it."""
     found = suggest_for_file(
-        path, schema=schema, answers=answers, legacy_encodings=legacy_encodings
+        path, schema=schema, answers=answers, legacy_encodings=legacy_encodings, mapping=mapping
     )
     steps = [s for s in found.steps if s["step"] not in declined]
     if drop_columns:
+        steps = [_without(s, drop_columns) for s in steps]
+        steps = [s for s in steps if s["step"] != "keep-columns" or s["names"]]
         steps.append({"step": "drop-columns", "columns": list(drop_columns)})
+    steps += [dict(step) for step in columns or []]
     # Cells a person edited on the report page, last: their rows count as the report did.
     steps += [
         {
@@ -50,6 +60,13 @@ def review_upload(
     ]
     personal = personal_data(path, steps, legacy_encodings)
     return steps, shown(found, steps, personal)
+
+
+def _without(step: dict[str, Any], columns: tuple[str, ...]) -> dict[str, Any]:
+    """A keep-columns step without the columns a volunteer left out."""
+    if step["step"] != "keep-columns":
+        return step
+    return {**step, "names": [n for n in step["names"] if n not in columns]}
 
 
 def shown(
@@ -72,6 +89,7 @@ def shown(
         ],
         "notes": list(found.notes),
         "match": found.match_summary,
+        "mapping": found.mapping,
         "personal": personal,
     }
 
@@ -80,6 +98,53 @@ def needs_review(review: dict[str, Any]) -> bool:
     """Whether to stop and ask before publishing: a fix to accept, a question with a
     choice, or columns that look like personal data."""
     return bool(review["fixes"] or review["questions"] or review["personal"])
+
+
+def describe_columns(
+    path: Path,
+    steps: list[dict[str, Any]],
+    schema: dict[str, Any] | None,
+    mapping: dict[str, str],
+    legacy_encodings: tuple[str, ...],
+    *,
+    dropped: tuple[str, ...] = (),
+    check: bool = False,
+) -> list[dict[str, Any]]:
+    """The columns as they would be published with these steps (ingest/column_review.py),
+    from the whole file, then the `dropped` ones a volunteer left out; with `check`, what
+    does not fit each column."""
+    workbook = is_workbook(path)
+    sniffed = None if workbook else sniff_file(path, legacy_encodings)
+    with tempfile.TemporaryDirectory() as scratch:
+        prepared = apply_recipe(
+            path,
+            [dict(s) for s in steps],
+            encoding=sniffed.encoding if sniffed else "utf-8",
+            delimiter=sniffed.delimiter if sniffed else ",",
+            dest=Path(scratch) / "prepared.csv",
+        )
+        published = schema or infer_schema(prepared.path, encoding="utf-8", delimiter=",")
+        published = apply_schema_steps(published, prepared.steps)
+        names, values = _first_rows(prepared.path)
+        table = column_table(
+            published, dict(zip(names, values, strict=True)), mapping or None, dropped
+        )
+        return check_columns(prepared.path, published, table) if check else table
+
+
+def _first_rows(path: Path) -> tuple[list[str], list[list[str]]]:
+    """The header of a prepared CSV and the first PERSONAL_SAMPLE values of each column."""
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    with path.open(encoding="utf-8", newline="") as text:
+        reader = csv.reader(text)
+        names = next(reader, [])
+        columns: list[list[str]] = [[] for _ in names]
+        for number, row in enumerate(reader):
+            if number >= PERSONAL_SAMPLE:
+                break
+            for index, cell in enumerate(row[: len(names)]):
+                columns[index].append(cell)
+    return names, columns
 
 
 def personal_data(
@@ -97,16 +162,7 @@ def personal_data(
             dest=Path(scratch) / "prepared.csv",
             limit=PERSONAL_SAMPLE,
         )
-        csv.field_size_limit(CSV_FIELD_LIMIT)
-        with prepared.path.open(encoding="utf-8", newline="") as text:
-            reader = csv.reader(text)
-            names = next(reader, [])
-            columns: list[list[str]] = [[] for _ in names]
-            for number, row in enumerate(reader):
-                if number >= PERSONAL_SAMPLE:
-                    break
-                for index, cell in enumerate(row[: len(names)]):
-                    columns[index].append(cell)
+        names, columns = _first_rows(prepared.path)
     return [
         {
             "column": f.column,

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from catalog.datasets.indexing import latest_schema
 from catalog.datasets.permissions import can_see
 from catalog.datasets.publishing import publish_file
-from catalog.datasets.review import needs_review, review_upload
+from catalog.datasets.review import describe_columns, needs_review, review_upload
 from catalog.db.models import Dataset, User, Version
 from catalog.jobs.runner import FAILED, INVALID, PUBLISHED, JobResult, Progress
 from catalog.site import Site
@@ -37,6 +37,7 @@ def publish_upload(
     form: dict[str, Any] | None = None,
     allow_copy: bool = False,
     review: dict[str, Any] | None = None,
+    show_columns: bool = False,
     **request: Any,
 ) -> JobResult:
     """Publish the saved file (`request`: publish_file's schema, metadata, dataset_name,
@@ -45,7 +46,9 @@ def publish_upload(
     what the volunteer typed and chose, kept with a rejected file's result so that
     "upload a corrected file" starts from it. A new dataset whose file is already published,
     byte for byte, in a dataset the uploader can see is named instead of made, unless
-    `allow_copy` (a new version of a dataset may repeat a file: the same month sent twice)."""
+    `allow_copy` (a new version of a dataset may repeat a file: the same month sent twice).
+    `show_columns` stops a new dataset's upload at the review page even when nothing needs
+    fixing, so that its columns are seen before they are published."""
     if not allow_copy and not request.get("dataset_name"):
         found = published_copy(site, path, request.get("user_id"))
         if found is not None:
@@ -59,10 +62,16 @@ def publish_upload(
     # `review` holds the volunteer's answers once they have seen them.
     answered = review is not None
     review = review or {}
-    if request.get("dataset_name") and request.get("schema") is None:
-        # A new version, "worked out from the file": matched to the dataset's own schema,
-        # so that its columns keep their names and types (its own extra columns asked about).
-        request["schema"] = _latest_schema(site, request["dataset_name"])
+    hold = bool(review.get("hold"))  # "check again": show the review, publish nothing yet
+    mapping = dict(review.get("mapping") or {})
+    if request.get("dataset_name"):
+        show_columns = False  # a new version keeps its dataset's columns
+        if request.get("schema") is None:
+            # A new version, "worked out from the file": matched to the dataset's own
+            # schema, so that its columns keep their names and types (its own extra
+            # columns asked about), with the corrections made to its last version's match.
+            request["schema"] = _latest_schema(site, request["dataset_name"])
+        mapping = _last_renames(site, request["dataset_name"]) | mapping
     try:
         steps, shown = review_upload(
             path,
@@ -75,6 +84,8 @@ def publish_upload(
             declined=frozenset(review.get("declined") or ()),
             drop_columns=tuple(review.get("drop_columns") or ()),
             edits=list(review.get("edits") or ()),
+            mapping=mapping,
+            columns=list(review.get("columns") or ()),
         )
     except (WorkbookError, RecipeError) as error:  # a file or recipe we cannot read: say why
         kept = site.store.keep_original(path, original_name)
@@ -91,8 +102,21 @@ def publish_upload(
     if not answered and _same_as_last_time(site, request.get("dataset_name"), steps):
         answered = True  # the next file of the same kind: the saved recipe, no questions
         personal_unchecked = False  # checked when the first version was published
-    if (not answered and needs_review(shown)) or personal_unchecked:
-        if answered:
+    full = hold or (not answered and (needs_review(shown) or show_columns))
+    if full or personal_unchecked:
+        if full:  # the whole review, with the columns as they would be published
+            shown["columns"] = describe_columns(
+                path,
+                steps,
+                request.get("schema"),
+                shown["mapping"],
+                site.settings.legacy_encoding_list,
+                dropped=tuple(review.get("drop_columns") or ()),
+                check=hold,
+            )
+            shown["fields"] = [f["name"] for f in (request.get("schema") or {}).get("fields", [])]
+            shown["dropped"] = list(review.get("drop_columns") or ())
+        else:
             shown = {**shown, "fixes": [], "questions": []}  # only what is still open
         kept = site.store.keep_original(path, original_name)
         return JobResult(
@@ -105,7 +129,7 @@ def publish_upload(
                 "schema": request.get("schema"),
                 "answered": review,
             },
-            message="Check the fixes offered before the file is published.",
+            message="Check the file before it is published.",
         )
     outcome = publish_file(
         site,
@@ -165,6 +189,21 @@ def _latest_schema(site: Site, dataset_name: str) -> dict[str, Any] | None:
         return latest_schema(dataset) if dataset is not None else None
 
 
+def _last_renames(site: Site, dataset_name: str) -> dict[str, str]:
+    """The renames of the columns the dataset's latest version was published after (its
+    match of the file's columns to its fields, corrections included), for the next file."""
+    with site.session() as session:
+        dataset = session.scalar(select(Dataset).where(Dataset.name == dataset_name))
+        if dataset is None or not dataset.versions:
+            return {}
+        key, number = dataset.key, dataset.versions[-1].number
+    renames: dict[str, str] = {}
+    for step in site.store.version(key, number).recipe() or []:
+        if step.get("step") == "rename-columns" and isinstance(step.get("names"), dict):
+            renames |= {str(k): str(v) for k, v in step["names"].items()}
+    return renames
+
+
 def _same_as_last_time(site: Site, dataset_name: str | None, steps: list[dict[str, Any]]) -> bool:
     """Whether a new version's fixes are the ones its dataset's latest version was
     published after (what each changed aside): then nothing needs asking again."""
@@ -181,4 +220,10 @@ def _same_as_last_time(site: Site, dataset_name: str | None, steps: list[dict[st
 
 
 def _plain(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{k: v for k, v in step.items() if k != "changed"} for step in steps]
+    """The steps but what each changed, and but the columns' review (which the dataset's
+    schema holds since: the next version is matched to it)."""
+    return [
+        {k: v for k, v in step.items() if k != "changed"}
+        for step in steps
+        if not step.get("reviewed")
+    ]

@@ -17,12 +17,14 @@ from catalog.errors import InvalidInput
 from catalog.foi.answers import link_uploaded_answer
 from catalog.web.views.sign_in import login_required
 from catalog.web.views.uploads import (
+    MAX_COLUMNS,
     MAX_EDITS,
     FixForm,
     blueprint,
     metadata_from,
     upload_status,
 )
+from ingest.column_review import column_steps, mapping_changes
 
 
 @blueprint.route("/uploads/<job_id>/edit", methods=["POST"])
@@ -46,12 +48,16 @@ def edit(job_id: str) -> Any:
             raise InvalidInput("A row number sent is not one of the report's.")
         edits.append({"row": int(row), "column": column[:300], "value": value[:1000]})
     earlier["edits"] = edits
+    earlier["hold"] = False
     return _check_again(status, result, earlier)
 
 
 @blueprint.route("/uploads/<job_id>/fix", methods=["POST"])
 @login_required
 def fix(job_id: str) -> Any:
+    """The review page's form: the fixes ticked, the questions answered, the columns of
+    personal data left out or confirmed, the columns reviewed; "check" (action=check) shows
+    the page again with the effect, anything else publishes."""
     status = upload_status(job_id)  # the uploader's own (or an admin's), else 404
     result = status.get("result") or {}
     if "review" not in result:
@@ -59,21 +65,58 @@ def fix(job_id: str) -> Any:
     if not FixForm().validate_on_submit():
         raise InvalidInput("The form had expired. Reload the page and try again.")
     shown = result["review"]
-    taken = set(request.form.getlist("fix"))
     earlier = result.get("answered") or {}
+    taken = set(request.form.getlist("fix"))
+    offered = {f["step"] for f in shown["fixes"]}
+    personal = {p["column"] for p in shown["personal"]}
+    columns = shown.get("columns") or []
+    mapping, leave_out = mapping_changes(
+        columns,
+        shown.get("mapping") or {},
+        {
+            c["source"]: request.form[f"map-{i}"][:300]
+            for i, c in enumerate(columns[:MAX_COLUMNS])
+            if f"map-{i}" in request.form  # a control not sent changes nothing
+        }
+        if shown.get("fields")
+        else {},
+    )
+    drops = [c[:300] for c in request.form.getlist("drop")][:100]
     review = {
-        "answers": {
+        "answers": (earlier.get("answers") or {})
+        | {
             q["key"]: request.form.get(f"q-{q['key']}", q["chosen"])[:200]
             for q in shown["questions"]
-        }
-        | (earlier.get("answers") or {}),
-        "declined": sorted({f["step"] for f in shown["fixes"]} - taken)
-        + list(earlier.get("declined") or []),
-        "drop_columns": [c[:300] for c in request.form.getlist("drop")][:100]
-        + list(earlier.get("drop_columns") or []),
+        },
+        "declined": sorted((set(earlier.get("declined") or ()) - offered) | (offered - taken)),
+        "drop_columns": sorted(
+            (set(earlier.get("drop_columns") or ()) - personal - {c["source"] for c in columns})
+            | set(drops)
+            | set(leave_out)
+        ),
         "personal_ok": request.form.get("personal_ok") == "y" or bool(earlier.get("personal_ok")),
+        "mapping": (earlier.get("mapping") or {}) | mapping,
+        "columns": list(earlier.get("columns") or ())
+        + ([] if shown.get("fields") else column_steps(columns, _columns_sent(columns))),
+        "edits": list(earlier.get("edits") or ()),
+        "hold": request.form.get("action") == "check",
     }
     return _check_again(status, result, review)
+
+
+def _columns_sent(columns: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """What the page's column controls say, by column name (col-<i> names column i)."""
+    sent = {}
+    for index, column in enumerate(columns[:MAX_COLUMNS]):
+        if request.form.get(f"col-{index}") != column["name"]:
+            continue  # not this page's column: its controls are not read
+        sent[column["name"]] = {
+            "kind": request.form.get(f"kind-{index}", column.get("kind", ""))[:100],
+            "required": request.form.get(f"empty-{index}") != "y",  # "may be empty"
+            "unique": request.form.get(f"unique-{index}") == "y",
+            "description": request.form.get(f"description-{index}", "")[:2000],
+        }
+    return sent
 
 
 def _check_again(status: dict[str, Any], result: dict[str, Any], review: dict[str, Any]) -> Any:

@@ -43,7 +43,9 @@ from catalog.foi.reading import get_request
 from catalog.jobs.runner import INVALID, QUEUED
 from catalog.params import parse_int
 from catalog.web.views.sign_in import login_required
+from ingest.column_review import LEAVE_OUT, OWN
 from schemas import SchemaError, library_entries, library_schema
+from schemas.kinds import KINDS
 from schemas.schema import parse_descriptor, parse_schema
 
 blueprint = Blueprint("uploads", __name__)
@@ -97,6 +99,10 @@ class UploadForm(FlaskForm):
     private = BooleanField("Private: only the organisation's members see it")
     request_id = HiddenField()  # the FOI request this is the answer to, if any
     allow_copy = BooleanField("Publish it even if this exact file is already published")
+    # On by default in the browser; a form sent without it (a script) publishes at once.
+    show_columns = BooleanField(
+        "Let me check the columns before anything is published", default=True
+    )
 
 
 class FixForm(FlaskForm):
@@ -155,6 +161,7 @@ KEPT_FIELDS = (
     "maintainer_email",
     "private",
     "request_id",
+    "show_columns",
 )
 
 
@@ -237,6 +244,7 @@ def upload() -> Any:
         on_published=link,
         form={name: form[name].data for name in KEPT_FIELDS},
         allow_copy=bool(form.allow_copy.data),
+        show_columns=bool(form.show_columns.data),
         schema=schema,
         metadata=metadata,
         dataset_name=dataset_name,
@@ -253,7 +261,13 @@ def job(job_id: str) -> Any:
     status = upload_status(job_id)
     if status["state"] == INVALID and "review" in (status["result"] or {}):
         page = render_template(
-            "upload_review.html", job=status, review=status["result"]["review"], form=FixForm()
+            "upload_review.html",
+            job=status,
+            review=status["result"]["review"],
+            form=FixForm(),
+            kinds=KINDS,
+            own=OWN,
+            leave_out=LEAVE_OUT,
         )
         return _no_store(page)
     if status["state"] == INVALID and "duplicate" in (status["result"] or {}):
@@ -282,6 +296,7 @@ def job(job_id: str) -> Any:
 
 EDITABLE = ("type-error", "constraint-error")
 MAX_EDITS = 50  # cells offered for editing on one report
+MAX_COLUMNS = 1000  # columns whose review controls are read from one form
 
 
 def editable_cells(report: dict[str, Any]) -> list[dict[str, Any]]:
