@@ -229,6 +229,40 @@ def test_the_next_version_of_the_same_kind_publishes_with_no_new_questions(
     check_page(page, shots, "dataset-with-recipe")
 
 
+def test_next_months_file_is_offered_the_saved_mapping_and_asks_only_what_differs(
+    page: Any, server: Any, site: Any, shots: Path
+) -> None:
+    sign_in(page, server, site)
+    august = DATA / "invalid/uk-rpa-spend-aug-2010/rpa-over-25k-1008.csv"
+    publish_with_fixes(page, server, august, shots, ready=False)
+    name = "spend-uk-rpa-spend-aug-2010"
+    page.goto(f"{server.url}/dataset/{name}")
+    page.get_by_role("link", name="Upload a new version").click()
+    steps = 0
+    page.set_input_files(
+        "input[type=file][name=file]",
+        str(DATA / "invalid/uk-rpa-spend-feb-2011/rpa-over-25k-1102.csv"),
+    )
+    page.get_by_role("button", name="Check and publish").click()
+    steps += 1
+    page.get_by_role("heading", name=re.compile("before publishing")).wait_for()
+    # Only what differs from August: its renamed columns, the empty ones, £ in amounts.
+    for words in ("Renamed columns to the schema", "empty column", "£ signs"):
+        assert page.get_by_text(words).count(), words
+    check_page(page, shots, "next-month-review")
+    page.get_by_role("button", name="Apply and publish").click()
+    steps += 1
+    page.get_by_text("Published version 2").wait_for()
+    assert steps <= 8
+    fields = [
+        page.request.get(f"{server.url}/dataset/{name}.json?version={n}").json()["schema"]["fields"]
+        for n in (1, 2)
+    ]
+    assert [(f["name"], f["type"]) for f in fields[1]] == [
+        (f["name"], f["type"]) for f in fields[0]
+    ]
+
+
 def test_a_workbook_asks_for_its_sheet_and_a_dos_pound_for_its_reading(
     page: Any, server: Any, site: Any, shots: Path, tmp_path: Path
 ) -> None:

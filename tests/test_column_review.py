@@ -115,3 +115,59 @@ def test_a_ready_schemas_match_is_corrected_on_the_review_page(client: Any, site
     names = [f["name"] for f in client.get("/dataset/cefas.json").get_json()["schema"]["fields"]]
     assert "Expense area(T)" in names and "Expense area" not in names
     assert "VAT Registration Number" not in names and "VAT registration number" not in names
+
+
+def test_column_steps_change_the_schema_in_plain_kinds() -> None:
+    import pytest
+
+    from ingest.recipe import RecipeError, describe_step
+    from ingest.schema_steps import apply_schema_steps
+    from schemas.kinds import BY_KEY, kind_of
+
+    schema = {
+        "fields": [
+            {"name": "Amount", "type": "number", "constraints": {"required": True}},
+            {"name": "Date", "type": "string"},
+        ]
+    }
+    money = BY_KEY["money"]
+    steps = [
+        {"step": "field-kind", "field": "Amount", "label": money.label, "reading": money.reading},
+        {"step": "field-optional", "field": "Amount"},
+        {"step": "field-unique", "field": "Date"},
+        {
+            "step": "field-kind",
+            "field": "Date",
+            "label": "x",
+            "reading": {"type": "date", "format": "%d/%m/%Y"},
+        },
+        {"step": "field-description", "field": "Date", "description": "When it was paid"},
+    ]
+    amount, date = apply_schema_steps(schema, steps)["fields"]
+    assert amount == {"name": "Amount", "type": "number", "groupChar": ",", "bareNumber": False}
+    assert kind_of(amount).label == "money in £ (£1,234.50)"
+    assert date["constraints"] == {"unique": True} and date["description"] == "When it was paid"
+    assert kind_of(date).label == "dates like 31/01/2024"
+    assert describe_step(steps[3]) == "Read 'Date' as x"
+    assert schema["fields"][0] == {
+        "name": "Amount",
+        "type": "number",
+        "constraints": {"required": True},
+    }
+    with pytest.raises(RecipeError, match="Step 1 of the recipe: 'reading' is an object of"):
+        apply_schema_steps(schema, [{"step": "field-kind", "field": "Amount", "reading": {"x": 1}}])
+    with pytest.raises(RecipeError, match="'type' is one of"):
+        apply_schema_steps(
+            schema, [{"step": "field-kind", "field": "Amount", "reading": {"type": "money"}}]
+        )
+
+
+def test_codes_and_unusual_date_forms_are_named_in_plain_words() -> None:
+    from schemas.kinds import choices_for, kind_of
+
+    assert kind_of({"type": "string"}, ["00123", "04567"]).key == "codes"
+    assert kind_of({"type": "string"}, ["Cefas"]).key == "text"
+    odd = {"type": "date", "format": "%Y%m%d"}
+    assert kind_of(odd).label == "dates like 20240131"
+    assert choices_for(odd)[0].reading == {"type": "date", "format": "%Y%m%d"}
+    assert kind_of({"type": "geopoint"}).label == "as it is now (geopoint)"
