@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import csv
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from ingest.column_review import check_columns, column_table
 from ingest.personal import find_personal_data
-from ingest.recipe import CSV_FIELD_LIMIT, apply_recipe, describe_step
+from ingest.recipe import CSV_FIELD_LIMIT, Prepared, apply_recipe, describe_step
 from ingest.schema_steps import apply_schema_steps
 from ingest.sniff import sniff_file
 from ingest.suggest import Suggestion, suggest_for_file
@@ -113,16 +114,7 @@ def describe_columns(
     """The columns as they would be published with these steps (ingest/column_review.py),
     from the whole file, then the `dropped` ones a volunteer left out; with `check`, what
     does not fit each column."""
-    workbook = is_workbook(path)
-    sniffed = None if workbook else sniff_file(path, legacy_encodings)
-    with tempfile.TemporaryDirectory() as scratch:
-        prepared = apply_recipe(
-            path,
-            [dict(s) for s in steps],
-            encoding=sniffed.encoding if sniffed else "utf-8",
-            delimiter=sniffed.delimiter if sniffed else ",",
-            dest=Path(scratch) / "prepared.csv",
-        )
+    with _prepared(path, steps, legacy_encodings) as prepared:
         published = schema or infer_schema(prepared.path, encoding="utf-8", delimiter=",")
         published = apply_schema_steps(published, prepared.steps)
         names, values = _first_rows(prepared.path)
@@ -130,6 +122,26 @@ def describe_columns(
             published, dict(zip(names, values, strict=True)), mapping or None, dropped
         )
         return check_columns(prepared.path, published, table) if check else table
+
+
+@contextmanager
+def _prepared(
+    path: Path,
+    steps: list[dict[str, Any]],
+    legacy_encodings: tuple[str, ...],
+    limit: int | None = None,
+) -> Iterator[Prepared]:
+    """The upload as the steps leave it (its first `limit` rows), in a scratch folder."""
+    sniffed = None if is_workbook(path) else sniff_file(path, legacy_encodings)
+    with tempfile.TemporaryDirectory() as scratch:
+        yield apply_recipe(
+            path,
+            [dict(s) for s in steps],
+            encoding=sniffed.encoding if sniffed else "utf-8",
+            delimiter=sniffed.delimiter if sniffed else ",",
+            dest=Path(scratch) / "prepared.csv",
+            limit=limit,
+        )
 
 
 def _first_rows(path: Path) -> tuple[list[str], list[list[str]]]:
@@ -151,17 +163,7 @@ def personal_data(
     path: Path, steps: list[dict[str, Any]], legacy_encodings: tuple[str, ...]
 ) -> list[dict[str, Any]]:
     """The columns that look like personal data, once the steps are applied."""
-    workbook = is_workbook(path)
-    sniffed = None if workbook else sniff_file(path, legacy_encodings)
-    with tempfile.TemporaryDirectory() as scratch:
-        prepared = apply_recipe(
-            path,
-            [dict(s) for s in steps],
-            encoding=sniffed.encoding if sniffed else "utf-8",
-            delimiter=sniffed.delimiter if sniffed else ",",
-            dest=Path(scratch) / "prepared.csv",
-            limit=PERSONAL_SAMPLE,
-        )
+    with _prepared(path, steps, legacy_encodings, limit=PERSONAL_SAMPLE) as prepared:
         names, columns = _first_rows(prepared.path)
     return [
         {
