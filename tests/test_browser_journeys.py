@@ -14,6 +14,7 @@ from catalog.accounts.users import create_user
 from tests.browser_support import browser_page, check_page, live_server
 from tests.conftest import DATA
 from tests.factories import spend_workbook
+from tests.test_fixes import check_published_table
 
 PASSWORD = "a long enough password"
 pytestmark = pytest.mark.browser
@@ -154,6 +155,7 @@ def test_each_spend_file_publishes_by_accepting_the_fixes(
 ) -> None:
     sign_in(page, server, site)
     assert publish_with_fixes(page, server, path, shots, ready=False) <= 8
+    check_published_table(site, path)
 
 
 @pytest.mark.parametrize("path", SPEND_READY, ids=lambda p: p.parent.name)
@@ -162,6 +164,7 @@ def test_each_spend_file_publishes_with_the_ready_spend_schema(
 ) -> None:
     sign_in(page, server, site)
     assert publish_with_fixes(page, server, path, shots, ready=True) <= 8
+    check_published_table(site, path, ready=True)
 
 
 def test_upload_a_corrected_file_keeps_what_was_typed_and_chosen(
