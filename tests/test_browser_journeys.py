@@ -312,6 +312,37 @@ def test_a_missing_title_comes_back_with_everything_else_kept(
     check_page(page, shots, "upload-missing-title")
 
 
+def test_a_failed_upload_is_started_again_with_what_was_typed(
+    page: Any, server: Any, site: Any, shots: Path, tmp_path: Path
+) -> None:
+    import zipfile
+
+    from tests.factories import spend_workbook
+
+    workbook = spend_workbook(tmp_path / "spend.xlsx")
+    broken = tmp_path / "broken.xlsx"  # its workbook part lost: no sheet can be read
+    with zipfile.ZipFile(workbook) as source, zipfile.ZipFile(broken, "w") as out:
+        for name in source.namelist():
+            if name != "xl/workbook.xml":
+                out.writestr(name, source.read(name))
+    sign_in(page, server, site)
+    page.goto(f"{server.url}/upload")
+    page.set_input_files("input[type=file][name=file]", str(broken))
+    page.get_by_label("Title", exact=True).fill("Cabinet Office spend")
+    page.get_by_label("Organisation", exact=True).fill("Cabinet Office")
+    page.get_by_label("Tags (separated by commas)").fill("spending")
+    page.get_by_role("button", name="Check and publish").click()
+    page.get_by_text("could not be read").wait_for()
+    check_page(page, shots, "upload-failed")
+    page.get_by_role("link", name="Upload it again").click()
+    assert page.get_by_label("Title", exact=True).input_value() == "Cabinet Office spend"
+    assert page.get_by_label("Organisation", exact=True).input_value() == "Cabinet Office"
+    assert page.get_by_label("Tags (separated by commas)").input_value() == "spending"
+    page.set_input_files("input[type=file][name=file]", str(workbook))
+    page.get_by_role("button", name="Check and publish").click()
+    published_after_review(page)
+
+
 def test_cells_no_rule_can_fix_are_put_right_in_the_page(
     page: Any, server: Any, site: Any, shots: Path
 ) -> None:

@@ -111,8 +111,11 @@ class JobRunner:
         original_name: str,
         save: Callable[[Path], None],
         work: Work,
+        keep: dict[str, Any] | None = None,
     ) -> str:
-        """Record a job, save its file with `save(path)`, and queue `work`. Returns its id."""
+        """Record a job, save its file with `save(path)`, and queue `work`. Returns its id.
+        `keep` is the job's result until its work gives one (what the volunteer typed, so
+        that a job that fails for any reason can be started again from it)."""
         job_id = uuid.uuid4().hex
         with self.sessions() as session:
             session.add(
@@ -122,6 +125,7 @@ class JobRunner:
                     process_id=self.processes.id,
                     state=QUEUED,
                     original_name=original_name[:300],
+                    result_json=json.dumps(keep, ensure_ascii=False, default=str) if keep else "",
                 )
             )
             session.commit()
@@ -240,12 +244,11 @@ class JobRunner:
             "state": result.state,
             "dataset_name": result.dataset_name,
             "version_number": result.version_number,
-            "result_json": json.dumps(result.result, ensure_ascii=False, default=str)
-            if result.result
-            else "",
             "message": result.message,
             "updated": utcnow(),
         }
+        if result.result:  # else the job keeps what it was given to keep (enqueue's `keep`)
+            values["result_json"] = json.dumps(result.result, ensure_ascii=False, default=str)
         for attempt in range(3):
             try:
                 with self.sessions() as session:

@@ -145,6 +145,10 @@ def _check_again(status: dict[str, Any], result: dict[str, Any], review: dict[st
         shutil.copyfile(kept, path)
 
     new_job = site.jobs.enqueue(
-        user_id=current_viewer().id, original_name=status["original_name"], save=save, work=work
+        user_id=current_viewer().id,
+        original_name=status["original_name"],
+        save=save,
+        work=work,
+        keep={"form": form, "request": answers},
     )
     return redirect(url_for("uploads.job", job_id=new_job), code=303)

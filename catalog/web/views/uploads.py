@@ -236,13 +236,14 @@ def upload() -> Any:
     upload_file = form.file.data
     original_name = upload_file.filename or "upload.csv"
     link = None if answers is None else partial(link_uploaded_answer, site.sessions, answers)
+    typed = {name: form[name].data for name in KEPT_FIELDS}
     work = partial(
         publish_upload,
         site,
         original_name=original_name,
         answers=answers,
         on_published=link,
-        form={name: form[name].data for name in KEPT_FIELDS},
+        form=typed,
         allow_copy=bool(form.allow_copy.data),
         show_columns=bool(form.show_columns.data),
         schema=schema,
@@ -251,7 +252,11 @@ def upload() -> Any:
         user_id=current_viewer().id,
     )
     job_id = site.jobs.enqueue(
-        user_id=current_viewer().id, original_name=original_name, save=upload_file.save, work=work
+        user_id=current_viewer().id,
+        original_name=original_name,
+        save=upload_file.save,
+        work=work,
+        keep={"form": typed, "request": answers},  # "upload it again" after any failure
     )
     return redirect(url_for("uploads.job", job_id=job_id), code=303)
 
