@@ -103,7 +103,8 @@ def _certain_encoding(path: Path) -> str | None:
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    utf16 = _utf16_without_bom(path)
+    with open(path, "rb") as handle:
+        utf16 = utf16_without_bom(handle.read(4096))
     if utf16:
         return utf16
     if _decodes_as_utf8(path):
@@ -144,11 +145,11 @@ def count_lines(path: Path) -> int:
     return lines + (1 if last and last not in b"\r\n" else 0)
 
 
-def _utf16_without_bom(path: Path) -> str | None:
+def utf16_without_bom(sample: bytes) -> str | None:
     """UTF-16 without a byte order mark shows as NUL bytes at every other position
-    (for Latin text). NUL is valid UTF-8, so this has to be asked before UTF-8."""
-    with open(path, "rb") as handle:
-        sample = handle.read(4096)
+    (for Latin text) of the start of a file (`sample`, its first 4 kB). NUL is valid
+    UTF-8, so this has to be asked before UTF-8."""
+    sample = sample[:4096]
     if len(sample) < 4 or sample.count(0) < len(sample) // 4:
         return None
     even, odd = sample[0::2], sample[1::2]

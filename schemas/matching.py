@@ -94,11 +94,18 @@ def name_words(name: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(_CAMEL.sub(" ", text).lower()))
 
 
-def name_likeness(first: tuple[str, ...], second: tuple[str, ...]) -> float:
-    """How alike two names are, 0 to 1, from how alike their words are (best pairing)."""
+def name_likeness(first: tuple[str, ...], second: tuple[str, ...], at_least: float = 0.0) -> float:
+    """How alike two names are, 0 to 1, from how alike their words are (best pairing).
+
+    Each word pairs with at most one, scoring at most 1, so two names of very different
+    lengths cannot be alike: when even that best case is below `at_least`, 0.0 is answered
+    without comparing a word (a header cell of a thousand words costs nothing).
+    """
     first = tuple(w for w in first if w not in _SMALL_WORDS) or first
     second = tuple(w for w in second if w not in _SMALL_WORDS) or second
     if not first or not second:
+        return 0.0
+    if 2 * min(len(first), len(second)) < at_least * (len(first) + len(second)):
         return 0.0
     free = list(second)
     total = 0.0
@@ -143,6 +150,7 @@ def match_columns(
         elif not target:
             unmatched.add(column_index)
     candidates = []
+    header_words = [name_words(column) for column in header]
     for field_index, field in enumerate(fields):
         if field_index in taken_fields:
             continue
@@ -150,7 +158,7 @@ def match_columns(
         for column_index, column in enumerate(header):
             if column_index in taken_columns or column_index in unmatched:
                 continue
-            found = _compare(column, field["name"], names)
+            found = _compare(column, header_words[column_index], field["name"], names)
             if found is not None:
                 how, score, closeness = found
                 rank = (_HOW_RANK[how], score, closeness, -column_index, -field_index)
@@ -192,14 +200,19 @@ def suggest_schemas(
     fits 1.0; three spend columns and nothing else (GLA payments) fit (3 + 3) / (3 + 9) =
     0.5; a 38-column file with three columns like the toilets' fits 0.11. A schema is
     suggested when at least `least_columns` columns match and the fit is at least
-    `least_fit`; a file that matches nothing gets an empty list.
+    `least_fit`; a file that matches nothing gets an empty list. A schema the header could
+    not fit even if every column found a field (a header of hundreds of columns) is passed
+    over without matching a name.
     """
     ranked = []
+    named = sum(1 for name in header if name.strip())
     for entry in entries:
         schema = library_schema(entry.name)
-        match = match_columns(header, schema)
         required = len(_required_fields(schema))
-        named = sum(1 for name in header if name.strip())
+        most = min(named, len(schema["fields"]))  # a column with no name matches no field
+        if most < least_columns or (most + required) < least_fit * (named + required):
+            continue
+        match = match_columns(header, schema)
         found_required = required - len(match.missing_required)
         fit = (match.matched + found_required) / (named + required) if named + required else 0.0
         if match.matched < least_columns or fit < least_fit:
@@ -232,27 +245,35 @@ def _known_names(field: dict[str, Any], more: list[str]) -> dict[str, list[tuple
 
 
 def _compare(
-    column: str, field_name: str, names: dict[str, list[tuple[str, ...]]]
+    column: str,
+    words: tuple[str, ...],
+    field_name: str,
+    names: dict[str, list[tuple[str, ...]]],
 ) -> tuple[str, float, float] | None:
-    """How `column` matches the field, if it does: (how, score, closeness of spelling)."""
+    """How `column` (as `words`) matches the field, if it does: (how, score, closeness of
+    spelling)."""
     if column == field_name:
         return "exact", _HOW_SCORE["exact"], 1.0
-    words = name_words(column)
     if not words:
         return None
     key = "".join(words)
-    closeness = difflib.SequenceMatcher(None, column.lower(), field_name.lower()).ratio()
     for how in ("own", "synonym"):
         for known in names[how]:
             if key == "".join(known):
                 spelt = difflib.SequenceMatcher(None, column.lower(), " ".join(known)).ratio()
                 kind = "same-words" if how == "own" else "synonym"
-                return kind, _HOW_SCORE[kind], max(closeness, spelt)
+                return kind, _HOW_SCORE[kind], max(_closeness(column, field_name), spelt)
     everything = [*names["own"], *names["synonym"]]
-    likeness = max((name_likeness(words, known) for known in everything), default=0.0)
+    likeness = max(
+        (name_likeness(words, known, SIMILAR_AT_LEAST) for known in everything), default=0.0
+    )
     if likeness >= SIMILAR_AT_LEAST:
-        return "similar", round(likeness, 3), closeness
+        return "similar", round(likeness, 3), _closeness(column, field_name)
     return None
+
+
+def _closeness(column: str, field_name: str) -> float:
+    return difflib.SequenceMatcher(None, column.lower(), field_name.lower()).ratio()
 
 
 def _word_likeness(word: str, other: str) -> float:
@@ -261,6 +282,8 @@ def _word_likeness(word: str, other: str) -> float:
     short, long = sorted((word, other), key=len)
     if len(short) >= 3 and long.startswith(short):
         return 0.85  # an abbreviation: "lat" for "latitude", "trans" for "transaction"
+    if 2 * len(short) < WORD_ALIKE_AT_LEAST * (len(short) + len(long)):
+        return 0.0  # the ratio's best case (real_quick_ratio), without comparing letters
     ratio = difflib.SequenceMatcher(None, word, other).ratio()
     return ratio if ratio >= WORD_ALIKE_AT_LEAST else 0.0
 

@@ -367,3 +367,54 @@ def test_cells_no_rule_can_fix_are_put_right_in_the_page(
     assert steps <= 8
     page.get_by_role("link", name="department-of-data-spend").click()
     page.get_by_text("Changed row 3, column 'Date' to '02/01/2015'").wait_for()
+
+
+def test_the_upload_page_hints_at_the_ready_schema_before_the_file_is_sent(
+    page: Any, server: Any, site: Any, shots: Path, tmp_path: Path
+) -> None:
+    sign_in(page, server, site)
+    page.goto(f"{server.url}/upload")
+    hint = page.locator("#schema-hint")
+    ready = page.get_by_label("Ready schema", exact=True)
+    default = ready.input_value()
+    spend = DATA / "invalid/uk-cabinet-office-spend-nov-2010/co-spend-data-nov2010.csv"
+    page.set_input_files("input[type=file][name=file]", str(spend))
+    steps = 1
+    page.get_by_text(
+        "This file looks like UK central government spend over £25,000: 9 of 15 columns match."
+    ).wait_for()
+    assert hint.get_attribute("role") == "status"
+    # The hint changes nothing by itself.
+    assert page.get_by_label("Work it out from the file").is_checked()
+    assert ready.input_value() == default != "uk-spend-over-25k"
+    check_page(page, shots, "upload-hint")
+    page.get_by_role("button", name="Use it").click()
+    steps += 1
+    assert page.get_by_label("A ready schema from the library").is_checked()
+    assert ready.input_value() == "uk-spend-over-25k"
+    assert page.evaluate("document.activeElement.name") == "library_name"
+    page.get_by_text("Chosen: the ready schema UK central government spend").wait_for()
+    check_page(page, shots, "upload-hint-used")
+
+    # A workbook says nothing; neither does a file about something else.
+    page.set_input_files("input[type=file][name=file]", str(spend_workbook(tmp_path / "s.xlsx")))
+    page.wait_for_function("!document.getElementById('schema-hint').textContent")
+    page.set_input_files("input[type=file][name=file]", str(DATA / "valid/gdp/data/gdp.csv"))
+    page.wait_for_load_state("networkidle")
+    assert hint.inner_text() == ""
+    assert ready.input_value() == "uk-spend-over-25k"  # what the volunteer chose stays
+
+    page.set_input_files("input[type=file][name=file]", str(spend))
+    page.get_by_role("button", name="Use it").wait_for()
+    page.get_by_label("Title", exact=True).fill("Cabinet Office spend, November 2010")
+    page.get_by_role("button", name="Check and publish").click()
+    steps += 2
+    page.get_by_role("heading", name="Check the fixes for").wait_for()
+    page.get_by_role("button", name="Apply and publish").click()
+    steps += 1
+    page.get_by_text("Published version 1").wait_for()
+    assert steps <= 8
+    schema = page.request.get(
+        f"{server.url}/dataset/cabinet-office-spend-november-2010/v1/schema.json"
+    ).json()
+    assert [f["name"] for f in schema["fields"]][:2] == ["Department family", "Entity"]

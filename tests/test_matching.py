@@ -178,6 +178,15 @@ def test_name_likeness_tolerates_small_differences_only():
     assert name_likeness(("expense", "type"), ("expense", "area")) == 0.5
 
 
+def test_names_of_very_different_lengths_are_not_compared_word_by_word():
+    long = ("supplier", "name", *("word",) * 998)
+    assert 0 < name_likeness(long, ("supplier", "name")) < 0.01
+    assert name_likeness(long, ("supplier", "name"), at_least=0.8) == 0.0
+    # The best case of three words against four reaches 0.8: compared as before.
+    three, four = ("expense", "type", "code"), ("expense", "type", "code", "area")
+    assert name_likeness(three, four, at_least=0.8) == name_likeness(three, four) > 0.8
+
+
 # Every real spend file against uk-spend-over-25k --------------------------------------------
 
 
@@ -369,6 +378,15 @@ def test_the_suggestion_threshold():
     assert match_columns(local, library_schema("uk-public-toilets")).matched == 3
     (toilets,) = suggest_schemas(local, library_entries(), least_fit=0.1)
     assert (toilets.entry_name, toilets.fit) == ("uk-public-toilets", 0.114)
+
+
+def test_a_header_too_wide_to_fit_any_schema_is_passed_over():
+    spend = [f["name"] for f in SPEND["fields"]]
+    # All 15 spend columns among 100 others fit (15 + 9) / (115 + 9) = 0.19 at best.
+    wide = spend + [f"Column {i}" for i in range(100)]
+    assert suggest_schemas(wide, library_entries()) == []
+    (suggestion,) = suggest_schemas(wide, library_entries(), least_fit=0.19)
+    assert suggestion.entry_name == "uk-spend-over-25k" and suggestion.matched == 15
 
 
 def test_the_best_fit_comes_first():

@@ -577,18 +577,21 @@ def test_signing_in_keeps_what_was_written(client: Any, site: Any) -> None:
         "title": "Pothole repairs by ward",
         "authority": "Leeds City Council",
         "date_from": "April 2022",
-        "breakdown": "by ward",
+        "breakdown": ("by ward, " * 112)[:1000],  # as long as it may be, not cut at 300
+        "confirm_new": "y",
     }
     answer = client.post("/requests/new?tags=roads", data=form)
     assert answer.status_code == 303
     back = parse_qs(urlparse(answer.headers["Location"]).query)["next"][0]
     assert back.startswith("/requests/new?")
+    assert parse_qs(urlparse(back).query)["confirm_new"] == ["y"]
     login = {"username": "ada", "password": PASSWORD, "csrf_token": csrf_token(client, "/login")}
     signed_in = client.post(f"/login?next={quote(back)}", data=login)
     assert signed_in.headers["Location"] == back
     page = client.get(back)
-    for value in ("Pothole repairs by ward", "Leeds City Council", "April 2022", "by ward"):
+    for value in ("Pothole repairs by ward", "Leeds City Council", "April 2022"):
         assert f'value="{value}"' in page.text
+    assert f'value="{form["breakdown"]}"' in page.text
 
 
 def test_your_own_list_keeps_to_your_own(client: Any, site: Any) -> None:

@@ -13,16 +13,18 @@ from catalog.web.views import (
     organisations,
     request_page,
     review,
+    schema_hints,
     sign_in,
     uploads,
 )
 
-ROUTES_ON_OTHER_BLUEPRINTS = (review,)  # imported for the routes it adds to uploads
+# Imported for the routes they add to uploads' blueprint.
+ROUTES_ON_OTHER_BLUEPRINTS = (review, schema_hints)
 
 BLUEPRINTS = (
     datasets.blueprint,
     sign_in.blueprint,
-    uploads.blueprint,  # with the review page's answer, views/review.py
+    uploads.blueprint,  # with the review's answer (views/review.py) and views/schema_hints.py
     downloads.blueprint,
     organisations.blueprint,
     metadata.blueprint,

@@ -32,6 +32,7 @@ from catalog.web.views.sign_in import login_required
 blueprint = Blueprint("requests", __name__)
 
 
+# The fields typed that the form keeps through signing in (with the "draft a new request" tick).
 KEPT_FIELDS = ("title", "authority", "date_from", "date_to", "breakdown")
 
 
@@ -149,10 +150,13 @@ def new() -> Any:
     if request.method == "GET":
         query = request.args.get("q", "")[:300].strip()
         form.search_query.data = query
-        form.title.data = request.args.get("title", "")[:300] or title_from_search(query, filters)
-        for name in ("authority", "date_from", "date_to", "breakdown"):
-            if request.args.get(name):  # from a suggestion's link, or back from signing in
-                getattr(form, name).data = request.args[name][:300]
+        # From a suggestion's link, or back from signing in: each field as long as it may
+        # be (its maxlength, which the browser keeps to), so nothing typed is cut.
+        for name in KEPT_FIELDS:
+            field = getattr(form, name)
+            field.data = request.args.get(name, "")[: field.flags.maxlength]
+        form.title.data = form.title.data or title_from_search(query, filters)
+        form.confirm_new.data = request.args.get("confirm_new") == "y"
     today = uk_today()
     db = request_session()
     offered = suggest_before_asking(
@@ -172,6 +176,7 @@ def new() -> Any:
             kept: dict[str, Any] = {
                 "q": form.search_query.data or "",
                 **{n: getattr(form, n).data or "" for n in KEPT_FIELDS},
+                "confirm_new": "y" if form.confirm_new.data else "",
                 **filters,
             }
             back = url_for("requests.new", **{k: v for k, v in kept.items() if v})
