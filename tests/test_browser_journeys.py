@@ -409,7 +409,7 @@ def test_the_upload_page_hints_at_the_ready_schema_before_the_file_is_sent(
     page.get_by_label("Title", exact=True).fill("Cabinet Office spend, November 2010")
     page.get_by_role("button", name="Check and publish").click()
     steps += 2
-    page.get_by_role("heading", name="Check the fixes for").wait_for()
+    page.get_by_role("heading", name=re.compile("before publishing")).wait_for()
     page.get_by_role("button", name="Apply and publish").click()
     steps += 1
     page.get_by_text("Published version 1").wait_for()
