@@ -15,13 +15,15 @@ from importlib import resources
 from typing import Any
 
 _CONSTRAINT_NOTE = re.compile(r'constraint "(\w+)" is "(.*)"', re.S)
+_TYPE_NOTE = re.compile(r'type is "(\w+)/(.*)"', re.S)
 
 
 @cache
-def catalogue() -> dict[str, dict[str, str]]:
-    """Every error code with its title, what-is-wrong template and how-to-fix template."""
+def catalogue() -> dict[str, dict[str, Any]]:
+    """Every error code with its title, what-is-wrong template and how-to-fix template, and
+    for a group of such errors a summary (one, several) and how to fix them all."""
     text = (resources.files("ingest") / "messages.json").read_text(encoding="utf-8")
-    value: dict[str, dict[str, str]] = json.loads(text)
+    value: dict[str, dict[str, Any]] = json.loads(text)
     return value
 
 
@@ -93,6 +95,35 @@ _EXAMPLES = {
 }
 
 
+def describe_group(error: dict[str, Any], count: int) -> dict[str, str]:
+    """A summary of `count` errors of one kind (and column) like `error`, and how to fix them
+    all: "87 values are not dates like 31/01/2024". The field's type and format come from
+    the error's own note, which says what was checked."""
+    code = error.get("type", "other")
+    entry = catalogue().get(code) or catalogue()["other"]
+    many = count != 1
+    values = dict(error)
+    values["count"] = f"{count:,}"
+    templates = entry.get("group") or [entry["title"], entry["title"] + " ({count} times)"]
+    note = str(error.get("note") or "")
+    if code == "type-error":
+        match = _TYPE_NOTE.fullmatch(note)
+        field = {"type": match[1], "format": match[2]} if match else None
+        values["expected"], _ = expected_value(field, plural=many)
+        fix_values = {**values, "expected": "", "example": ""}
+        fix_values["expected"], fix_values["example"] = expected_value(field)
+    else:
+        if code == "constraint-error":
+            name, values["limit"] = broken_constraint(note)
+            templates = entry.get("groupRules", {}).get(name) or templates
+        fix_values = values
+    formatter = _Lenient()
+    return {
+        "summary": formatter.format(templates[many], **values),
+        "fix": formatter.format(entry.get("groupFix") or entry["fix"], **fix_values),
+    }
+
+
 def expected_value(field: dict[str, Any] | None, plural: bool = False) -> tuple[str, str]:
     """What a field's values look like, in words, and an example (", like ..."): "a date
     like 31/01/2024", never the format's codes (%d/%m/%Y). `plural`: "dates like ..."."""
@@ -130,10 +161,9 @@ def expected_value(field: dict[str, Any] | None, plural: bool = False) -> tuple[
 
 def constraint_rule(note: str, cell: Any) -> str:
     """The broken rule, from frictionless's note 'constraint "X" is "Y"'."""
-    match = _CONSTRAINT_NOTE.search(note)
-    if not match:
+    name, limit = broken_constraint(note)
+    if not name:
         return note
-    name, limit = match.groups()
     value = f'"{cell}"'
     rules = {
         "required": "this column must have a value, but the cell is empty.",
@@ -148,6 +178,13 @@ def constraint_rule(note: str, cell: Any) -> str:
         "pattern": f"{value} does not have the expected form (the pattern {limit}).",
     }
     return rules.get(name, note)
+
+
+def broken_constraint(note: str) -> tuple[str, str]:
+    """The constraint an error broke and its limit ("maximum", "100"), from frictionless's
+    note 'constraint "maximum" is "100"'; ("", "") if the note says none."""
+    match = _CONSTRAINT_NOTE.search(note)
+    return (match[1], match[2]) if match else ("", "")
 
 
 def _field(schema: dict[str, Any] | None, name: Any) -> dict[str, Any] | None:
