@@ -256,3 +256,28 @@ def test_cells_no_rule_can_fix_are_put_right_in_the_page(
     assert steps <= 8
     page.get_by_role("link", name="department-of-data-spend").click()
     page.get_by_text("Changed row 3, column 'Date' to '02/01/2015'").wait_for()
+
+
+def test_a_rejected_file_shows_each_kind_of_problem_once_with_a_few_rows(
+    page: Any, server: Any, site: Any, shots: Path
+) -> None:
+    """The fixes declined, a spend file's 23 dates in another form are one group of five
+    example rows, each with its bad cell marked, and the page still fits a phone."""
+    sign_in(page, server, site)
+    path = DATA / "invalid/uk-rpa-spend-aug-2010/rpa-over-25k-1008.csv"
+    page.goto(f"{server.url}/upload")
+    page.set_input_files("input[type=file][name=file]", str(path))
+    page.get_by_label("A ready schema from the library").check()
+    page.get_by_label("Ready schema", exact=True).select_option("uk-spend-over-25k")
+    page.get_by_label("Title", exact=True).fill("RPA spend")
+    page.get_by_role("button", name="Check and publish").click()
+    page.get_by_role("heading", name="Check the fixes for").wait_for()
+    for fix in page.locator("input[name=fix]").all():
+        fix.uncheck()
+    page.get_by_role("button", name="Apply and publish").click()
+    page.get_by_role("heading", name="Date: 23 values are not dates like 31/01/2024").wait_for()
+    examples = page.get_by_role("region", name="Date: 23 values", exact=False)
+    marked = examples.locator("mark").all_text_contents()
+    assert marked == ["⚠ To put right: 02-Aug-10"] * 4 + ["⚠ To put right: 03-Aug-10"]
+    page.get_by_text("and 18 more rows").wait_for()
+    check_page(page, shots, "report-groups")

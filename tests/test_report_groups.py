@@ -3,11 +3,13 @@ group per kind of error and column, said once in plain words with a few example 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ingest import group_errors, sniff_file, validate_file
 from schemas import library_schema, load_schema
 from tests.conftest import DATA
+from tests.test_web import finished, reviewed, sign_in, upload
 
 RPA = DATA / "invalid/uk-rpa-spend-aug-2010/rpa-over-25k-1008.csv"
 
@@ -155,3 +157,39 @@ def test_long_cells_are_cut_in_the_examples(tmp_path):
     description = dates["examples"][0]["cells"][8]["value"]
     assert len(description) == 200 and description.endswith("…")
     assert description.startswith("Capital Investment Programme Strand C")
+
+
+def test_the_report_page_shows_a_column_of_bad_dates_as_one_group_of_examples(client, site):
+    sign_in(client, site)
+    response = upload(
+        client,
+        "invalid/uk-rpa-spend-aug-2010/rpa-over-25k-1008.csv",
+        None,
+        schema_source="library",
+        library_name="uk-spend-over-25k",
+    )
+    page = reviewed(client, site, finished(client, site, response), fix=[])  # no fixes
+    text = page.text
+    assert "We found 89 problems." in text
+    headings = re.findall(r"<h3 id=\"problem-\d+\">([^<]*)</h3>", text)
+    assert headings == [
+        "7 columns the schema expects are missing",
+        "Date: 23 values are not dates like 31/01/2024",
+        "Expense area: 6 cells are empty, but this column must have a value",
+        "Expense type: 2 cells are empty, but this column must have a value",
+        "51 empty rows",
+    ]
+    dates = text.split("Date: 23 values", 1)[1].split("</section>", 1)[0]
+    assert dates.count("How to fix it") == 1
+    rows = re.findall(r'<tr><th scope="row">(\d+)</th>(.*?)</tr>', dates, re.S)
+    assert [number for number, _ in rows] == ["2", "3", "4", "5", "6"]
+    for _, cells in rows:  # the bad cell marked, in words as well as in colour
+        (bad,) = re.findall(r'<td class="bad"><mark>(.*?)</mark></td>', cells)
+        assert re.fullmatch(
+            r'<span aria-hidden="true">⚠ </span><span class="visually-hidden">To put right: '
+            r"</span>0[23]-Aug-10",
+            bad,
+        )
+    assert 'tabindex="0" role="region"' in dates and "and 18 more rows" in dates
+    assert "%d" not in text and "%m" not in text
+    assert "Put these cells right here" in text.split("</section>")[-1]
