@@ -55,7 +55,9 @@ def describe(
     elif code == "constraint-error":
         values["rule"] = constraint_rule(values["note"], error.get("cell"))
     elif code == "primary-key" and schema:
-        values["keyFields"] = ", ".join(f'"{n}"' for n in schema.get("primaryKey", []))
+        key = schema.get("primaryKey") or []
+        names = [key] if isinstance(key, str) else key  # a one-field key may be a string
+        values["keyFields"] = ", ".join(f'"{n}"' for n in names)
     formatter = _Lenient()
     return {
         "title": entry["title"],

@@ -213,6 +213,17 @@ def test_type_error_message_says_what_was_expected():
     assert "number" in type_errors[1]["message"] + type_errors[1]["fix"]
 
 
+def test_a_primary_key_of_one_field_written_as_a_string_is_named_whole():
+    folder = DATA / "invalid/frictionless-unique-field"
+    path, schema = folder / "unique-field.csv", load_schema(folder / "unique-field.json")
+    assert schema["primaryKey"] == "id"
+    errors = validate_file(path, schema, sniff_file(path))["tasks"][0]["errors"]
+    (key,) = [e for e in errors if e["type"] == "primary-key"]
+    assert key["message"] == (
+        'Row 10: the identifier ("id") is empty or the same as an earlier row\'s.'
+    )
+
+
 # Encodings and dialects --------------------------------------------------------------------
 
 
