@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from frictionless import Resource, formats
 
-from ingest import Sniffed, flatten_errors, sniff_file, validate_file
+from ingest import Sniffed, flatten_errors, group_errors, sniff_file, validate_file
 from schemas import load_schema
 
 DATA = Path(__file__).parent / "data"
@@ -133,6 +133,22 @@ def test_every_error_has_message_and_fix(index, limit):
         assert error["fix"].strip(), error
         # No template placeholder left unfilled (frictionless's own note may hold braces).
         assert "{" not in error["message"].replace(error["note"], "") + error["fix"], error
+
+
+@pytest.mark.parametrize(
+    ("index", "limit"), [r[1:] for r in every_report()], ids=[r[0] for r in every_report()]
+)
+def test_every_error_is_in_one_group_said_in_plain_words(index, limit):
+    report = report_for(index, limit)
+    groups = group_errors(report)
+    json.dumps(groups)  # plain data, for a page and the command line alike
+    assert sum(g["count"] for g in groups) == len(flatten_errors(report))
+    for group in groups:
+        assert group["heading"].strip() and group["fix"].strip(), group
+        assert "{" not in group["heading"] + group["fix"], group
+        assert group["type"] != "type-error" or "%" not in group["heading"] + group["fix"]
+        assert len(group["examples"]) <= 5
+        assert group["more"] == group["count"] - len(group["examples"])
 
 
 def oracle_task(case: dict[str, Any]) -> dict[str, Any]:
