@@ -14,6 +14,7 @@ from ingest.package import TableFile
 from ingest.personal import Finding, find_personal_data
 from ingest.pipeline import IngestResult, ingest_file
 from ingest.readings import EncodingChoice, EncodingChoices
+from ingest.report_groups import group_errors
 from ingest.sniff import Sniffed, encoding_choices, sniff_file
 from ingest.validate import DEFAULT_ERROR_LIMIT, flatten_errors, validate_file
 from ingest.workbook import SheetInfo, is_workbook, sheet_to_csv, workbook_sheets
@@ -37,6 +38,7 @@ __all__ = [
     "encoding_choices",
     "find_layout",
     "flatten_errors",
+    "group_errors",
     "ingest_file",
     "is_workbook",
     "sheet_to_csv",

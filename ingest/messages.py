@@ -15,13 +15,15 @@ from importlib import resources
 from typing import Any
 
 _CONSTRAINT_NOTE = re.compile(r'constraint "(\w+)" is "(.*)"', re.S)
+_TYPE_NOTE = re.compile(r'type is "(\w+)/(.*)"', re.S)
 
 
 @cache
-def catalogue() -> dict[str, dict[str, str]]:
-    """Every error code with its title, what-is-wrong template and how-to-fix template."""
+def catalogue() -> dict[str, dict[str, Any]]:
+    """Every error code with its title, what-is-wrong template and how-to-fix template, and
+    for a group of such errors a summary (one, several) and how to fix them all."""
     text = (resources.files("ingest") / "messages.json").read_text(encoding="utf-8")
-    value: dict[str, dict[str, str]] = json.loads(text)
+    value: dict[str, dict[str, Any]] = json.loads(text)
     return value
 
 
@@ -53,7 +55,9 @@ def describe(
     elif code == "constraint-error":
         values["rule"] = constraint_rule(values["note"], error.get("cell"))
     elif code == "primary-key" and schema:
-        values["keyFields"] = ", ".join(f'"{n}"' for n in schema.get("primaryKey", []))
+        key = schema.get("primaryKey") or []
+        names = [key] if isinstance(key, str) else key  # a one-field key may be a string
+        values["keyFields"] = ", ".join(f'"{n}"' for n in names)
     formatter = _Lenient()
     return {
         "title": entry["title"],
@@ -62,59 +66,106 @@ def describe(
     }
 
 
-def expected_value(field: dict[str, Any] | None) -> tuple[str, str]:
-    """What a field's values look like, in words, and an example (", like ...")."""
+# What a value of each type (or string format) is, in words: one, and several.
+_NOUNS = {
+    "date": ("a date", "dates"),
+    "datetime": ("a date and time", "dates and times"),
+    "time": ("a time", "times"),
+    "integer": ("a whole number", "whole numbers"),
+    "number": ("a number", "numbers"),
+    "boolean": ("yes or no", "yes or no"),
+    "year": ("a year", "years"),
+    "yearmonth": ("a year and month", "years and months"),
+    "duration": ("a duration", "durations"),
+    "geopoint": ("a point", "points"),
+    "object": ("a JSON object", "JSON objects"),
+    "array": ("a JSON list", "JSON lists"),
+    "email": ("an email address", "email addresses"),
+    "uri": ("a web address", "web addresses"),
+    "uuid": ("a UUID", "UUIDs"),
+}
+_EXAMPLES = {
+    "integer": " (for example 42)",
+    "year": " (for example 2024)",
+    "yearmonth": " (for example 2024-01)",
+    "duration": " (for example P1Y2M for one year and two months)",
+    "geopoint": ' (for example "-0.12,51.50" for longitude,latitude)',
+    "object": ' (for example {"a": 1})',
+    "array": " (for example [1, 2])",
+    "email": " (for example name@example.org)",
+    "uri": " (for example https://example.org/page)",
+}
+
+
+def describe_group(error: dict[str, Any], count: int) -> dict[str, str]:
+    """A summary of `count` errors of one kind (and column) like `error`, and how to fix them
+    all: "87 values are not dates like 31/01/2024". The field's type and format come from
+    the error's own note, which says what was checked."""
+    code = error.get("type", "other")
+    entry = catalogue().get(code) or catalogue()["other"]
+    many = count != 1
+    values = dict(error)
+    values["count"] = f"{count:,}"
+    templates = entry.get("group") or [entry["title"], entry["title"] + " ({count} times)"]
+    note = str(error.get("note") or "")
+    if code == "type-error":
+        match = _TYPE_NOTE.fullmatch(note)
+        field = {"type": match[1], "format": match[2]} if match else None
+        values["expected"], _ = expected_value(field, plural=many)
+        fix_values = {**values, "expected": "", "example": ""}
+        fix_values["expected"], fix_values["example"] = expected_value(field)
+    else:
+        if code == "constraint-error":
+            name, values["limit"] = broken_constraint(note)
+            templates = entry.get("groupRules", {}).get(name) or templates
+        fix_values = values
+    formatter = _Lenient()
+    return {
+        "summary": formatter.format(templates[many], **values),
+        "fix": formatter.format(entry.get("groupFix") or entry["fix"], **fix_values),
+    }
+
+
+def expected_value(field: dict[str, Any] | None, plural: bool = False) -> tuple[str, str]:
+    """What a field's values look like, in words, and an example (", like ..."): "a date
+    like 31/01/2024", never the format's codes (%d/%m/%Y). `plural`: "dates like ..."."""
     field = field or {}
     kind = field.get("type", "string")
     fmt = field.get("format", "default")
-    sample_date = dt.datetime(2024, 1, 31, 14, 30, 0)
     if kind in ("date", "datetime", "time"):
-        noun = {"date": "a date", "datetime": "a date and time", "time": "a time"}[kind]
+        noun = _NOUNS[kind][plural]
         if fmt == "any":
             return noun, ""
         if fmt == "default" or not isinstance(fmt, str):
             iso = {"date": "2024-01-31", "datetime": "2024-01-31T14:30:00", "time": "14:30:00"}
             return f"{noun} written as {iso[kind]}", ""
+        if "%" not in fmt:  # not a pattern at all (the schema's warnings say so)
+            return f"{noun} in the form {fmt}", ""
         try:
-            example = sample_date.strftime(fmt)
+            example = dt.datetime(2024, 1, 31, 14, 30, 0).strftime(fmt)
         except ValueError:
-            example = fmt
-        return f"{noun} in the form {fmt}", f" (for example {example})"
-    if kind == "integer":
-        return "a whole number", " (for example 42)"
+            return noun, ""
+        return f"{noun} like {example}", ""
     if kind == "number":
         group, decimal = field.get("groupChar", ""), field.get("decimalChar", ".")
-        example = f"1{group}234{decimal}56"
-        return "a number", f" (for example {example})"
+        return _NOUNS[kind][plural], f" (for example 1{group}234{decimal}56)"
     if kind == "boolean":
         values = field.get("trueValues", ["true", "True", "TRUE", "1"]) + field.get(
             "falseValues", ["false", "False", "FALSE", "0"]
         )
         return "yes or no", f", one of: {', '.join(values)}"
-    words = {
-        "year": ("a year", " (for example 2024)"),
-        "yearmonth": ("a year and month", " (for example 2024-01)"),
-        "duration": ("a duration", " (for example P1Y2M for one year and two months)"),
-        "geopoint": ("a point", ' (for example "-0.12,51.50" for longitude,latitude)'),
-        "object": ("a JSON object", ' (for example {"a": 1})'),
-        "array": ("a JSON list", " (for example [1, 2])"),
-    }
-    if kind in words:
-        return words[kind]
-    formats = {
-        "email": ("an email address", " (for example name@example.org)"),
-        "uri": ("a web address", " (for example https://example.org/page)"),
-        "uuid": ("a UUID", ""),
-    }
-    return formats.get(fmt, (f"a valid {kind}", ""))
+    if kind in _NOUNS:
+        return _NOUNS[kind][plural], _EXAMPLES.get(kind, "")
+    if fmt in _NOUNS:
+        return _NOUNS[fmt][plural], _EXAMPLES.get(fmt, "")
+    return (f"valid {kind} values" if plural else f"a valid {kind}"), ""
 
 
 def constraint_rule(note: str, cell: Any) -> str:
     """The broken rule, from frictionless's note 'constraint "X" is "Y"'."""
-    match = _CONSTRAINT_NOTE.search(note)
-    if not match:
+    name, limit = broken_constraint(note)
+    if not name:
         return note
-    name, limit = match.groups()
     value = f'"{cell}"'
     rules = {
         "required": "this column must have a value, but the cell is empty.",
@@ -129,6 +180,13 @@ def constraint_rule(note: str, cell: Any) -> str:
         "pattern": f"{value} does not have the expected form (the pattern {limit}).",
     }
     return rules.get(name, note)
+
+
+def broken_constraint(note: str) -> tuple[str, str]:
+    """The constraint an error broke and its limit ("maximum", "100"), from frictionless's
+    note 'constraint "maximum" is "100"'; ("", "") if the note says none."""
+    match = _CONSTRAINT_NOTE.search(note)
+    return (match[1], match[2]) if match else ("", "")
 
 
 def _field(schema: dict[str, Any] | None, name: Any) -> dict[str, Any] | None:

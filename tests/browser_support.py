@@ -99,3 +99,30 @@ def check_page(page: Any, shots: Path | None = None, name: str = "page") -> None
             page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
     assert not problems, f"{page.url}:\n" + "\n".join(problems)
+
+
+# The fixtures of the browser tests, imported by name by each test_browser_* module.
+
+
+@pytest.fixture
+def database_url() -> str:
+    """The browser tests test pages, not databases: they run once, on SQLite (the database
+    tests run on both)."""
+    return ""
+
+
+@pytest.fixture
+def server(app: Any) -> Iterator[Any]:
+    yield from live_server(app)
+
+
+@pytest.fixture
+def page() -> Iterator[Any]:
+    yield from browser_page()
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    folder = tmp_path / "screenshots"
+    folder.mkdir()
+    return folder

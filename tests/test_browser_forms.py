@@ -7,7 +7,6 @@ a visitor to sign in and back. Each page passes axe-core at 1280 px and 390 px
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -20,7 +19,7 @@ from catalog.foi.deadlines import uk_today
 from catalog.foi.drafting import Draft, create_request
 from catalog.foi.steps import change_state
 from catalog.viewer import Viewer
-from tests.browser_support import browser_page, check_page, live_server
+from tests.browser_support import check_page, database_url, page, server, shots  # noqa: F401
 from tests.test_requests import make_authority
 
 PASSWORD = "a long enough password"
@@ -40,29 +39,6 @@ TYPED = {
         "how many were paid and the total paid out"
     ),
 }
-
-
-@pytest.fixture
-def database_url() -> str:
-    """These test pages, not databases: they run once, on SQLite."""
-    return ""
-
-
-@pytest.fixture
-def server(app: Any) -> Iterator[Any]:
-    yield from live_server(app)
-
-
-@pytest.fixture
-def page() -> Iterator[Any]:
-    yield from browser_page()
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    folder = tmp_path / "screenshots"
-    folder.mkdir()
-    return folder
 
 
 @pytest.fixture

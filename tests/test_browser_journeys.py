@@ -4,44 +4,19 @@ journey passes axe-core at 1280 px and 390 px and does not scroll sideways on a 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from catalog.accounts.users import create_user
-from tests.browser_support import browser_page, check_page, live_server
+from tests.browser_support import check_page, database_url, page, server, shots  # noqa: F401
 from tests.conftest import DATA
 from tests.factories import spend_workbook
 from tests.test_fixes import check_published_table
 
 PASSWORD = "a long enough password"
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def database_url() -> str:
-    """The journeys test pages, not databases: they run once, on SQLite (the database
-    tests run on both)."""
-    return ""
-
-
-@pytest.fixture
-def server(app: Any) -> Iterator[Any]:
-    yield from live_server(app)
-
-
-@pytest.fixture
-def page() -> Iterator[Any]:
-    yield from browser_page()
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    folder = tmp_path / "screenshots"
-    folder.mkdir()
-    return folder
 
 
 def sign_in(page: Any, server: Any, site: Any, username: str = "volunteer") -> None:
@@ -92,33 +67,6 @@ def test_a_clean_file_is_published_from_the_upload_page(
     page.get_by_role("heading", name="GDP by country").wait_for()
     check_page(page, shots, "dataset")
     assert steps <= 8
-
-
-def test_a_columns_change_is_checked_again_and_its_effect_shown(
-    page: Any, server: Any, site: Any, shots: Path
-) -> None:
-    sign_in(page, server, site)
-    page.goto(f"{server.url}/upload")
-    page.set_input_files("input[type=file][name=file]", str(DATA / "valid/gdp/data/gdp.csv"))
-    page.get_by_label("Title", exact=True).fill("GDP")
-    page.get_by_role("button", name="Check and publish").click()
-    column = page.locator(".column-review", has=page.get_by_role("heading", name="Country Code"))
-    column.get_by_label("Holds").select_option(label="whole numbers")
-    page.get_by_role("button", name="Check again").click()
-    page.get_by_text(
-        re.compile(r"values in Country Code do not fit: “AFG” \(row 2\), “AFE”")
-    ).wait_for()
-    check_page(page, shots, "columns-checked")
-    column = page.locator(".column-review", has=page.get_by_role("heading", name="Country Code"))
-    column.get_by_label("Holds").select_option(label="codes (kept as text, leading zeros kept)")
-    value = page.locator(".column-review", has=page.get_by_role("heading", name="Value"))
-    value.get_by_label("Description").fill("GDP in current US dollars")
-    page.get_by_role("button", name="Apply and publish").click()
-    page.get_by_text("Published version 1").wait_for()
-    fields = page.request.get(f"{server.url}/dataset/gdp.json").json()["schema"]["fields"]
-    assert {f["name"]: f.get("description") for f in fields}["Value"] == (
-        "GDP in current US dollars"
-    )
 
 
 SPEND = sorted((DATA / "invalid").glob("uk-*/*.csv"))
@@ -312,37 +260,6 @@ def test_a_missing_title_comes_back_with_everything_else_kept(
     check_page(page, shots, "upload-missing-title")
 
 
-def test_a_failed_upload_is_started_again_with_what_was_typed(
-    page: Any, server: Any, site: Any, shots: Path, tmp_path: Path
-) -> None:
-    import zipfile
-
-    from tests.factories import spend_workbook
-
-    workbook = spend_workbook(tmp_path / "spend.xlsx")
-    broken = tmp_path / "broken.xlsx"  # its workbook part lost: no sheet can be read
-    with zipfile.ZipFile(workbook) as source, zipfile.ZipFile(broken, "w") as out:
-        for name in source.namelist():
-            if name != "xl/workbook.xml":
-                out.writestr(name, source.read(name))
-    sign_in(page, server, site)
-    page.goto(f"{server.url}/upload")
-    page.set_input_files("input[type=file][name=file]", str(broken))
-    page.get_by_label("Title", exact=True).fill("Cabinet Office spend")
-    page.get_by_label("Organisation", exact=True).fill("Cabinet Office")
-    page.get_by_label("Tags (separated by commas)").fill("spending")
-    page.get_by_role("button", name="Check and publish").click()
-    page.get_by_text("could not be read").wait_for()
-    check_page(page, shots, "upload-failed")
-    page.get_by_role("link", name="Upload it again").click()
-    assert page.get_by_label("Title", exact=True).input_value() == "Cabinet Office spend"
-    assert page.get_by_label("Organisation", exact=True).input_value() == "Cabinet Office"
-    assert page.get_by_label("Tags (separated by commas)").input_value() == "spending"
-    page.set_input_files("input[type=file][name=file]", str(workbook))
-    page.get_by_role("button", name="Check and publish").click()
-    published_after_review(page)
-
-
 def test_cells_no_rule_can_fix_are_put_right_in_the_page(
     page: Any, server: Any, site: Any, shots: Path
 ) -> None:
@@ -367,54 +284,3 @@ def test_cells_no_rule_can_fix_are_put_right_in_the_page(
     assert steps <= 8
     page.get_by_role("link", name="department-of-data-spend").click()
     page.get_by_text("Changed row 3, column 'Date' to '02/01/2015'").wait_for()
-
-
-def test_the_upload_page_hints_at_the_ready_schema_before_the_file_is_sent(
-    page: Any, server: Any, site: Any, shots: Path, tmp_path: Path
-) -> None:
-    sign_in(page, server, site)
-    page.goto(f"{server.url}/upload")
-    hint = page.locator("#schema-hint")
-    ready = page.get_by_label("Ready schema", exact=True)
-    default = ready.input_value()
-    spend = DATA / "invalid/uk-cabinet-office-spend-nov-2010/co-spend-data-nov2010.csv"
-    page.set_input_files("input[type=file][name=file]", str(spend))
-    steps = 1
-    page.get_by_text(
-        "This file looks like UK central government spend over £25,000: 9 of 15 columns match."
-    ).wait_for()
-    assert hint.get_attribute("role") == "status"
-    # The hint changes nothing by itself.
-    assert page.get_by_label("Work it out from the file").is_checked()
-    assert ready.input_value() == default != "uk-spend-over-25k"
-    check_page(page, shots, "upload-hint")
-    page.get_by_role("button", name="Use it").click()
-    steps += 1
-    assert page.get_by_label("A ready schema from the library").is_checked()
-    assert ready.input_value() == "uk-spend-over-25k"
-    assert page.evaluate("document.activeElement.name") == "library_name"
-    page.get_by_text("Chosen: the ready schema UK central government spend").wait_for()
-    check_page(page, shots, "upload-hint-used")
-
-    # A workbook says nothing; neither does a file about something else.
-    page.set_input_files("input[type=file][name=file]", str(spend_workbook(tmp_path / "s.xlsx")))
-    page.wait_for_function("!document.getElementById('schema-hint').textContent")
-    page.set_input_files("input[type=file][name=file]", str(DATA / "valid/gdp/data/gdp.csv"))
-    page.wait_for_load_state("networkidle")
-    assert hint.inner_text() == ""
-    assert ready.input_value() == "uk-spend-over-25k"  # what the volunteer chose stays
-
-    page.set_input_files("input[type=file][name=file]", str(spend))
-    page.get_by_role("button", name="Use it").wait_for()
-    page.get_by_label("Title", exact=True).fill("Cabinet Office spend, November 2010")
-    page.get_by_role("button", name="Check and publish").click()
-    steps += 2
-    page.get_by_role("heading", name=re.compile("before publishing")).wait_for()
-    page.get_by_role("button", name="Apply and publish").click()
-    steps += 1
-    page.get_by_text("Published version 1").wait_for()
-    assert steps <= 8
-    schema = page.request.get(
-        f"{server.url}/dataset/cabinet-office-spend-november-2010/v1/schema.json"
-    ).json()
-    assert [f["name"] for f in schema["fields"]][:2] == ["Department family", "Entity"]

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from frictionless import Resource, formats
 
-from ingest import Sniffed, flatten_errors, sniff_file, validate_file
+from ingest import Sniffed, flatten_errors, group_errors, sniff_file, validate_file
 from schemas import load_schema
 
 DATA = Path(__file__).parent / "data"
@@ -135,6 +135,22 @@ def test_every_error_has_message_and_fix(index, limit):
         assert "{" not in error["message"].replace(error["note"], "") + error["fix"], error
 
 
+@pytest.mark.parametrize(
+    ("index", "limit"), [r[1:] for r in every_report()], ids=[r[0] for r in every_report()]
+)
+def test_every_error_is_in_one_group_said_in_plain_words(index, limit):
+    report = report_for(index, limit)
+    groups = group_errors(report)
+    json.dumps(groups)  # plain data, for a page and the command line alike
+    assert sum(g["count"] for g in groups) == len(flatten_errors(report))
+    for group in groups:
+        assert group["heading"].strip() and group["fix"].strip(), group
+        assert "{" not in group["heading"] + group["fix"], group
+        assert group["type"] != "type-error" or "%" not in group["heading"] + group["fix"]
+        assert len(group["examples"]) <= 5
+        assert group["more"] == group["count"] - len(group["examples"])
+
+
 def oracle_task(case: dict[str, Any]) -> dict[str, Any]:
     oracle = json.loads((DATA / case["entry"] / "expected-report.json").read_text(encoding="utf-8"))
     name = Path(case["data"]).name
@@ -211,6 +227,17 @@ def test_type_error_message_says_what_was_expected():
     assert [e["cell"] for e in type_errors] == ["Some Date", "Five Hundred"]
     assert "Some Date" in type_errors[0]["message"] + type_errors[0]["fix"]
     assert "number" in type_errors[1]["message"] + type_errors[1]["fix"]
+
+
+def test_a_primary_key_of_one_field_written_as_a_string_is_named_whole():
+    folder = DATA / "invalid/frictionless-unique-field"
+    path, schema = folder / "unique-field.csv", load_schema(folder / "unique-field.json")
+    assert schema["primaryKey"] == "id"
+    errors = validate_file(path, schema, sniff_file(path))["tasks"][0]["errors"]
+    (key,) = [e for e in errors if e["type"] == "primary-key"]
+    assert key["message"] == (
+        'Row 10: the identifier ("id") is empty or the same as an earlier row\'s.'
+    )
 
 
 # Encodings and dialects --------------------------------------------------------------------

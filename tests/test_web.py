@@ -188,10 +188,14 @@ def test_invalid_upload_shows_report_by_row_and_column_and_publishes_nothing(
     assert page.status_code == 200
     text = page.text
     assert "was not published" in text
-    # type-error at row 3, column 3 "Date of Payment"; row 4, column 8 "Amount"
-    assert re.search(r"<td>3</td>\s*<td>3 “Date of Payment”</td>", text)
-    assert re.search(r"<td>4</td>\s*<td>8 “Amount”</td>", text)
-    assert "Five Hundred" in text and "How to fix it" in text
+    # type-error at row 3, column 3 "Date of Payment"; row 4, column 8 "Amount": each a
+    # group of its own, its row shown with the bad cell marked
+    date_of_payment, amount = text.split("<h3 ")[1:3]
+    assert "Date of Payment: 1 value is not a date" in date_of_payment
+    assert re.search(r'<th scope="row">3</th>.*<mark>.*Some Date</mark>', date_of_payment)
+    assert "Amount: 1 value is not a number" in amount
+    assert re.search(r'<th scope="row">4</th>.*<mark>.*Five Hundred</mark>', amount)
+    assert "How to fix it" in text
     assert client.get("/api/3/action/package_list").json["result"] == []
     # Kept twice: as it came, while the fixes were offered; and with the report, after them.
     rejected = list((settings.resolved().files_dir / "rejected").iterdir())

@@ -43,6 +43,7 @@ from catalog.foi.reading import get_request
 from catalog.jobs.runner import INVALID, QUEUED
 from catalog.params import parse_int
 from catalog.web.views.sign_in import login_required
+from ingest import group_errors
 from ingest.column_review import LEAVE_OUT, OWN
 from schemas import SchemaError, library_entries, library_schema
 from schemas.kinds import KINDS
@@ -287,6 +288,7 @@ def job(job_id: str) -> Any:
         page = render_template(
             "report.html",
             report=result["report"],
+            groups=group_errors(result["report"]),
             sniffed=result["sniffed"],
             original_name=status["original_name"],
             kept=result["kept"],
