@@ -52,8 +52,12 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	if command -v npm >/dev/null; then npm ci --prefix tests/browser --silent --no-audit --no-fund; \
 	else echo "npm not found: the browser tests will be skipped"; fi
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist; each test has its own data folder,
+# PostgreSQL schema and port, so they never meet); TEST_WORKERS=0 runs it in one.
+TEST_WORKERS ?= 2
+
 test: $(STAMP) $(AXE)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

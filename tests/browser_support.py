@@ -9,6 +9,7 @@ DATASTORE_TEST_REQUIRE_BROWSER=1, which turns a skip into a failure.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -122,7 +123,13 @@ def page() -> Iterator[Any]:
 
 
 @pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    folder = tmp_path / "screenshots"
-    folder.mkdir()
+def shots(request: Any) -> Path | None:
+    """Where check_page saves a screenshot of each page at each width: a folder per test
+    under DATASTORE_TEST_SCREENSHOTS, when it is set (to look at them); by default none are
+    taken, which keeps the suite quicker."""
+    root = os.environ.get("DATASTORE_TEST_SCREENSHOTS")
+    if not root:
+        return None
+    folder = Path(root) / re.sub(r"[^\w.-]+", "_", request.node.name)
+    folder.mkdir(parents=True, exist_ok=True)
     return folder

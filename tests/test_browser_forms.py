@@ -87,7 +87,7 @@ def next_target(url: str) -> str:
 
 
 def test_a_request_filled_in_before_signing_in_comes_back_as_it_was_left(
-    page: Any, server: Any, site: Any, shots: Path, volunteer: str
+    page: Any, server: Any, site: Any, shots: Path | None, volunteer: str
 ) -> None:
     make_authority(site)
     asked_already(site, "Pothole repairs by ward in Leeds")
@@ -120,7 +120,7 @@ def test_a_request_filled_in_before_signing_in_comes_back_as_it_was_left(
 
 
 def test_a_wrong_password_on_the_way_still_comes_back_to_the_form_as_typed(
-    page: Any, server: Any, site: Any, shots: Path, volunteer: str
+    page: Any, server: Any, site: Any, shots: Path | None, volunteer: str
 ) -> None:
     make_authority(site)
     page.goto(f"{server.url}/requests/new")
@@ -148,7 +148,7 @@ def test_a_wrong_password_on_the_way_still_comes_back_to_the_form_as_typed(
 
 
 def test_the_upload_page_asks_a_visitor_to_sign_in_and_brings_them_back(
-    page: Any, server: Any, site: Any, shots: Path, volunteer: str
+    page: Any, server: Any, site: Any, shots: Path | None, volunteer: str
 ) -> None:
     page.goto(f"{server.url}/")
     page.get_by_role("link", name="Publish data").click()

@@ -40,7 +40,7 @@ def published_after_review(page: Any, number: int = 1) -> None:
 
 
 def test_a_clean_file_is_published_from_the_upload_page(
-    page: Any, server: Any, site: Any, shots: Path
+    page: Any, server: Any, site: Any, shots: Path | None
 ) -> None:
     sign_in(page, server, site)
     check_page(page, shots, "home")
@@ -75,7 +75,7 @@ SPEND = sorted((DATA / "invalid").glob("uk-*/*.csv"))
 SPEND_READY = [p for p in SPEND if p.parent.name != "uk-spend-bis-wrong-types"]
 
 
-def publish_with_fixes(page: Any, server: Any, path: Path, shots: Path, ready: bool) -> int:
+def publish_with_fixes(page: Any, server: Any, path: Path, shots: Path | None, ready: bool) -> int:
     """The volunteer's steps after choosing the file, to the published dataset."""
     page.goto(f"{server.url}/upload")
     page.set_input_files("input[type=file][name=file]", str(path))
@@ -99,7 +99,7 @@ def publish_with_fixes(page: Any, server: Any, path: Path, shots: Path, ready: b
 
 @pytest.mark.parametrize("path", SPEND, ids=lambda p: p.parent.name)
 def test_each_spend_file_publishes_by_accepting_the_fixes(
-    page: Any, server: Any, site: Any, shots: Path, path: Path
+    page: Any, server: Any, site: Any, shots: Path | None, path: Path
 ) -> None:
     sign_in(page, server, site)
     assert publish_with_fixes(page, server, path, shots, ready=False) <= 8
@@ -108,7 +108,7 @@ def test_each_spend_file_publishes_by_accepting_the_fixes(
 
 @pytest.mark.parametrize("path", SPEND_READY, ids=lambda p: p.parent.name)
 def test_each_spend_file_publishes_with_the_ready_spend_schema(
-    page: Any, server: Any, site: Any, shots: Path, path: Path
+    page: Any, server: Any, site: Any, shots: Path | None, path: Path
 ) -> None:
     sign_in(page, server, site)
     assert publish_with_fixes(page, server, path, shots, ready=True) <= 8
@@ -116,7 +116,7 @@ def test_each_spend_file_publishes_with_the_ready_spend_schema(
 
 
 def test_upload_a_corrected_file_keeps_what_was_typed_and_chosen(
-    page: Any, server: Any, site: Any, shots: Path
+    page: Any, server: Any, site: Any, shots: Path | None
 ) -> None:
     sign_in(page, server, site)
     page.goto(f"{server.url}/upload")
@@ -141,7 +141,7 @@ def test_upload_a_corrected_file_keeps_what_was_typed_and_chosen(
 
 
 def test_a_file_already_published_is_named_before_a_second_copy(
-    page: Any, server: Any, site: Any, shots: Path
+    page: Any, server: Any, site: Any, shots: Path | None
 ) -> None:
     sign_in(page, server, site)
     prices = DATA / "valid/uk-house-prices-nationwide/data/data.csv"
@@ -166,7 +166,7 @@ def test_a_file_already_published_is_named_before_a_second_copy(
 
 
 def test_the_next_version_of_the_same_kind_publishes_with_no_new_questions(
-    page: Any, server: Any, site: Any, shots: Path
+    page: Any, server: Any, site: Any, shots: Path | None
 ) -> None:
     sign_in(page, server, site)
     path = DATA / "invalid/uk-gla-payments-dec-2009/gla-december_2009.csv"
@@ -181,7 +181,7 @@ def test_the_next_version_of_the_same_kind_publishes_with_no_new_questions(
 
 
 def test_next_months_file_is_offered_the_saved_mapping_and_asks_only_what_differs(
-    page: Any, server: Any, site: Any, shots: Path
+    page: Any, server: Any, site: Any, shots: Path | None
 ) -> None:
     sign_in(page, server, site)
     august = DATA / "invalid/uk-rpa-spend-aug-2010/rpa-over-25k-1008.csv"
@@ -215,7 +215,7 @@ def test_next_months_file_is_offered_the_saved_mapping_and_asks_only_what_differ
 
 
 def test_a_workbook_asks_for_its_sheet_and_a_dos_pound_for_its_reading(
-    page: Any, server: Any, site: Any, shots: Path, tmp_path: Path
+    page: Any, server: Any, site: Any, shots: Path | None, tmp_path: Path
 ) -> None:
     sign_in(page, server, site)
     workbook = spend_workbook(tmp_path / "spend.xlsx")
@@ -243,7 +243,7 @@ def test_a_workbook_asks_for_its_sheet_and_a_dos_pound_for_its_reading(
 
 
 def test_a_missing_title_comes_back_with_everything_else_kept(
-    page: Any, server: Any, site: Any, shots: Path
+    page: Any, server: Any, site: Any, shots: Path | None
 ) -> None:
     sign_in(page, server, site)
     page.goto(f"{server.url}/upload")
@@ -261,7 +261,7 @@ def test_a_missing_title_comes_back_with_everything_else_kept(
 
 
 def test_cells_no_rule_can_fix_are_put_right_in_the_page(
-    page: Any, server: Any, site: Any, shots: Path
+    page: Any, server: Any, site: Any, shots: Path | None
 ) -> None:
     sign_in(page, server, site)
     path = DATA / "invalid/uk-spend-bis-wrong-types/invalid-on-bis-modified-schema.csv"

@@ -1,28 +1,28 @@
 """The review loop in a real browser: the ready schema a file looks like, before it is
 sent; the columns reviewed and checked again; a rejected file's problems grouped; a failed
-upload started again from what was typed."""
+upload started again from what was typed; a council's workbook published."""
 
 from __future__ import annotations
 
+import csv
 import re
 from pathlib import Path
 from typing import Any
 
-from tests.browser_support import check_page
+import pytest
+
+from tests.browser_support import check_page, database_url, page, server, shots  # noqa: F401
 from tests.conftest import DATA
 from tests.factories import spend_workbook
-from tests.test_browser_journeys import (  # noqa: F401  (fixtures: the journeys' own)
-    database_url,
-    page,
-    published_after_review,
-    server,
-    shots,
-    sign_in,
-)
+from tests.test_browser_journeys import publish_with_fixes, published_after_review, sign_in
+from tests.test_fixes import check_published_table
+
+pytestmark = pytest.mark.browser
+CABINET = DATA / "invalid/uk-cabinet-office-spend-nov-2010/co-spend-data-nov2010.csv"
 
 
 def test_a_columns_change_is_checked_again_and_its_effect_shown(
-    page: Any, server: Any, site: Any, shots: Path
+    page: Any, server: Any, site: Any, shots: Path | None
 ) -> None:
     sign_in(page, server, site)
     page.goto(f"{server.url}/upload")
@@ -49,7 +49,7 @@ def test_a_columns_change_is_checked_again_and_its_effect_shown(
 
 
 def test_a_failed_upload_is_started_again_with_what_was_typed(
-    page: Any, server: Any, site: Any, shots: Path, tmp_path: Path
+    page: Any, server: Any, site: Any, shots: Path | None, tmp_path: Path
 ) -> None:
     import zipfile
 
@@ -80,7 +80,7 @@ def test_a_failed_upload_is_started_again_with_what_was_typed(
 
 
 def test_the_upload_page_hints_at_the_ready_schema_before_the_file_is_sent(
-    page: Any, server: Any, site: Any, shots: Path, tmp_path: Path
+    page: Any, server: Any, site: Any, shots: Path | None, tmp_path: Path
 ) -> None:
     sign_in(page, server, site)
     page.goto(f"{server.url}/upload")
@@ -131,7 +131,7 @@ def test_the_upload_page_hints_at_the_ready_schema_before_the_file_is_sent(
 
 
 def test_a_rejected_file_shows_each_kind_of_problem_once_with_a_few_rows(
-    page: Any, server: Any, site: Any, shots: Path
+    page: Any, server: Any, site: Any, shots: Path | None
 ) -> None:
     """The fixes declined, a spend file's 23 dates in another form are one group of five
     example rows, each with its bad cell marked, and the page still fits a phone."""
@@ -153,3 +153,18 @@ def test_a_rejected_file_shows_each_kind_of_problem_once_with_a_few_rows(
     assert marked == ["⚠ To put right: 02-Aug-10"] * 4 + ["⚠ To put right: 03-Aug-10"]
     page.get_by_text("and 18 more rows").wait_for()
     check_page(page, shots, "report-groups")
+
+
+@pytest.mark.parametrize("ready", [False, True], ids=["worked-out", "ready-schema"])
+def test_a_council_workbook_publishes_by_accepting_the_fixes(
+    page: Any, server: Any, site: Any, shots: Path | None, tmp_path: Path, ready: bool
+) -> None:
+    """The Cabinet Office spend file as a council's .xlsx (a title line, a blank row, a
+    second sheet of notes): published typed, with every row, in at most 8 steps."""
+    sign_in(page, server, site)
+    workbook = spend_workbook(tmp_path / "co-spend-data-nov2010.xlsx")
+    assert publish_with_fixes(page, server, workbook, shots, ready=ready) <= 8
+    # Its rows: the file's, but for its empty ones (a sheet has no empty rows to drop).
+    with CABINET.open(encoding="cp1252", newline="") as text:
+        rows = sum(1 for row in list(csv.reader(text))[1:] if any(c.strip() for c in row))
+    check_published_table(site, CABINET, ready=ready, rows=rows)

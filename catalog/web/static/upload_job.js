@@ -10,6 +10,11 @@
   var bar = box.querySelector("progress");
   var stage = box.querySelector("[data-stage]");
   var detail = box.querySelector("[data-detail]");
+  // A small file is done in well under a second: look soon, then less often.
+  var waits = [200, 300, 500];
+  function next() {
+    return waits.length ? waits.shift() : 1000;
+  }
 
   function show(job) {
     stage.textContent = job.stage_label;
@@ -41,12 +46,12 @@
           return;
         }
         show(job);
-        window.setTimeout(poll, 1000);
+        window.setTimeout(poll, next());
       })
       .catch(function () {
         window.setTimeout(poll, 5000); // the server restarting, say: try again more slowly
       });
   }
 
-  window.setTimeout(poll, 1000);
+  window.setTimeout(poll, next());
 })();
