@@ -458,3 +458,15 @@ def test_an_api_body_that_is_not_a_json_object_is_named(client):
     answer = client.post("/api/3/action/package_search", json=[1, 2])
     assert answer.status_code == 400
     assert answer.json["error"]["body"] == ["Not a JSON object"]
+
+
+def test_no_ready_schema_is_chosen_until_the_volunteer_chooses_one(client, site):
+    sign_in(client, site)
+    page = client.get("/upload").text
+    ready = page.split('name="library_name">')[1].split("</select>")[0]
+    assert ready.lstrip().startswith('<option value="">Choose a ready schema…</option>')
+    assert "selected" not in ready
+    sent = upload(client, "valid/gdp/data/gdp.csv", None, schema_source="library", library_name="")
+    assert sent.status_code == 400
+    assert "Choose a ready schema from the list, or pick another option." in sent.text
+    assert 'name="title" type="text" value="A title"' in sent.text  # what was typed stays

@@ -133,7 +133,10 @@ def metadata_from(values: dict[str, Any]) -> DatasetMetadata | None:
 
 def _form() -> UploadForm:
     form = UploadForm()
-    form.library_name.choices = [SelectChoice(e.name, e.title) for e in library_entries()]
+    # No ready schema is chosen until the volunteer chooses one ("work it out" is the default).
+    form.library_name.choices = [SelectChoice("", "Choose a ready schema…")] + [
+        SelectChoice(e.name, e.title) for e in library_entries()
+    ]
     form.licence.choices = [SelectChoice(item.id, item.title) for item in LICENCES]
     if request.method == "GET" and request.args.get("dataset"):
         form.dataset.data = request.args["dataset"]
@@ -376,7 +379,11 @@ def _chosen_schema(form: UploadForm) -> dict[str, Any] | None:
         except UnicodeDecodeError:
             raise SchemaError([_problem("The schema file is not UTF-8 text.")]) from None
         return parse_schema(parse_descriptor(text, storage.filename), storage.filename)
-    return library_schema(form.library_name.data or "")
+    if not form.library_name.data:
+        raise SchemaError(
+            [_problem("Choose a ready schema from the list, or pick another option.")]
+        )
+    return library_schema(form.library_name.data)
 
 
 def _problem(message: str) -> Any:
