@@ -46,6 +46,12 @@ class Settings:
         "background threads; more wait their turn.",
     )
     max_upload_mb: int = _setting(200, "Largest upload accepted, in megabytes.")
+    max_schema_bytes: int = _setting(
+        1_000_000, "Largest Table Schema file accepted with an upload, in bytes."
+    )
+    max_schema_fields: int = _setting(
+        1000, "Most fields a Table Schema uploaded with a file may have."
+    )
     error_limit: int = _setting(
         1000, "Validation stops after this many errors (frictionless's default)."
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,25 @@ FIELD_TYPES = (
 # Old (pre-v1) Table Schema idioms that frictionless 5 reads literally, so no value ever
 # matches them. We warn rather than refuse, because real published schemas use them.
 _LEGACY_DATE_PATTERN = re.compile(r"^[DMYhms/\-. :]+$")
+
+# What a schema may be, checked before anything expensive (the catalogue passes its own
+# settings). A Table Schema is a few kB; these leave room for the largest real ones.
+MAX_SCHEMA_BYTES = 1_000_000
+MAX_SCHEMA_FIELDS = 1_000
+MAX_DEPTH = 32  # objects and lists inside each other: a schema needs about five
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """YAML without aliases (*name): an alias repeats what its anchor holds, and aliases of
+    aliases grow a few hundred bytes into gigabytes ("billion laughs")."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases are not accepted", event.start_mark
+            )
+        return super().compose_node(parent, index)
 
 
 @dataclass(frozen=True)
@@ -43,37 +63,85 @@ class SchemaError(Exception):
         super().__init__(f"The schema{where} is not valid: {lines}")
 
 
-def read_descriptor(path: Path) -> dict[str, Any]:
-    """Read a JSON or YAML descriptor file into a dict."""
+def read_descriptor(path: Path, *, max_bytes: int = MAX_SCHEMA_BYTES) -> dict[str, Any]:
+    """Read a JSON or YAML descriptor file into a dict (parse_descriptor's limits)."""
     try:
+        if path.stat().st_size > max_bytes:  # said by parse_descriptor, without reading it all
+            return parse_descriptor(" " * (max_bytes + 1), str(path), max_bytes=max_bytes)
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         problem = SchemaProblem("", f"cannot read the file: {exc.strerror}")
         raise SchemaError([problem], str(path)) from None
     except UnicodeDecodeError:
         raise SchemaError([SchemaProblem("", "the file is not UTF-8 text")], str(path)) from None
-    return parse_descriptor(text, str(path))
+    return parse_descriptor(text, str(path), max_bytes=max_bytes)
 
 
-def parse_descriptor(text: str, source: str = "") -> dict[str, Any]:
-    """Parse descriptor text (JSON, or YAML as a fallback) into a dict."""
+def parse_descriptor(
+    text: str, source: str = "", *, max_bytes: int = MAX_SCHEMA_BYTES
+) -> dict[str, Any]:
+    """Parse descriptor text (JSON, or YAML as a fallback) into a dict: at most `max_bytes`
+    long, nested at most MAX_DEPTH deep, YAML without aliases."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > max_bytes:
+        message = (
+            f"the file is {size:,} bytes; a schema may be at most {max_bytes:,} bytes (a Table "
+            "Schema is usually a few thousand: check that this is the schema, not the data)"
+        )
+        raise SchemaError([SchemaProblem("", message)], source)
     try:
         value = json.loads(text)
     except json.JSONDecodeError as json_error:
         try:
-            value = yaml.safe_load(text)
-        except yaml.YAMLError:
-            message = (
-                f"this is not valid JSON (line {json_error.lineno}, column {json_error.colno}: "
-                f"{json_error.msg}) nor valid YAML"
-            )
+            value = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 (a SafeLoader)
+        except yaml.composer.ComposerError as error:
+            if "aliases are not accepted" not in str(error):
+                raise SchemaError([SchemaProblem("", _not_json(json_error))], source) from None
+            message = "YAML aliases (*name) are not accepted in a schema: write each value out"
             raise SchemaError([SchemaProblem("", message)], source) from None
+        except yaml.YAMLError:
+            raise SchemaError([SchemaProblem("", _not_json(json_error))], source) from None
+        except RecursionError:
+            raise SchemaError([_too_deep()], source) from None
+    except RecursionError:
+        raise SchemaError([_too_deep()], source) from None
     if not isinstance(value, dict):
         raise SchemaError([SchemaProblem("", "a schema must be a JSON object")], source)
+    if _depth(value) > MAX_DEPTH:
+        raise SchemaError([_too_deep()], source)
     return value
 
 
-def load_schema(path: str | Path, data_name: str | None = None) -> dict[str, Any]:
+def _not_json(error: json.JSONDecodeError) -> str:
+    return (
+        f"this is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}) "
+        "nor valid YAML"
+    )
+
+
+def _too_deep() -> SchemaProblem:
+    return SchemaProblem(
+        "", f"objects and lists are nested more than {MAX_DEPTH} deep; a schema needs a few"
+    )
+
+
+def _depth(value: Any) -> int:
+    """How deep objects and lists are nested in `value`, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if depth > MAX_DEPTH:
+                return depth
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def load_schema(
+    path: str | Path, data_name: str | None = None, *, max_fields: int = MAX_SCHEMA_FIELDS
+) -> dict[str, Any]:
     """Load a Table Schema from a file and check it.
 
     The file may be a Table Schema, a Data Resource descriptor (its `schema` is used) or a
@@ -89,24 +157,33 @@ def load_schema(path: str | Path, data_name: str | None = None) -> dict[str, Any
         if isinstance(schema, str):
             schema = read_descriptor(_inside(path.parent, schema, str(path)))
         descriptor = schema
-    return parse_schema(descriptor, str(path))
+    return parse_schema(descriptor, str(path), max_fields=max_fields)
 
 
-def parse_schema(descriptor: Any, source: str = "") -> dict[str, Any]:
+def parse_schema(
+    descriptor: Any, source: str = "", *, max_fields: int = MAX_SCHEMA_FIELDS
+) -> dict[str, Any]:
     """Check a schema descriptor and return it; raise SchemaError listing every problem."""
-    problems = check_schema(descriptor)
+    problems = check_schema(descriptor, max_fields=max_fields)
     if problems:
         raise SchemaError(problems, source)
     return dict(descriptor)
 
 
-def check_schema(descriptor: Any) -> list[SchemaProblem]:
-    """Every problem in a Table Schema descriptor, each naming the property at fault."""
+def check_schema(descriptor: Any, *, max_fields: int = MAX_SCHEMA_FIELDS) -> list[SchemaProblem]:
+    """Every problem in a Table Schema descriptor, each naming the property at fault; a
+    schema of more than `max_fields` fields is refused before any field is looked at."""
     if not isinstance(descriptor, dict):
         return [SchemaProblem("", "a schema must be a JSON object with a 'fields' list")]
     fields = descriptor.get("fields")
     if not isinstance(fields, list) or not fields:
         return [SchemaProblem("fields", "a schema needs a 'fields' list with at least one field")]
+    if len(fields) > max_fields:
+        message = (
+            f"the schema has {len(fields):,} fields; at most {max_fields:,} are accepted "
+            "(a table that wide is better split into several)"
+        )
+        return [SchemaProblem("fields", message)]
     problems: list[SchemaProblem] = []
     names: list[str] = []
     for number, field in enumerate(fields, start=1):
@@ -133,7 +210,7 @@ def check_schema(descriptor: Any) -> list[SchemaProblem]:
             problems.extend(_pattern_problems(field, where))
     if problems:
         return problems
-    duplicates = sorted({n for n in names if names.count(n) > 1})
+    duplicates = sorted(n for n, count in Counter(names).items() if count > 1)
     if duplicates:
         return [SchemaProblem("fields", f"field names must be unique; repeated: {duplicates}")]
     report = Schema.validate_descriptor(descriptor)

@@ -373,12 +373,16 @@ def _chosen_schema(form: UploadForm) -> dict[str, Any] | None:
         storage = form.schema_file.data
         if storage is None or not getattr(storage, "filename", ""):
             raise SchemaError([_problem("Choose a Table Schema file, or pick another option.")])
-        raw = storage.read(2_000_000)
+        settings = current_site().settings
+        raw = storage.read(settings.max_schema_bytes + 1)  # one more byte: the limit is said
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise SchemaError([_problem("The schema file is not UTF-8 text.")]) from None
-        return parse_schema(parse_descriptor(text, storage.filename), storage.filename)
+            if len(raw) <= settings.max_schema_bytes:
+                raise SchemaError([_problem("The schema file is not UTF-8 text.")]) from None
+            text = raw.decode("utf-8-sig", "replace")  # cut inside a character: too long anyway
+        descriptor = parse_descriptor(text, storage.filename, max_bytes=settings.max_schema_bytes)
+        return parse_schema(descriptor, storage.filename, max_fields=settings.max_schema_fields)
     if not form.library_name.data:
         raise SchemaError(
             [_problem("Choose a ready schema from the list, or pick another option.")]
