@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fl
 
     app.before_request(_load_viewer)
     app.after_request(_end_session)
+    app.after_request(_security_headers)
     app.teardown_request(lambda _error: end_request_session(commit=False))
     app.context_processor(_template_globals)
     app.register_error_handler(Exception, _handle_error)
@@ -69,8 +70,10 @@ def _load_viewer() -> None:
     user_id = session.get("user_id")
     if isinstance(user_id, int):
         user = request_session().get(User, user_id)
-        if user is not None:
+        if user is not None and session.get("epoch") == user.session_epoch:
             set_viewer(Viewer.user(user.id, user.username, user.is_admin))
+        else:  # signed out since (or the account is gone): the cookie is worth nothing
+            session.clear()
 
 
 def _template_globals() -> dict[str, Any]:
@@ -81,6 +84,28 @@ def _template_globals() -> dict[str, Any]:
 def _end_session(response: Any) -> Any:
     """Commit the request's work once, unless the request failed."""
     end_request_session(commit=not g.get("failed", False))
+    return response
+
+
+# Pages load scripts, styles and images from this site only, and nothing inline (JSON-LD
+# data blocks are not scripts); no site may frame them.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; "
+    "frame-ancestors 'none'"
+)
+# Pages that show an account's secrets are never kept by a browser or a proxy.
+PRIVATE_PATHS = ("/account/", "/login")
+
+
+def _security_headers(response: Any) -> Any:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    if request.path.startswith(PRIVATE_PATHS):
+        headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -470,3 +470,39 @@ def test_no_ready_schema_is_chosen_until_the_volunteer_chooses_one(client, site)
     assert sent.status_code == 400
     assert "Choose a ready schema from the list, or pick another option." in sent.text
     assert 'name="title" type="text" value="A title"' in sent.text  # what was typed stays
+
+
+def test_pages_say_how_browsers_must_treat_them(client, site):
+    page = client.get("/")
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    assert "no-store" not in page.headers.get("Cache-Control", "")
+    sign_in(client, site)
+    tokens = client.get("/account/tokens")
+    assert tokens.status_code == 200 and tokens.headers["Cache-Control"] == "no-store"
+    assert client.get("/login").headers["Cache-Control"] == "no-store"
+    api = client.get("/api/3/action/package_list")
+    assert api.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_session_cookie_kept_from_before_sign_out_signs_nobody_in(client, site):
+    sign_in(client, site)
+    assert client.get("/account/tokens").status_code == 200
+    kept = client.get_cookie("session").value  # a copy, as a thief would keep it
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/account/tokens")})
+    client.set_cookie("session", kept)
+    again = client.get("/account/tokens")
+    assert again.status_code == 302 and "/login" in again.headers["Location"]
+    sign_in_again = client.post(
+        "/login",
+        data={
+            "username": "volunteer",
+            "password": PASSWORD,
+            "csrf_token": csrf_token(client, "/login"),
+        },
+    )
+    assert sign_in_again.status_code == 302  # signing in afresh works
+    assert client.get("/account/tokens").status_code == 200

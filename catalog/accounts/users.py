@@ -49,3 +49,10 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return user
+
+
+def end_sessions(session: Session, user_id: int) -> None:
+    """Every browser session of the account ends (catalog/app.py checks the epoch)."""
+    user = session.get(User, user_id)
+    if user is not None:
+        user.session_epoch += 1

@@ -13,7 +13,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from catalog.accounts.tokens import create_token, list_tokens, revoke_token
-from catalog.accounts.users import authenticate
+from catalog.accounts.users import authenticate, end_sessions
 from catalog.context import current_viewer, request_session
 from catalog.errors import NotAuthorised
 
@@ -52,6 +52,7 @@ def login() -> Any:
         if user is not None:
             session.clear()
             session["user_id"] = user.id
+            session["epoch"] = user.session_epoch
             flash(f"Signed in as {user.username}.", "success")
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append("That user name and password do not match.")
@@ -60,6 +61,9 @@ def login() -> Any:
 
 @blueprint.route("/logout", methods=["POST"])
 def logout() -> Any:
+    viewer = current_viewer()
+    if viewer.id is not None:  # every copy of this session's cookie stops working
+        end_sessions(request_session(), viewer.id)
     session.clear()
     flash("Signed out.", "info")
     return redirect(url_for("pages.home"))
