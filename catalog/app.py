@@ -16,6 +16,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from catalog import api, web
+from catalog.accounts.sign_in_limits import SignInLimits
 from catalog.config import Settings
 from catalog.context import (
     current_site,
@@ -48,6 +49,11 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fl
         WTF_CSRF_TIME_LIMIT=None,
     )
     app.extensions["site"] = site
+    app.extensions["sign_in_limits"] = SignInLimits(
+        site.settings.rate_limit_storage,
+        site.settings.sign_in_limit,
+        site.settings.sign_in_account_limit,
+    )
     csrf.init_app(app)
     web.register(app)
     for blueprint in api.BLUEPRINTS:

@@ -46,6 +46,17 @@ class Settings:
         "background threads; more wait their turn.",
     )
     max_upload_mb: int = _setting(200, "Largest upload accepted, in megabytes.")
+    sign_in_limit: str = _setting(
+        "10/minute", "Wrong passwords one address may try in that time before it must wait."
+    )
+    sign_in_account_limit: str = _setting(
+        "30/hour", "Wrong passwords tried for one account, from anywhere, before it must wait."
+    )
+    rate_limit_storage: str = _setting(
+        "memory://",
+        "Where sign-in attempts are counted: memory:// for one app process, a Redis URL "
+        "(redis://127.0.0.1:6379) when several processes serve the site.",
+    )
     max_schema_bytes: int = _setting(
         1_000_000, "Largest Table Schema file accepted with an upload, in bytes."
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
+from catalog.accounts.sign_in_limits import SignInLimits
 from catalog.site import Site
 from catalog.viewer import Viewer
 
@@ -17,6 +18,11 @@ from catalog.viewer import Viewer
 def current_site() -> Site:
     site: Site = current_app.extensions["site"]
     return site
+
+
+def sign_in_limits() -> SignInLimits:
+    limits: SignInLimits = current_app.extensions["sign_in_limits"]
+    return limits
 
 
 def current_viewer() -> Viewer:

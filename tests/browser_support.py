@@ -79,8 +79,9 @@ def browser_page() -> Iterator[Any]:
             page.refused = []
             page.on(
                 "console",
-                lambda message: "Content Security Policy" in message.text
-                and page.refused.append(message.text),
+                lambda message: (
+                    "Content Security Policy" in message.text and page.refused.append(message.text)
+                ),
             )
             page.set_default_timeout(30_000)
             yield page

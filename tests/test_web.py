@@ -11,10 +11,12 @@ import re
 from typing import Any
 
 import pyarrow.parquet as pq
+import pytest
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from catalog.accounts.users import create_user
+from catalog.app import create_app
 from tests.conftest import DATA
 from tests.factories import new_dataset
 
@@ -506,3 +508,57 @@ def test_a_session_cookie_kept_from_before_sign_out_signs_nobody_in(client, site
     )
     assert sign_in_again.status_code == 302  # signing in afresh works
     assert client.get("/account/tokens").status_code == 200
+
+
+def test_wrong_passwords_are_limited_per_address_and_per_account(settings):
+    import dataclasses
+
+    app = create_app(
+        dataclasses.replace(settings, sign_in_limit="3/minute", sign_in_account_limit="5/hour")
+    )
+    site = app.extensions["site"]
+    try:
+        with site.session() as session:
+            create_user(session, "volunteer", PASSWORD)
+            session.commit()
+
+        def try_sign_in(password: str, address: str) -> Any:
+            client = app.test_client()
+            client.environ_base["REMOTE_ADDR"] = address
+            token = csrf_token(client, "/login")
+            form = {"username": "volunteer", "password": password, "csrf_token": token}
+            return client.post("/login", data=form)
+
+        assert try_sign_in(PASSWORD, "10.0.0.1").status_code == 302
+        for _ in range(3):
+            assert try_sign_in("wrong password", "10.0.0.1").status_code == 401
+        refused = try_sign_in(PASSWORD, "10.0.0.1")  # the right one waits too
+        assert refused.status_code == 429
+        assert 0 < int(refused.headers["Retry-After"]) <= 60
+        assert "Too many wrong passwords. Try again in" in refused.text
+        # Another address may still try, until the account's own limit is used up.
+        assert try_sign_in(PASSWORD, "10.0.0.2").status_code == 302
+        for address in ("10.0.0.2", "10.0.0.3"):
+            assert try_sign_in("wrong password", address).status_code == 401
+        assert try_sign_in(PASSWORD, "10.0.0.4").status_code == 429
+    finally:
+        site.close()
+
+
+def test_sign_in_limits_are_shared_through_redis_by_several_processes():
+    import uuid
+
+    from catalog.accounts.sign_in_limits import SignInLimits
+
+    url = "redis://127.0.0.1:6379"
+    try:
+        first = SignInLimits(url, "2/minute", "10/hour")
+        # Keys of its own in the shared Redis, which keeps them past the test.
+        name, address = f"someone-{uuid.uuid4().hex}", f"test-{uuid.uuid4().hex}"
+        first.failed(address, name)
+    except Exception as error:  # noqa: BLE001 (whatever the client says: no Redis here)
+        pytest.skip(f"Redis is not answering at {url}: {error.__class__.__name__}")
+    second = SignInLimits(url, "2/minute", "10/hour")  # another app process
+    assert second.wait(address, name) is None
+    second.failed(address, name)
+    assert first.wait(address, name) is not None

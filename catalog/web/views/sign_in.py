@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -14,7 +15,7 @@ from wtforms.validators import DataRequired, Length
 
 from catalog.accounts.tokens import create_token, list_tokens, revoke_token
 from catalog.accounts.users import authenticate, end_sessions
-from catalog.context import current_viewer, request_session
+from catalog.context import current_viewer, request_session, sign_in_limits
 from catalog.errors import NotAuthorised
 
 blueprint = Blueprint("auth", __name__)
@@ -48,7 +49,18 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 def login() -> Any:
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(request_session(), form.username.data or "", form.password.data or "")
+        username, address = form.username.data or "", request.remote_addr or ""
+        wait = sign_in_limits().wait(address, username)
+        if wait is not None:  # too many wrong passwords: even the right one waits
+            form.password.errors.append(
+                f"Too many wrong passwords. Try again in {_in_words(wait)}, or ask the "
+                "site's organiser to reset your password."
+            )
+            page = render_template("login.html", form=form)
+            return page, 429, {"Retry-After": str(wait)}
+        user = authenticate(request_session(), username, form.password.data or "")
+        if user is None:
+            sign_in_limits().failed(address, username)
         if user is not None:
             session.clear()
             session["user_id"] = user.id
@@ -67,6 +79,12 @@ def logout() -> Any:
     session.clear()
     flash("Signed out.", "info")
     return redirect(url_for("pages.home"))
+
+
+def _in_words(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} second{'' if seconds == 1 else 's'}"
+    return f"{math.ceil(seconds / 60)} minutes"
 
 
 def _safe_next(target: str | None) -> str:
