@@ -11,7 +11,8 @@ from catalog.api.registry import ACTIONS, action
 from catalog.context import current_site, current_viewer, request_session
 from catalog.datasets import tables
 from catalog.datasets.licences import LICENCES
-from catalog.db.models import Tag
+from catalog.datasets.permissions import visible_datasets
+from catalog.db.models import Dataset, Tag, dataset_tags
 from catalog.errors import NotFound
 
 
@@ -48,7 +49,17 @@ def license_list(params: dict[str, Any]) -> list[dict[str, Any]]:
 
 @action
 def tag_list(params: dict[str, Any]) -> list[str]:
-    return list(request_session().scalars(select(Tag.name).order_by(Tag.name)))
+    """The tags of the datasets the caller may see (a private dataset's tags are its own)."""
+    db = request_session()
+    found = (
+        select(Tag.name)
+        .join(dataset_tags, dataset_tags.c.tag_id == Tag.id)
+        .join(Dataset, Dataset.id == dataset_tags.c.dataset_id)
+        .where(visible_datasets(db, current_viewer()))
+        .distinct()
+        .order_by(Tag.name)
+    )
+    return list(db.scalars(found))
 
 
 @action

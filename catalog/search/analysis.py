@@ -3,6 +3,7 @@ word being typed, stems; and "did you mean" from the index's own words."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 
@@ -11,6 +12,8 @@ from whoosh.lang.porter import stem
 from whoosh.query import And, AndMaybe, Every, Not, Or, Phrase, Prefix, Query, Term
 
 PREFIX_MIN = 3  # words this long also match as the start of longer words
+PREFIX_CHECKED = 20  # known words a typed start is looked for in, for "did you mean"
+SUGGESTIONS_CHECKED = 5  # nearest words tried, the first the viewer may see taken
 ANALYZER = StemmingAnalyzer()
 PLAIN = RegexTokenizer() | LowercaseFilter()
 SEARCHED = ("text",)
@@ -59,28 +62,42 @@ def parse_query(text: str) -> tuple[Query, list[str]]:
     return query, words
 
 
-def suggest(searcher: Any, text: str) -> str | None:
-    """`text` with its words unknown to the index replaced by the nearest known ones."""
+def suggest(searcher: Any, text: str, visible: Any = None) -> str | None:
+    """`text` with its words unknown to the index replaced by the nearest known ones. A word
+    is known only from the documents the viewer may see (`visible`, a query; None for all):
+    a private dataset's words are never suggested, nor let on by a suggestion's absence."""
     corrector = searcher.corrector("spell")
     reader = searcher.reader()
     changed = False
+
+    def seen(word: str) -> bool:
+        if visible is None and reader.doc_frequency("spell", word) == 0:
+            return False
+        found = Term("spell", word) if visible is None else And([Term("spell", word), visible])
+        return not searcher.search(found, limit=1).is_empty()
 
     def replace(match: re.Match[str]) -> str:
         nonlocal changed
         word = match.group(0)
         lower = word.lower()
-        if lower in STOP_WORDS or searcher.doc_frequency("spell", lower) > 0:
+        if lower in STOP_WORDS or seen(lower):
             return word
-        if len(lower) >= PREFIX_MIN and any(True for _ in reader.expand_prefix("spell", lower)):
-            return word  # the start of a known word: matched as a prefix
-        found = corrector.suggest(lower, limit=1)
-        if not found or found[0] == lower:
-            return word
-        changed = True
-        return str(found[0])
+        if len(lower) >= PREFIX_MIN:
+            starts = itertools.islice(reader.expand_prefix("spell", lower), PREFIX_CHECKED)
+            if any(seen(_text(term)) for term in starts):
+                return word  # the start of a known word: matched as a prefix
+        for found in corrector.suggest(lower, limit=SUGGESTIONS_CHECKED):
+            if found != lower and seen(found):
+                changed = True
+                return str(found)
+        return word
 
     suggestion = re.sub(r"[^\W_]{2,}", replace, text)
     return suggestion if changed else None
+
+
+def _text(term: Any) -> str:
+    return term.decode() if isinstance(term, bytes) else str(term)
 
 
 def matched_terms(searcher: Any, words: list[str]) -> frozenset[str]:

@@ -148,9 +148,11 @@ class SearchIndex:
             for name, value in (filters or {}).items()
             if value and name in FACETS
         ]
+        visible = None  # the documents the viewer may see; None: all of them
         if visible_organisations is not None:
             allowed = [Term("organisation", o) for o in sorted(visible_organisations)]
-            conditions.append(Or([Term("private", False), *allowed]))
+            visible = Or([Term("private", False), *allowed])
+            conditions.append(visible)
         with self._lock:
             searcher = self._current()
             matched = self._docs(searcher, And([text_query, *conditions]))
@@ -158,7 +160,7 @@ class SearchIndex:
             facets = self._count(matched, facet_limit)
             suggestion = None
             if plain_words and len(matched) < SUGGEST_BELOW:
-                suggestion = suggest(searcher, text)
+                suggestion = suggest(searcher, text, visible)
             terms = matched_terms(searcher, plain_words) if plain_words else frozenset()
         return SearchResult(ids, len(matched), facets, suggestion, terms)
 
