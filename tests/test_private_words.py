@@ -24,9 +24,7 @@ def make_datasets(site: Any) -> None:
             private=True,
         ),
     )
-    gone = new_dataset(
-        site, DatasetMetadata(title="Omegagonefigure counts", tags=["omegagonetag"])
-    )
+    gone = new_dataset(site, DatasetMetadata(title="Omegagonefigure counts", tags=["omegagonetag"]))
     with site.session() as session:
         dataset = session.query(Dataset).filter_by(name=gone).one()
         dataset.state = "deleted"
