@@ -27,6 +27,7 @@ from catalog.context import (
 )
 from catalog.db.models import User
 from catalog.errors import ErrorAnswer, describe_error, error_body
+from catalog.params import IdConverter
 from catalog.site import Site
 from catalog.startup import prepare
 from catalog.viewer import Viewer
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fl
         site.settings.sign_in_account_limit,
     )
     csrf.init_app(app)
+    app.url_map.converters["id"] = IdConverter  # before any route that uses it
     web.register(app)
     for blueprint in api.BLUEPRINTS:
         app.register_blueprint(blueprint)

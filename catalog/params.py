@@ -9,7 +9,19 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from werkzeug.routing import IntegerConverter
+
 from catalog.errors import BadParameter
+
+MAX_ID = 10**18 - 1  # the largest number a URL's id or version may be: it fits 64 bits
+
+
+class IdConverter(IntegerConverter):
+    """A number in a URL (`<id:request_id>`, `v<id:number>`): digits that fit a database
+    integer; a longer one is no page (404), never an overflow in the database."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(map, max=MAX_ID)
 
 _INTEGER = re.compile(r"[+-]?[0-9]{1,18}")  # ASCII digits only, and no more than fit 64 bits
 TRUE = ("true", "1", "yes", "on")

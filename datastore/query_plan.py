@@ -196,8 +196,11 @@ class Plan:
         else:
             for name, text in words.items():
                 self._known(name, "q")
+                column = self._id(name)
+                if self.types[name] != "VARCHAR":  # a number or a date: its written form
+                    column = f"CAST({column} AS VARCHAR)"
                 for word in str(text).split():
-                    clauses.append(_contains(self._id(name)))
+                    clauses.append(_contains(column))
                     params.append(word)
         return clauses, params
 

@@ -163,3 +163,15 @@ def test_unknown_and_missing_resources(client: Any, resource: str) -> None:
     assert "resource_id" in search(client, 400)["error"]
     latest = search(client, resource_id=resource.rsplit("-v", 1)[0], limit=1)["result"]
     assert latest["resource_id"] == resource
+
+
+def test_a_text_search_in_a_number_or_date_column_reads_its_written_form(
+    client: Any, resource: str
+) -> None:
+    # Once a 500 (DuckDB has no lower() of a number).
+    found = search(client, resource_id=resource, q={"amount": "13.5"})["result"]
+    assert found["total"] > 0
+    assert all("13.5" in str(r["amount"]) for r in found["records"])
+    dated = search(client, resource_id=resource, q={"paid_on": "2024-03-05"})["result"]
+    assert dated["total"] > 0
+    assert search(client, resource_id=resource, q={"id": "abc"})["result"]["total"] == 0

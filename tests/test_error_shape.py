@@ -114,3 +114,10 @@ def test_the_same_bad_parameter_gets_the_same_status_everywhere(
     statuses = {client.get(page).status_code, client.get(twin).status_code}
     statuses.add(client.get(api).status_code)
     assert statuses == {400}
+
+
+def test_a_number_in_a_url_too_long_for_the_database_is_no_page(client: Any) -> None:
+    # Once a 500: the number reached SQLite, which holds 64 bits.
+    for path in ("/request/99999999999999999999", "/request/99999999999999999999.json"):
+        assert client.get(path).status_code == 404, path
+    assert client.get("/dataset/x/v99999999999999999999/data.csv").status_code == 404

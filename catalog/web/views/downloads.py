@@ -37,7 +37,7 @@ blueprint = Blueprint("downloads", __name__)
 QUERY_PARAMETERS = ("filters", "q", "sort", "fields", "limit", "offset", "distinct")
 
 
-@blueprint.route("/dataset/<name>/v<int:number>/data.<fmt>")
+@blueprint.route("/dataset/<name>/v<id:number>/data.<fmt>")
 def table(name: str, number: int, fmt: str) -> Any:
     if fmt not in FORMATS:
         raise NotFound(f"There is no {fmt!r} download; try one of {', '.join(FORMATS)}.")
@@ -99,7 +99,7 @@ def _probe(query: Query) -> Query:
     )
 
 
-@blueprint.route("/dataset/<name>/v<int:number>/original")
+@blueprint.route("/dataset/<name>/v<id:number>/original")
 def original(name: str, number: int) -> Any:
     ref, version = _version_files(name, number)
     path = ref.original()
@@ -108,7 +108,7 @@ def original(name: str, number: int) -> Any:
     return _send(path, mimetype, filename)
 
 
-@blueprint.route("/dataset/<name>/v<int:number>/schema.json")
+@blueprint.route("/dataset/<name>/v<id:number>/schema.json")
 def schema(name: str, number: int) -> Any:
     found = reading.download_schema(
         current_site(), request_session(), name, number, current_viewer()
@@ -117,7 +117,7 @@ def schema(name: str, number: int) -> Any:
     return _attachment(Response(body, mimetype="application/json"), f"{name}-v{number}.schema.json")
 
 
-@blueprint.route("/dataset/<name>/v<int:number>/report.json")
+@blueprint.route("/dataset/<name>/v<id:number>/report.json")
 def report(name: str, number: int) -> Any:
     ref, _ = _version_files(name, number)
     return Response(
@@ -126,7 +126,7 @@ def report(name: str, number: int) -> Any:
     )
 
 
-@blueprint.route("/dataset/<name>/v<int:number>/recipe.json")
+@blueprint.route("/dataset/<name>/v<id:number>/recipe.json")
 def recipe(name: str, number: int) -> Any:
     """The fixes the version's table was published after (ingest/recipe.py)."""
     ref, _ = _version_files(name, number)
@@ -138,7 +138,7 @@ def recipe(name: str, number: int) -> Any:
 
 
 @blueprint.route("/dataset/<name>/datapackage.zip")
-@blueprint.route("/dataset/<name>/v<int:number>/datapackage.zip")
+@blueprint.route("/dataset/<name>/v<id:number>/datapackage.zip")
 def data_package(name: str, number: int | None = None) -> Any:
     """The version as a Frictionless Data Package: datapackage.json and its CSV, zipped."""
     homepage = url_for("pages.dataset", name=name, _external=True)

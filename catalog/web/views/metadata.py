@@ -35,7 +35,7 @@ def dataset_dcat(name: str) -> Response:
 
 
 @blueprint.route("/dataset/<name>/datapackage.json")
-@blueprint.route("/dataset/<name>/v<int:number>/datapackage.json")
+@blueprint.route("/dataset/<name>/v<id:number>/datapackage.json")
 def data_package(name: str, number: int | None = None) -> Response:
     descriptor = linked_data.data_package_descriptor(
         current_site(), request_session(), name, number, current_viewer()

@@ -58,7 +58,7 @@ def _summary(request_id: int) -> dict[str, Any]:
     return request_data(request_session(), request_id, uk_today(), url_for, viewer=current_viewer())
 
 
-@blueprint.route("/request/<int:request_id>")
+@blueprint.route("/request/<id:request_id>")
 def show(request_id: int) -> Any:
     return _page(request_id)
 
@@ -91,12 +91,12 @@ def _page(
     ), (400 if problem else 200)
 
 
-@blueprint.route("/request/<int:request_id>.json")
+@blueprint.route("/request/<id:request_id>.json")
 def show_json(request_id: int) -> Any:
     return jsonify(_summary(request_id))
 
 
-@blueprint.route("/request/<int:request_id>/letter", methods=["POST"])
+@blueprint.route("/request/<id:request_id>/letter", methods=["POST"])
 @login_required
 def save_letter(request_id: int) -> Any:
     form = LetterForm()
@@ -111,7 +111,7 @@ def save_letter(request_id: int) -> Any:
     return redirect(url_for("requests.show", request_id=request_id, _anchor="letter"), code=303)
 
 
-@blueprint.route("/request/<int:request_id>/state", methods=["POST"])
+@blueprint.route("/request/<id:request_id>/state", methods=["POST"])
 @login_required
 def record_state(request_id: int) -> Any:
     form = StateForm()
@@ -138,7 +138,7 @@ def _form_problem(form: FlaskForm) -> str:
     )
 
 
-@blueprint.route("/request/<int:request_id>/undo", methods=["POST"])
+@blueprint.route("/request/<id:request_id>/undo", methods=["POST"])
 @login_required
 def undo(request_id: int) -> Any:
     check_button(ButtonForm())
@@ -148,7 +148,7 @@ def undo(request_id: int) -> Any:
     return redirect(url_for("requests.show", request_id=request_id), code=303)
 
 
-@blueprint.route("/request/<int:request_id>/follow", methods=["POST"])
+@blueprint.route("/request/<id:request_id>/follow", methods=["POST"])
 @login_required
 def follow(request_id: int) -> Any:
     check_button(ButtonForm())
@@ -175,7 +175,7 @@ def _subject(data: dict[str, Any]) -> str:
     return f"Freedom of Information request: {data['title']}"
 
 
-@blueprint.route("/request/<int:request_id>/letter.txt")
+@blueprint.route("/request/<id:request_id>/letter.txt")
 @login_required
 def letter_txt(request_id: int) -> Any:
     data = _letter(request_id)
@@ -183,7 +183,7 @@ def letter_txt(request_id: int) -> Any:
     return _file(body, "text/plain; charset=utf-8", f"foi-request-{request_id}.txt")
 
 
-@blueprint.route("/request/<int:request_id>/letter.eml")
+@blueprint.route("/request/<id:request_id>/letter.eml")
 @login_required
 def letter_eml(request_id: int) -> Any:
     data = _letter(request_id)
@@ -191,7 +191,7 @@ def letter_eml(request_id: int) -> Any:
     return _file(body, "message/rfc822", f"foi-request-{request_id}.eml")
 
 
-@blueprint.route("/request/<int:request_id>/deadline.ics")
+@blueprint.route("/request/<id:request_id>/deadline.ics")
 def deadline(request_id: int) -> Any:
     data = _summary(request_id)
     if not data["due"]:

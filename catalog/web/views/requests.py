@@ -130,7 +130,7 @@ def wanted_json() -> Any:
     return jsonify(_wanted(30))
 
 
-@blueprint.route("/requests/wanted/<int:miss_id>/hide", methods=["POST"])
+@blueprint.route("/requests/wanted/<id:miss_id>/hide", methods=["POST"])
 @login_required
 def hide_wanted(miss_id: int) -> Any:
     check_button(ButtonForm())

@@ -112,7 +112,7 @@ def tokens() -> Any:
     return render_template("tokens.html", form=form, tokens=listed, made=made, revoke=RevokeForm())
 
 
-@blueprint.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@blueprint.route("/account/tokens/<id:token_id>/revoke", methods=["POST"])
 @login_required
 def revoke(token_id: int) -> Any:
     if not RevokeForm().validate_on_submit():
