@@ -57,6 +57,10 @@ class Settings:
         "Where sign-in attempts are counted: memory:// for one app process, a Redis URL "
         "(redis://127.0.0.1:6379) when several processes serve the site.",
     )
+    max_line_bytes: int = _setting(
+        1_000_000, "Longest line of an uploaded CSV file (among its first 200), in bytes."
+    )
+    max_columns: int = _setting(1000, "Most columns an uploaded table may have.")
     max_schema_bytes: int = _setting(
         1_000_000, "Largest Table Schema file accepted with an upload, in bytes."
     )

@@ -23,6 +23,7 @@ class IdConverter(IntegerConverter):
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(map, max=MAX_ID)
 
+
 _INTEGER = re.compile(r"[+-]?[0-9]{1,18}")  # ASCII digits only, and no more than fit 64 bits
 TRUE = ("true", "1", "yes", "on")
 FALSE = ("false", "0", "no", "off", "")

@@ -12,6 +12,7 @@ from datastore import Store, VersionRef
 from datastore.store import FACTS, PARQUET, RECIPE, REPORT, SCHEMA, copy_file
 from ingest.convert import convert_to_parquet
 from ingest.engine import Progress
+from ingest.limits import TableLimits, shape_report
 from ingest.package import TableFile
 from ingest.recipe import SCHEMA_STEPS, apply_recipe, reading_encoding
 from ingest.schema_steps import apply_schema_steps
@@ -49,6 +50,7 @@ def ingest_file(
     package: dict[str, TableFile] | None = None,
     resource_name: str | None = None,
     recipe: list[dict[str, Any]] | None = None,
+    limits: TableLimits | None = None,
 ) -> IngestResult:
     """Validate an upload and publish it as the dataset's next version if it is valid.
 
@@ -66,6 +68,19 @@ def ingest_file(
         size = copy_file(source, original)
         # A workbook is read through its sheet, written as UTF-8 CSV (a read-sheet step).
         workbook = is_workbook(original)
+        too_large = None if workbook or limits is None else shape_report(original, limits)
+        if too_large is not None:  # over a limit: said before anything reads it whole
+            told: dict[str, Any] = {
+                "original_name": original_name,
+                "original_file": original.name,
+                "bytes": size,
+                "valid": False,
+            }
+            staged.write_json(REPORT, too_large, compact=True)
+            staged.write_json(FACTS, told)
+            kept_at = store.reject(staged)
+            read_as = Sniffed("utf-8", ",", "\n")
+            return IngestResult(False, too_large, {}, read_as, told, kept_at=kept_at)
         sniffed = (
             Sniffed("utf-8", ",", "\n") if workbook else sniff_file(original, legacy_encodings)
         )

@@ -26,6 +26,7 @@ from catalog.site import Site
 from catalog.viewer import Viewer
 from datastore import VersionRef
 from ingest import IngestResult, ingest_file
+from ingest.limits import TableLimits
 from ingest.validate import Progress
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,11 @@ class PublishOutcome:
         return self.result.valid
 
 
+def table_limits(site: Site) -> TableLimits:
+    """The shape an uploaded table may have (ingest/limits.py), from the settings."""
+    return TableLimits(site.settings.max_line_bytes, site.settings.max_columns)
+
+
 def publish_file(
     site: Site,
     source: Path | BinaryIO,
@@ -131,6 +137,7 @@ def publish_file(
             legacy_encodings=site.settings.legacy_encoding_list,
             progress=progress,
             recipe=recipe,
+            limits=table_limits(site),
         )
         if not result.valid or result.version is None:
             return PublishOutcome(result)

@@ -12,14 +12,16 @@ from sqlalchemy import select
 
 from catalog.datasets.indexing import latest_schema
 from catalog.datasets.permissions import can_see
-from catalog.datasets.publishing import publish_file
+from catalog.datasets.publishing import publish_file, table_limits
 from catalog.datasets.review import describe_columns, needs_review, review_upload
 from catalog.db.models import Dataset, User, Version
 from catalog.jobs.runner import FAILED, INVALID, PUBLISHED, JobResult, Progress
 from catalog.site import Site
 from catalog.viewer import Viewer
 from ingest.errors import WorkbookError
+from ingest.limits import shape_problem
 from ingest.recipe import RecipeError
+from ingest.workbook import is_workbook
 
 # Called once the file is published, with the uploader's id and the dataset's name; says
 # what went wrong, if anything, with what it did (the dataset stays published whatever).
@@ -58,6 +60,12 @@ def publish_upload(
                 message=f"This file is already published as {found['title']}, version "
                 f"{found['number']}.",
             )
+    if not is_workbook(path) and shape_problem(path, table_limits(site)) is not None:
+        # Over a limit (a line with no end, thousands of columns): nothing to review; the
+        # ingest says which limit, and keeps the file.
+        return _published_or_report(
+            site, path, progress, original_name, answers, form, {}, [], **request
+        )
     # Before publishing: the fixes offered, the questions, personal data (datasets/review.py).
     # `review` holds the volunteer's answers once they have seen them.
     answered = review is not None
@@ -131,6 +139,24 @@ def publish_upload(
             },
             message="Check the file before it is published.",
         )
+    return _published_or_report(
+        site, path, progress, original_name, answers, form, review, steps, on_published, **request
+    )
+
+
+def _published_or_report(
+    site: Site,
+    path: Path,
+    progress: Progress,
+    original_name: str,
+    answers: int | None,
+    form: dict[str, Any] | None,
+    review: dict[str, Any],
+    steps: list[dict[str, Any]],
+    on_published: OnPublished | None = None,
+    **request: Any,
+) -> JobResult:
+    """Publish with the recipe, or say why not with the report (its original kept)."""
     outcome = publish_file(
         site,
         path,

@@ -1,0 +1,56 @@
+"""A table over a limit (a line with no end, thousands of columns) is refused from its first
+lines, before anything reads it whole, with a report naming the limit; its file is kept, and
+the upload queued behind it publishes."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from ingest.limits import TableLimits, shape_problem
+from tests.test_web import csrf_token, finished, post_multipart, sign_in, upload
+
+
+def send(client: Any, content: bytes, name: str) -> Any:
+    form = {
+        "csrf_token": csrf_token(client, "/upload"),
+        "file": (io.BytesIO(content), name),
+        "schema_source": "infer",
+        "title": f"Too large {name}",
+        "licence": "uk-ogl",
+    }
+    return post_multipart(client, "/upload", form)
+
+
+def test_a_line_with_no_end_and_a_table_too_wide_are_refused_by_their_limits(
+    client: Any, site: Any
+) -> None:
+    sign_in(client, site)
+    long_line = b"y" * 50_000_000  # a 50 MB "header" with no line break
+    wide = (",".join(f"c{i}" for i in range(10_000)) + "\n").encode() * 2
+    jobs = [send(client, long_line, "long.csv"), send(client, wide, "wide.csv")]
+    ordinary = upload(client, "valid/gdp/data/gdp.csv", None, title="GDP")  # queued behind
+    pages = [finished(client, site, job) for job in jobs]
+    assert "Line 1 is longer than 1,000,000 bytes without a line break." in pages[0].text
+    assert "Line 1 has about 10,000 columns; at most 1,000 are accepted." in pages[1].text
+    for page in pages:
+        assert "Your file is kept (reference" in page.text
+    assert "Published version 1" in finished(client, site, ordinary).text
+    names = client.get("/api/3/action/package_list").get_json()["result"]
+    assert names == ["gdp"]
+
+
+def test_the_limits_look_only_at_the_first_lines(tmp_path: Path) -> None:
+    limits = TableLimits(max_line_bytes=100, max_columns=5)
+    fine = tmp_path / "fine.csv"
+    fine.write_text("a,b,c\n" + "1,2,3\n" * 300 + ",".join(["x"] * 50) + "\n")
+    assert shape_problem(fine, limits) is None  # row 302 is past the lines looked at
+    wide = tmp_path / "wide.csv"
+    wide.write_text("Title line\n\na;b;c;d;e;f\n")
+    problem = shape_problem(wide, limits)
+    assert problem is not None and problem["message"].startswith("Line 3 has about 6 columns")
+    long = tmp_path / "long.csv"
+    long.write_text("a,b\n" + "x" * 500)
+    problem = shape_problem(long, limits)
+    assert problem is not None and problem["rowNumber"] == 2
