@@ -121,3 +121,24 @@ def test_a_number_in_a_url_too_long_for_the_database_is_no_page(client: Any) -> 
     for path in ("/request/99999999999999999999", "/request/99999999999999999999.json"):
         assert client.get(path).status_code == 404, path
     assert client.get("/dataset/x/v99999999999999999999/data.csv").status_code == 404
+
+
+def test_the_api_takes_no_more_than_the_web_form(client: Any, token: str) -> None:
+    # Once 10 MB of notes, 10,000 tags or 100,000 extras were taken as they came.
+    headers = {"Authorization": token}
+    cases = [
+        ({"notes": "x" * 20_001}, "notes", "A description has at most 20,000 characters."),
+        ({"tags": [f"t{i}" for i in range(101)]}, "tags", "A dataset has at most 100 tags."),
+        (
+            {"extras": [{"key": f"k{i}", "value": "v"} for i in range(101)]},
+            "extras",
+            "A dataset has at most 100 extra fields.",
+        ),
+    ]
+    for extra, field, message in cases:
+        body = {"title": "Trees", "license_id": "uk-ogl", **extra}
+        answer = client.post(f"{API}/package_create", json=body, headers=headers)
+        assert answer.status_code == 400, field
+        assert shape(answer)[field] == [message], field
+    fine = {"title": "Trees", "license_id": "uk-ogl", "tags": [f"t{i}" for i in range(100)]}
+    assert client.post(f"{API}/package_create", json=fine, headers=headers).status_code == 200

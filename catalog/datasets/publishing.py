@@ -79,10 +79,26 @@ class DatasetMetadata:
             )
         if self.name and not is_slug(self.name):
             problems["name"] = f"A URL name is {slug_rule()}."
-        bad_tags = [t for t in self.tags if len(t) > 100]
-        if bad_tags:
+        tags = _clean_tags(self.tags)  # as kept: split at commas, spaces tidied
+        if any(len(t) > 100 for t in tags):
             problems["tags"] = "A tag has at most 100 characters."
+        if len(tags) > MAX_TAGS:
+            problems["tags"] = f"A dataset has at most {MAX_TAGS} tags."
+        if len(self.description) > MAX_DESCRIPTION:
+            problems["notes"] = f"A description has at most {MAX_DESCRIPTION:,} characters."
+        if len(self.extras) > MAX_EXTRAS:
+            problems["extras"] = f"A dataset has at most {MAX_EXTRAS} extra fields."
+        elif any(len(k) > 100 or len(str(v)) > 1000 for k, v in self.extras.items()):
+            problems["extras"] = (
+                "An extra field's key has at most 100 characters, its value at most 1,000."
+            )
         return problems
+
+
+# What a dataset's details may hold, the same through the web form and the API.
+MAX_DESCRIPTION = 20_000
+MAX_TAGS = 100
+MAX_EXTRAS = 100
 
 
 @dataclass
