@@ -18,6 +18,7 @@ from catalog.datasets import reading
 from catalog.datasets.indexing import dataset_document, index_after_commit
 from catalog.datasets.licences import LICENCES
 from catalog.datasets.permissions import (
+    can_manage,
     can_publish_in,
     require_editor,
     require_visible,
@@ -250,8 +251,16 @@ def _change(params: dict[str, Any], *, replace: bool) -> dict[str, Any]:
     if problems:
         raise InvalidInput("The dataset's details are not right.", problems)
     organisation = _owner(db, params) if "owner_org" in params else dataset.organisation
-    if organisation is not dataset.organisation and not can_publish_in(db, viewer, organisation):
-        raise NotAuthorised("You may not move datasets into this organization.")
+    if organisation is not dataset.organisation:
+        old = dataset.organisation
+        if old is not None and not can_manage(db, viewer, old):
+            raise NotAuthorised(
+                f"Only an admin of {old.title} may move its datasets out of it; ask one of "
+                "its admins.",
+                {"owner_org": "you are not an admin of the dataset's organization"},
+            )
+        if not can_publish_in(db, viewer, organisation):
+            raise NotAuthorised("You may not move datasets into this organization.")
     apply_metadata(db, dataset, metadata, organisation)
     db.flush()
     index_after_commit(current_site(), db, dataset_document(dataset))

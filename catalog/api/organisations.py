@@ -12,7 +12,7 @@ from catalog.api.auth import require_token
 from catalog.api.registry import action
 from catalog.context import current_viewer, request_session
 from catalog.datasets.permissions import can_manage
-from catalog.datasets.slugs import check_slug
+from catalog.datasets.slugs import check_slug, title_slug
 from catalog.db.models import ROLES, Membership, Organisation, User
 from catalog.errors import Conflict, InvalidInput, NotAuthorised, NotFound
 from catalog.params import parse_bool
@@ -47,6 +47,16 @@ def organization_create(params: dict[str, Any]) -> dict[str, Any]:
     db = request_session()
     if db.scalar(select(Organisation.id).where(Organisation.name == name)) is not None:
         raise Conflict("That name is taken.", {"name": "Group name already exists in database"})
+    # One organisation per title, whatever its case, spaces and punctuation ("Parks Team",
+    # "parks-team!"): a second one would pass for the first.
+    same = title_slug(title or name)
+    for existing in db.scalars(select(Organisation)):
+        if same in (existing.name, title_slug(existing.title)):
+            raise Conflict(
+                f"There is already an organization called {existing.title} "
+                f"({existing.name}): ask one of its admins to make you a member.",
+                {"title": "An organization of this title exists"},
+            )
     organisation = Organisation(name=name, title=title or name)
     db.add(organisation)
     db.flush()
