@@ -9,9 +9,11 @@ returns, rolled back when it raises. Views and actions never commit.
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request, session
+from flask.json.provider import DefaultJSONProvider
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -55,6 +57,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fl
         site.settings.sign_in_limit,
         site.settings.sign_in_account_limit,
     )
+    app.json = FiniteJSONProvider(app)
     csrf.init_app(app)
     app.url_map.converters["id"] = IdConverter  # before any route that uses it
     web.register(app)
@@ -104,6 +107,27 @@ CONTENT_SECURITY_POLICY = (
 )
 # Pages that show an account's secrets are never kept by a browser or a proxy.
 PRIVATE_PATHS = ("/account/", "/login")
+
+
+class FiniteJSONProvider(DefaultJSONProvider):
+    """JSON answers as the standard has them: a NaN or an infinity (a table's float, say)
+    is written null, never as the bare NaN that no JSON client can read."""
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        try:
+            return super().dumps(obj, allow_nan=False, **kwargs)
+        except ValueError:
+            return super().dumps(_finite(obj), allow_nan=False, **kwargs)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
 
 
 def _security_headers(response: Any) -> Any:

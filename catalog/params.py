@@ -76,12 +76,22 @@ def parse_bool(params: Mapping[str, Any], name: str, default: bool = False) -> b
     raise BadParameter(f"{name} must be true or false.", {name: "Not a boolean"})
 
 
+def loads(text: str | bytes) -> Any:
+    """JSON as the standard has it: NaN and Infinity are not numbers JSON knows (Python's
+    json takes them, and would echo them back in an answer no client can read)."""
+    return json.loads(text, parse_constant=_not_json)
+
+
+def _not_json(word: str) -> Any:
+    raise ValueError(f"{word} is not JSON")
+
+
 def parse_json(value: Any, name: str) -> Any:
     """A JSON object or list given as text (a query string); other values as they are."""
     if isinstance(value, str) and value.strip()[:1] in ("{", "["):
         try:
-            return json.loads(value)
-        except (json.JSONDecodeError, RecursionError):
+            return loads(value)
+        except (ValueError, RecursionError):
             raise BadParameter(f"{name} is not valid JSON.", {name: "Cannot parse JSON"}) from None
     return value
 
@@ -91,7 +101,7 @@ def parse_list(params: Mapping[str, Any], name: str) -> list[Any]:
     value = params.get(name) or []
     if isinstance(value, str):
         try:
-            value = json.loads(value)
-        except (json.JSONDecodeError, RecursionError):
+            value = loads(value)
+        except (ValueError, RecursionError):
             value = [v for v in value.split(",") if v.strip()]
     return value if isinstance(value, list) else [value]

@@ -11,6 +11,8 @@ from sqlalchemy import text
 
 from catalog.accounts.tokens import create_token
 from catalog.accounts.users import create_user
+from catalog.errors import BadParameter
+from catalog.params import parse_json
 
 API = "/api/3/action"
 
@@ -142,3 +144,17 @@ def test_the_api_takes_no_more_than_the_web_form(client: Any, token: str) -> Non
         assert shape(answer)[field] == [message], field
     fine = {"title": "Trees", "license_id": "uk-ogl", "tags": [f"t{i}" for i in range(100)]}
     assert client.post(f"{API}/package_create", json=fine, headers=headers).status_code == 200
+
+
+def test_nan_and_infinity_are_not_json(client: Any, app: Any) -> None:
+    # Once echoed back as a bare NaN in a 200, which no JSON client can read.
+    for body in ('{"q": NaN}', '{"rows": Infinity}'):
+        answer = client.post(f"{API}/package_search", data=body, content_type="application/json")
+        assert answer.status_code == 400, body
+        assert shape(answer)["body"] == ["Not a JSON object"]
+    with pytest.raises(BadParameter, match="filters is not valid JSON"):
+        parse_json('{"a": NaN}', "filters")
+    with app.test_request_context():
+        assert app.json.dumps({"x": float("nan"), "y": [float("inf"), 1.5]}) == (
+            '{"x": null, "y": [null, 1.5]}'
+        )

@@ -13,6 +13,7 @@ from catalog.api.auth import token_viewer
 from catalog.api.registry import ACTIONS
 from catalog.context import set_viewer
 from catalog.errors import BadParameter, NotFound, TooLarge
+from catalog.params import loads
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/3/action")
 # ckanapi and most CKAN clients call /api/action/<name>; CKAN answers there too.
@@ -36,8 +37,8 @@ def _params() -> dict[str, Any]:
         if request.content_length > MAX_BODY_BYTES:
             raise TooLarge(f"A JSON body may be at most {MAX_BODY_BYTES:,} bytes.")
         try:
-            body = request.get_json(silent=True)
-        except RecursionError:
+            body = loads(request.get_data(cache=True))
+        except (ValueError, RecursionError):  # not JSON (NaN included), or nested too deep
             body = None
         if not isinstance(body, dict):
             raise BadParameter(
