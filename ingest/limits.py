@@ -11,6 +11,15 @@ from pathlib import Path
 from typing import Any
 
 LINES_CHECKED = 200  # the title lines, the header and the first rows
+# A compressed file's first bytes, and what people call it (a workbook, itself a zip, is
+# read as a workbook before this is looked at).
+COMPRESSED = (
+    (b"\x1f\x8b", "compressed with gzip (.gz)"),
+    (b"PK\x03\x04", "a zip archive (.zip)"),
+    (b"BZh", "compressed with bzip2 (.bz2)"),
+    (b"\xfd7zXZ\x00", "compressed with xz (.xz)"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive (.7z)"),
+)
 _DELIMITERS = (b",", b";", b"\t", b"|")
 
 
@@ -21,8 +30,19 @@ class TableLimits:
 
 
 def shape_problem(path: Path, limits: TableLimits) -> dict[str, str] | None:
-    """The first line of `path` over a limit, as a report error; None when all are within."""
+    """The first line of `path` over a limit, as a report error; None when all are within.
+    A compressed file is named as one."""
     with path.open("rb") as handle:
+        start = handle.read(8)
+        for magic, kind in COMPRESSED:
+            if start.startswith(magic):
+                return _error(
+                    1,
+                    f"The file is {kind}, not a table.",
+                    "Open it (double-click it, or use 'Extract all'), then upload the CSV "
+                    "or spreadsheet inside.",
+                )
+        handle.seek(0)
         for number in range(1, LINES_CHECKED + 1):
             line = handle.readline(limits.max_line_bytes + 1)
             if not line:
@@ -74,7 +94,7 @@ def shape_report(path: Path, limits: TableLimits) -> dict[str, Any] | None:
 def _error(row: int, message: str, fix: str) -> dict[str, Any]:
     return {
         "type": "table-dimensions",
-        "title": "The table is too large to take in",
+        "title": "The file cannot be taken in as it is",
         "message": message,
         "fix": fix,
         "rowNumber": row,

@@ -54,3 +54,32 @@ def test_the_limits_look_only_at_the_first_lines(tmp_path: Path) -> None:
     long.write_text("a,b\n" + "x" * 500)
     problem = shape_problem(long, limits)
     assert problem is not None and problem["rowNumber"] == 2
+
+
+def test_a_compressed_file_is_named_as_one(tmp_path: Path) -> None:
+    import gzip
+    import zipfile
+
+    table = b"a,b\n1,2\n"
+    gz = tmp_path / "spend.csv"  # renamed .csv, as people do
+    gz.write_bytes(gzip.compress(table))
+    problem = shape_problem(gz, TableLimits())
+    assert problem is not None
+    assert problem["message"] == "The file is compressed with gzip (.gz), not a table."
+    archive = tmp_path / "spend-zip.csv"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("spend.csv", table)
+    problem = shape_problem(archive, TableLimits())
+    assert problem is not None and "a zip archive (.zip)" in problem["message"]
+    plain = tmp_path / "plain.csv"
+    plain.write_bytes(table)
+    assert shape_problem(plain, TableLimits()) is None
+
+
+def test_an_upload_of_a_gzip_renamed_csv_says_so(client: Any, site: Any) -> None:
+    import gzip
+
+    sign_in(client, site)
+    page = finished(client, site, send(client, gzip.compress(b"a,b\n1,2\n"), "spend.csv"))
+    assert "The file is compressed with gzip (.gz), not a table." in page.text
+    assert "encoding" not in page.text.lower().split("we read the file as")[0]
