@@ -36,7 +36,13 @@ from catalog.viewer import Viewer
 
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
-TITLES = {400: "Bad request", 403: "Not allowed", 404: "Not found", 409: "Conflict"}
+TITLES = {
+    400: "Bad request",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Conflict",
+    503: "Not available right now",
+}
 
 
 def create_app(settings: Settings | None = None, site: Site | None = None) -> Flask:

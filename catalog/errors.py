@@ -56,6 +56,12 @@ class NotFound(CatalogError):
     status = 404
 
 
+class Unavailable(CatalogError):
+    """A part of the site that cannot answer now (a damaged search index, being rebuilt)."""
+
+    status = 503
+
+
 class TooLarge(CatalogError):
     status = 413
 

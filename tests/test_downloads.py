@@ -282,3 +282,19 @@ def test_safe_filename_limits() -> None:
     assert len(safe_filename("b" * 300, "x")) == 100
     assert safe_filename("", "") == "download"
     assert safe_filename("///", ".bad name") == "bad_name"
+
+
+def test_a_version_whose_table_is_missing_answers_404_everywhere(client: Any, site: Any) -> None:
+    # Once: the page said 404 clearly and the parquet download answered 500.
+    from tests.test_web import finished, sign_in, upload
+
+    sign_in(client, site)
+    finished(client, site, upload(client, "valid/gdp/data/gdp.csv", None, title="GDP"))
+    folder = next((site.store.root / "datasets").iterdir()) / "1"
+    (folder / "data.parquet").unlink()
+    for fmt in ("csv", "tsv", "json", "ndjson", "parquet"):
+        assert client.get(f"/dataset/gdp/v1/data.{fmt}").status_code == 404, fmt
+    assert client.get("/datastore/dump/gdp-v1").status_code == 404
+    assert client.get("/dataset/gdp").status_code == 404
+    with client.get("/dataset/gdp/v1/original") as original:  # the original is there
+        assert original.status_code == 200

@@ -224,3 +224,20 @@ def test_damaged_or_outdated_index_is_detected_and_rebuilt(site: Any, tmp_path: 
     prepare(site)  # the start-up check rebuilds from the database
     assert site.index.healthy(1)
     assert site.index.search("road").total == 1
+
+
+def test_a_damaged_index_under_a_running_site_is_rebuilt_from_the_catalogue(
+    client: Any, site: Any
+) -> None:
+    from tests.test_web import finished, sign_in, upload
+
+    sign_in(client, site)
+    finished(client, site, upload(client, "valid/gdp/data/gdp.csv", None, title="GDP"))
+    assert client.get("/search.json?q=gdp").get_json()["total"] == 1
+    for path in site.settings.index_dir.iterdir():  # its files replaced while it runs
+        if path.is_file():  # (as a copy or restore would: not changed in place under mmap)
+            spoiled = path.with_name(path.name + ".new")
+            spoiled.write_bytes(b"garbage")
+            spoiled.replace(path)
+    assert client.get("/search.json?q=gdp").get_json()["total"] == 1  # rebuilt, answered
+    assert client.get("/api/3/action/package_search?q=gdp").get_json()["result"]["count"] == 1

@@ -15,7 +15,7 @@ from catalog.api.auth import caller_id, require_token, token_viewer
 from catalog.api.registry import action
 from catalog.context import current_site, current_viewer, request_session
 from catalog.datasets import reading
-from catalog.datasets.indexing import dataset_document, index_after_commit
+from catalog.datasets.indexing import dataset_document, index_after_commit, search_index
 from catalog.datasets.licences import LICENCES
 from catalog.datasets.permissions import (
     can_manage,
@@ -59,8 +59,8 @@ def package_search(params: dict[str, Any]) -> dict[str, Any]:
         visible = visible_organisations(db, current_viewer())
     limit = parse_int(params, "facet.limit", 50, maximum=1000, cap=True)
     wanted = ckan.facet_fields(params.get("facet.field"))
-    found = site.index.search(
-        str(params.get("q") or ""), filters, start, rows, sort, visible, facet_limit=limit
+    found = search_index(
+        site, str(params.get("q") or ""), filters, start, rows, sort, visible, facet_limit=limit
     )
     datasets = {
         d.id: d for d in db.scalars(select(Dataset).where(Dataset.id.in_(found.dataset_ids)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,9 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from catalog.db.models import Dataset
+from catalog.errors import Unavailable
 from catalog.search.documents import search_document
+from catalog.search.index import SearchResult
 from catalog.site import Site
 
 log = logging.getLogger(__name__)
@@ -32,6 +35,25 @@ def refresh_index(site: Site, document: dict[str, Any]) -> None:
         site.index.update(document)
     except Exception:
         log.exception("could not update the search index for dataset %s", document.get("id"))
+
+
+_repairing = threading.Lock()
+
+
+def search_index(site: Site, *args: Any, **kwargs: Any) -> SearchResult:
+    """site.index.search(), and, when the index cannot be read (damaged under a running
+    site), rebuilt from the database and asked again; requests meanwhile answer 503."""
+    try:
+        return site.index.search(*args, **kwargs)
+    except Unavailable:
+        if not _repairing.acquire(blocking=False):
+            raise  # another request is rebuilding it
+        try:
+            log.warning("rebuilding the search index, which could not be read")
+            reindex(site)
+        finally:
+            _repairing.release()
+        return site.index.search(*args, **kwargs)
 
 
 def reindex(site: Site) -> int:

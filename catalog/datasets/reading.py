@@ -14,6 +14,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from catalog.datasets.indexing import search_index
 from catalog.datasets.licences import LICENCES, licence
 from catalog.datasets.permissions import require_visible, visible_datasets, visible_organisations
 from catalog.datasets.preview import preview_table
@@ -104,7 +105,7 @@ def search_datasets(
     per_page = site.settings.page_size
     filters = {k: v for k, v in (filters or {}).items() if v}
     offset = (max(1, page) - 1) * per_page
-    found = site.index.search(q, filters, offset, per_page, sort, visible)
+    found = search_index(site, q, filters, offset, per_page, sort, visible)
     pages = max(1, math.ceil(found.total / per_page))
     if page > pages and found.total:  # past the end: show the last page
         return search_datasets(site, session, q, filters, pages, sort, viewer)

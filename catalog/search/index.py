@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import logging
 import threading
 from collections import Counter
 from collections.abc import Iterable
@@ -26,6 +27,7 @@ from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.lang.porter import stem
 from whoosh.query import And, AndMaybe, Every, Not, Or, Prefix, Query, Term
 
+from catalog.errors import Unavailable
 from catalog.search.analysis import (
     ANALYZER,
     PLAIN,
@@ -37,6 +39,7 @@ from catalog.search.analysis import (
 WRITER_TIMEOUT_SECONDS = 120
 # The facets, which are also the filters: name -> index field.
 FACETS = ("organisation", "tags", "licence", "format", "column")
+log = logging.getLogger(__name__)
 SORTS = ("relevance", "title", "modified")
 SUGGEST_BELOW = 3  # offer "did you mean" when fewer results than this
 FACET_LIMIT = 50  # values counted and shown per facet, the commonest first
@@ -154,14 +157,22 @@ class SearchIndex:
             visible = Or([Term("private", False), *allowed])
             conditions.append(visible)
         with self._lock:
-            searcher = self._current()
-            matched = self._docs(searcher, And([text_query, *conditions]))
-            ids = self._page(searcher, matched, plain_words, offset, limit, sort)
-            facets = self._count(matched, facet_limit)
-            suggestion = None
-            if plain_words and len(matched) < SUGGEST_BELOW:
-                suggestion = suggest(searcher, text, visible)
-            terms = matched_terms(searcher, plain_words) if plain_words else frozenset()
+            try:
+                searcher = self._current()
+                matched = self._docs(searcher, And([text_query, *conditions]))
+                ids = self._page(searcher, matched, plain_words, offset, limit, sort)
+                facets = self._count(matched, facet_limit)
+                suggestion = None
+                if plain_words and len(matched) < SUGGEST_BELOW:
+                    suggestion = suggest(searcher, text, visible)
+                terms = matched_terms(searcher, plain_words) if plain_words else frozenset()
+            except Exception as error:  # a damaged or half-copied index folder
+                log.exception("the search index in %s cannot be read", self.folder)
+                self._searcher = None
+                raise Unavailable(
+                    "Search cannot answer right now: its index is damaged and is being "
+                    "rebuilt from the catalogue. Try again in a minute."
+                ) from error
         return SearchResult(ids, len(matched), facets, suggestion, terms)
 
     def _current(self) -> Any:

@@ -157,6 +157,8 @@ def _version_files(name: str, number: int) -> Any:
 
 def _send(path: Path, mimetype: str, filename: str) -> Any:
     """A stored file as an attachment, with Range, ETag and Last-Modified."""
+    if not path.is_file():  # the data folder lost it: say so, not "something went wrong"
+        raise NotFound("This file of the version is missing from the data folder.")
     return send_file(
         path, mimetype=mimetype, as_attachment=True, download_name=filename, conditional=True
     )
