@@ -94,7 +94,14 @@ SAMPLES = (
 
 
 def load_samples(site: Site) -> int:
-    """Publish the samples if the catalogue is empty and the corpus is here. Returns count."""
+    """Publish the samples if the catalogue is empty and the corpus is here. Returns count.
+    Under the start-up lock: of two processes starting on an empty catalogue, one loads
+    them and the other finds them there."""
+    with site.processes.startup():
+        return _load_samples(site)
+
+
+def _load_samples(site: Site) -> int:
     with site.session() as session:
         if session.scalar(select(func.count()).select_from(Dataset)):
             return 0
