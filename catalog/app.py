@@ -16,6 +16,7 @@ from flask import Flask, g, jsonify, render_template, request, session
 from flask.json.provider import DefaultJSONProvider
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from catalog import api, web
 from catalog.accounts.sign_in_limits import SignInLimits
@@ -55,8 +56,12 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fl
         MAX_CONTENT_LENGTH=site.settings.max_upload_bytes,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=site.settings.secure_cookies,
         WTF_CSRF_TIME_LIMIT=None,
     )
+    if site.settings.proxy_hops:  # behind a reverse proxy: its headers say who asked, how
+        hops = site.settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.extensions["site"] = site
     app.extensions["sign_in_limits"] = SignInLimits(
         site.settings.rate_limit_storage,

@@ -46,6 +46,14 @@ class Settings:
         "background threads; more wait their turn.",
     )
     max_upload_mb: int = _setting(200, "Largest upload accepted, in megabytes.")
+    secure_cookies: bool = _setting(
+        False, "Send the session cookie over HTTPS only: set it when the site is served so."
+    )
+    proxy_hops: int = _setting(
+        0,
+        "Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host headers are "
+        "trusted (0: none; 1 behind one nginx or Caddy), so that addresses and https are real.",
+    )
     sign_in_limit: str = _setting(
         "10/minute", "Wrong passwords one address may try in that time before it must wait."
     )

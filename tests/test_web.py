@@ -562,3 +562,33 @@ def test_sign_in_limits_are_shared_through_redis_by_several_processes():
     assert second.wait(address, name) is None
     second.failed(address, name)
     assert first.wait(address, name) is not None
+
+
+def test_behind_a_proxy_cookies_are_secure_and_addresses_real(settings):
+    import dataclasses
+
+    app = create_app(dataclasses.replace(settings, secure_cookies=True, proxy_hops=1))
+    site = app.extensions["site"]
+    try:
+        client = app.test_client()
+        forwarded = {
+            "X-Forwarded-For": "203.0.113.7",
+            "X-Forwarded-Proto": "https",
+            "Referer": "https://localhost/login",  # as a browser sends it, over https
+        }
+        https = {"base_url": "https://localhost", "headers": forwarded}
+        shown = client.get("/login", **https)
+        cookie = shown.headers.get("Set-Cookie", "")
+        assert "Secure" in cookie and "HttpOnly" in cookie
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', shown.text)[1]
+        sent = {"username": "nobody", "password": "wrong password", "csrf_token": token}
+        answer = client.post("/login", data=sent, **https)
+        assert answer.status_code == 401
+        limits = app.extensions["sign_in_limits"]
+        assert limits.wait("203.0.113.7", "nobody") is None  # one failure counted there
+        for _ in range(9):
+            limits.failed("203.0.113.7", "someone else")
+        assert limits.wait("203.0.113.7", "anybody") is not None  # the proxy's client
+        assert limits.wait("127.0.0.1", "anybody") is None  # not the proxy's own address
+    finally:
+        site.close()
