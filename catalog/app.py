@@ -61,9 +61,9 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fl
     )
     if site.settings.proxy_hops:  # behind a reverse proxy: its headers say who asked, how
         hops = site.settings.proxy_hops
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  (Flask documents this)
-            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
-        )
+        # Wrapping wsgi_app is how Flask's documentation applies a middleware.
+        proxied = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = proxied  # type: ignore[method-assign]
     app.extensions["site"] = site
     app.extensions["sign_in_limits"] = SignInLimits(
         site.settings.rate_limit_storage,
