@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from datastore import Store, VersionRef
+from datastore.query_types import ROW_ID
 from datastore.store import FACTS, PARQUET, RECIPE, REPORT, SCHEMA, copy_file
 from ingest.convert import convert_to_parquet
 from ingest.engine import Progress
@@ -103,6 +104,8 @@ def ingest_file(
             resource_name=resource_name,
         )
         schema, report = validation.schema, validation.report
+        if any(f.get("name") == ROW_ID for f in schema.get("fields", [])):
+            _refuse_row_id(report)
         facts = {
             "original_name": original_name,
             "original_file": original.name,
@@ -154,6 +157,30 @@ def prepare_table(
             schema = infer_schema(dest, encoding="utf-8", delimiter=",")
         schema = apply_schema_steps(schema, prepared.steps)
     return dest, read_as, schema, prepared.steps
+
+
+def _refuse_row_id(report: dict[str, Any]) -> None:
+    """A column called _id would be silently replaced by the row numbers the API gives
+    under that name: the report says so (the review offers to rename it)."""
+    message = (
+        f'A column is called "{ROW_ID}", the name the API gives each row\'s number, so its '
+        "values would be lost."
+    )
+    error = {
+        "type": "incorrect-label",
+        "title": "A column's name is reserved",
+        "message": message,
+        "fix": f'Rename the column (to "{ROW_ID} (from the file)", say) in the file, or accept '
+        "the rename offered when you upload it again.",
+        "note": message,
+        "fieldName": ROW_ID,
+        "tags": ["#table", "#header", "#label"],
+    }
+    report["valid"] = False
+    for task in report.get("tasks") or []:
+        task["valid"] = False
+        task["errors"] = [error, *task.get("errors", [])]
+        break
 
 
 def _sha256(path: Path) -> str:

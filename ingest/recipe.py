@@ -43,7 +43,7 @@ DATA_STEPS = {
     "join-header-rows": "Joined the {rows} header rows into one",
     "drop-empty-rows": "Dropped the empty rows",
     "drop-empty-columns": "Dropped the empty columns that had no name",
-    "rename-columns": "Renamed columns to the schema's names",
+    "rename-columns": "Renamed columns: {names}",
     "drop-columns": "Dropped columns the dataset does not keep",
     "order-columns": "Put the columns in the schema's order",
     "rewrite-dates": "Rewrote the dates in {column!r} written like {example} as {to}",
@@ -102,10 +102,7 @@ def check_recipe(recipe: Any) -> list[dict[str, Any]]:
 def describe_step(step: dict[str, Any]) -> str:
     """One step in words, with what it changed."""
     template = {**DATA_STEPS, **SCHEMA_STEPS}[step["step"]]
-    shown = {
-        key: (", ".join(map(str, value)) if isinstance(value, list) else value)
-        for key, value in step.items()
-    }
+    shown = {key: _shown(value) for key, value in step.items()}
     for key in ("format", "to"):  # a date form as a date, never as strptime codes
         if isinstance(shown.get(key), str) and "%" in shown[key]:
             shown[key] = _example_date(shown[key])
@@ -116,6 +113,14 @@ def describe_step(step: dict[str, Any]) -> str:
     changed = step.get("changed") or {}
     counts = ", ".join(f"{n:,} {what}" for what, n in changed.items() if n)
     return f"{text} ({counts})" if counts else text
+
+
+def _shown(value: Any) -> Any:
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if isinstance(value, dict):  # renames: "Dept → Department family"
+        return ", ".join(f"{old} → {new}" for old, new in value.items())
+    return value
 
 
 def _example_date(form: str) -> str:

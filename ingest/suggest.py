@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from datastore.query_types import ROW_ID
 from ingest.errors import WorkbookError
 from ingest.layout import Layout, find_layout
 from ingest.recipe import apply_recipe
@@ -90,6 +91,14 @@ def suggest_recipe(
     encoding = _reading(path, sniffed, answers, legacy_encodings, found)
     layout = find_layout(path, encoding, sniffed.delimiter)
     names = _layout_steps(layout, answers, found)
+    if ROW_ID in names:  # the API's name for row numbers: the file's column renamed, said
+        own = f"{ROW_ID} (from the file)"
+        found.steps.append({"step": "rename-columns", "names": {ROW_ID: own}})
+        found.notes.append(
+            f'Your column "{ROW_ID}" is published as "{own}": the API uses '
+            f'"{ROW_ID}" for row numbers.'
+        )
+        names = [own if n == ROW_ID else n for n in names]
     if names:
         names = _empty_named_columns(path, sniffed.delimiter, encoding, names, found)
     found.names = names

@@ -125,7 +125,7 @@ def test_next_months_file_is_matched_to_the_dataset_and_keeps_its_schema(
     offered = finished(client, site, second)
     # What differs is asked about: the renamed columns, the empty ones, the £ amounts.
     assert "before publishing</h1>" in offered.text
-    for words in ("Renamed columns to the schema", "empty column", "£ signs", "Month"):
+    for words in ("Renamed columns: ", "empty column", "£ signs", "Month"):
         assert words in offered.text, words
     page = reviewed(client, site, offered)
     assert "Published version 2" in page.text, page.text

@@ -61,3 +61,37 @@ def test_an_organisation_title_is_taken_whatever_its_case_and_punctuation(
         )
     other = call(client, keys["outsider"], "organization_create", name="roads", title="Roads")
     assert other.status_code == 200
+
+
+def test_a_column_named_id_is_renamed_visibly_or_refused(
+    client: Any, site: Any, tmp_path: Any
+) -> None:
+    import io
+
+    from catalog.datasets.publishing import DatasetMetadata, publish_file
+    from tests.test_web import csrf_token, finished, post_multipart, reviewed, sign_in
+
+    table = b"_id,name\n7,Ann\n9,Bob\n"
+    # Through the web the review renames it, and says so.
+    sign_in(client, site)
+    form = {
+        "csrf_token": csrf_token(client, "/upload"),
+        "file": (io.BytesIO(table), "people.csv"),
+        "schema_source": "infer",
+        "title": "People",
+        "licence": "uk-ogl",
+    }
+    page = finished(client, site, post_multipart(client, "/upload", form))
+    assert "is published as &#34;_id (from the file)&#34;" in page.text
+    assert "Published version 1" in reviewed(client, site, page).text
+    rows = client.get(f"{API}/datastore_search?resource_id=people-v1").get_json()["result"]
+    assert [(r["_id"], r["_id (from the file)"]) for r in rows["records"]] == [(1, 7), (2, 9)]
+    # Without the review (a script's publish), it is refused, saying why.
+    path = tmp_path / "people.csv"
+    path.write_bytes(table)
+    outcome = publish_file(
+        site, path, original_name=path.name, schema=None, metadata=DatasetMetadata("People 2")
+    )
+    assert not outcome.published
+    error = outcome.result.report["tasks"][0]["errors"][0]
+    assert error["message"].startswith('A column is called "_id", the name the API gives')
