@@ -176,6 +176,13 @@ def _handle_error(error: Exception) -> Any:
     return page, answer.status
 
 
+def _cut_off() -> bool:
+    """Whether a form's body arrived but could not be read at all (a multipart upload cut
+    off before its end): its token never arrives, and the CSRF check would call it expired."""
+    multipart = request.mimetype == "multipart/form-data"
+    return multipart and bool(request.content_length) and not request.form and not request.files
+
+
 def _answer(error: Exception) -> tuple[ErrorAnswer, str]:
     known = describe_error(error)
     if known is not None:
@@ -184,6 +191,13 @@ def _answer(error: Exception) -> tuple[ErrorAnswer, str]:
         limit = current_site().settings.max_upload_mb
         message = f"The file is larger than this catalogue accepts ({limit} MB)."
         return ErrorAnswer(413, message), "File too large"
+    if isinstance(error, CSRFError) and _cut_off():
+        message = (
+            "The upload arrived incomplete: its end is missing (the connection dropped, or "
+            "something between you and the site cut it off). Nothing was published: send "
+            "it again, on a steadier connection if you can."
+        )
+        return ErrorAnswer(400, message), "Upload cut off"
     if isinstance(error, CSRFError):
         message = (
             "The form had expired or came from elsewhere. Go back, reload the page and try again."
