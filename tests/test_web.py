@@ -611,8 +611,7 @@ def test_an_upload_cut_off_before_its_end_says_so(client, site):
     assert "The upload arrived incomplete: its end is missing" in cut.text
     # A whole form without its token is still what it is: expired, or forged.
     whole = (
-        b'--XYZ\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\nforged\r\n'
-        b"--XYZ--\r\n"
+        b'--XYZ\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\nforged\r\n--XYZ--\r\n'
     )
     forged = client.post("/upload", data=whole, content_type=kind)
     assert forged.status_code == 400 and "The form had expired" in forged.text
