@@ -30,7 +30,7 @@ from catalog.context import (
 )
 from catalog.db.models import User
 from catalog.errors import ErrorAnswer, describe_error, error_body
-from catalog.params import IdConverter
+from catalog.params import IdConverter, refuse_nul
 from catalog.site import Site
 from catalog.startup import prepare
 from catalog.viewer import Viewer
@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fl
         app.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # the API goes by its token, never by a browser session
 
+    app.before_request(_refuse_nul)
     app.before_request(_load_viewer)
     app.after_request(_end_session)
     app.after_request(_security_headers)
@@ -85,6 +86,12 @@ def create_app(settings: Settings | None = None, site: Site | None = None) -> Fl
     app.context_processor(_template_globals)
     app.register_error_handler(Exception, _handle_error)
     return app
+
+
+def _refuse_nul() -> None:
+    refuse_nul(request.args)
+    if request.method == "POST" and request.mimetype != "application/json":
+        refuse_nul(request.form)
 
 
 def _load_viewer() -> None:

@@ -76,6 +76,17 @@ def parse_bool(params: Mapping[str, Any], name: str, default: bool = False) -> b
     raise BadParameter(f"{name} must be true or false.", {name: "Not a boolean"})
 
 
+def refuse_nul(values: Mapping[str, Any]) -> None:
+    """No parameter holds a NUL character: no text kept here may (PostgreSQL refuses it,
+    SQLite would keep it), so it is a 400 naming the parameter, never a 500."""
+    for name, value in values.items():
+        if "\x00" in str(name) or (isinstance(value, str) and "\x00" in value):
+            raise BadParameter(
+                f"{str(name)[:50]!r} holds a NUL character (\\0), which no text here may hold.",
+                {str(name)[:50]: "Contains a NUL character"},
+            )
+
+
 def loads(text: str | bytes) -> Any:
     """JSON as the standard has it: NaN and Infinity are not numbers JSON knows (Python's
     json takes them, and would echo them back in an answer no client can read)."""

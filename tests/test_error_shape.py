@@ -158,3 +158,13 @@ def test_nan_and_infinity_are_not_json(client: Any, app: Any) -> None:
         assert app.json.dumps({"x": float("nan"), "y": [float("inf"), 1.5]}) == (
             '{"x": null, "y": [null, 1.5]}'
         )
+
+
+def test_a_nul_character_in_a_parameter_is_a_400_naming_it(client: Any) -> None:
+    # Found by the sweep: PostgreSQL refuses NUL in text, so it was a 500 there.
+    for path in ("/requests?authority=%00", "/search?q=a%00b", f"{API}/package_search?q=%00"):
+        answer = client.get(path)
+        assert answer.status_code == 400, path
+    answer = client.post(f"{API}/package_search", json={"q": "\x00"})
+    assert answer.status_code == 400
+    assert shape(answer)["q"] == ["Contains a NUL character"]

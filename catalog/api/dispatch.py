@@ -13,7 +13,7 @@ from catalog.api.auth import token_viewer
 from catalog.api.registry import ACTIONS
 from catalog.context import set_viewer
 from catalog.errors import BadParameter, NotFound, TooLarge
-from catalog.params import loads
+from catalog.params import loads, refuse_nul
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/3/action")
 # ckanapi and most CKAN clients call /api/action/<name>; CKAN answers there too.
@@ -46,4 +46,5 @@ def _params() -> dict[str, Any]:
                 {"body": "Not a JSON object"},
             )
         params.update(body)
+    refuse_nul(params)
     return params
