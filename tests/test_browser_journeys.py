@@ -75,6 +75,16 @@ SPEND = sorted((DATA / "invalid").glob("uk-*/*.csv"))
 SPEND_READY = [p for p in SPEND if p.parent.name != "uk-spend-bis-wrong-types"]
 
 
+def upload_with_the_spend_schema(page: Any, server: Any, path: Path, title: str) -> None:
+    """The upload page sent with the file, the ready spend schema and a title (4 steps)."""
+    page.goto(f"{server.url}/upload")
+    page.set_input_files("input[type=file][name=file]", str(path))
+    page.get_by_label("A ready schema from the library").check()
+    page.get_by_label("Ready schema", exact=True).select_option("uk-spend-over-25k")
+    page.get_by_label("Title", exact=True).fill(title)
+    page.get_by_role("button", name="Check and publish").click()
+
+
 def publish_with_fixes(page: Any, server: Any, path: Path, shots: Path | None, ready: bool) -> int:
     """The volunteer's steps after choosing the file, to the published dataset."""
     page.goto(f"{server.url}/upload")
@@ -265,12 +275,7 @@ def test_cells_no_rule_can_fix_are_put_right_in_the_page(
 ) -> None:
     sign_in(page, server, site)
     path = DATA / "invalid/uk-spend-bis-wrong-types/invalid-on-bis-modified-schema.csv"
-    page.goto(f"{server.url}/upload")
-    page.set_input_files("input[type=file][name=file]", str(path))
-    page.get_by_label("A ready schema from the library").check()
-    page.get_by_label("Ready schema", exact=True).select_option("uk-spend-over-25k")
-    page.get_by_label("Title", exact=True).fill("Department of Data spend")
-    page.get_by_role("button", name="Check and publish").click()
+    upload_with_the_spend_schema(page, server, path, "Department of Data spend")
     steps = 4
     page.get_by_role("button", name="Apply and publish").click()
     steps += 1

@@ -14,7 +14,12 @@ import pytest
 from tests.browser_support import check_page, database_url, page, server, shots  # noqa: F401
 from tests.conftest import DATA
 from tests.factories import spend_workbook
-from tests.test_browser_journeys import publish_with_fixes, published_after_review, sign_in
+from tests.test_browser_journeys import (
+    publish_with_fixes,
+    published_after_review,
+    sign_in,
+    upload_with_the_spend_schema,
+)
 from tests.test_fixes import check_published_table
 
 pytestmark = pytest.mark.browser
@@ -137,12 +142,7 @@ def test_a_rejected_file_shows_each_kind_of_problem_once_with_a_few_rows(
     example rows, each with its bad cell marked, and the page still fits a phone."""
     sign_in(page, server, site)
     path = DATA / "invalid/uk-rpa-spend-aug-2010/rpa-over-25k-1008.csv"
-    page.goto(f"{server.url}/upload")
-    page.set_input_files("input[type=file][name=file]", str(path))
-    page.get_by_label("A ready schema from the library").check()
-    page.get_by_label("Ready schema", exact=True).select_option("uk-spend-over-25k")
-    page.get_by_label("Title", exact=True).fill("RPA spend")
-    page.get_by_role("button", name="Check and publish").click()
+    upload_with_the_spend_schema(page, server, path, "RPA spend")
     page.get_by_role("heading", name=re.compile("before publishing")).wait_for()
     for fix in page.locator("input[name=fix]").all():
         fix.uncheck()
