@@ -45,6 +45,16 @@ class Settings:
         "Uploads from the web page checked and published at once by each app process, in "
         "background threads; more wait their turn.",
     )
+    quick_upload_mb: int = _setting(
+        5,
+        "Uploads up to this size (MB) also have a lane of their own, one more background "
+        "thread, so a huge or slow upload never keeps them waiting (0: no quick lane).",
+    )
+    job_time_limit: int = _setting(
+        1800,
+        "Seconds one upload may take to be checked and published before it is stopped, its "
+        "file kept and the volunteer told why (0: no limit).",
+    )
     max_upload_mb: int = _setting(200, "Largest upload accepted, in megabytes.")
     secure_cookies: bool = _setting(
         False, "Send the session cookie over HTTPS only: set it when the site is served so."

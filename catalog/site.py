@@ -37,6 +37,8 @@ class Site:
             self.settings.data_dir / "uploads",
             self.processes,
             workers=self.settings.ingest_workers,
+            quick_bytes=self.settings.quick_upload_mb * 1024 * 1024,
+            time_limit=self.settings.job_time_limit,
         )
 
     @contextmanager

@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -192,7 +193,7 @@ def test_progress_is_written_at_most_four_times_a_second(site):
 
 
 def test_closing_the_app_fails_the_uploads_still_waiting(settings):
-    site = Site(settings)  # one worker thread
+    site = Site(replace(settings, quick_upload_mb=0))  # one worker thread, no quick lane
     prepare(site)
     started, release = threading.Event(), threading.Event()
 
@@ -258,8 +259,11 @@ def big_file(tmp_path: Path) -> Path:
     return write_numbers_csv(tmp_path / "upload")[0]
 
 
-def start_and_kill_an_upload(settings: Any, site: Site, big_file: Path) -> str:
-    """Run the app in a process of its own, kill it with SIGKILL mid-upload; the job's id."""
+def start_and_kill_an_upload(
+    settings: Any, site: Site, big_file: Path, stage: str | None = None
+) -> str:
+    """Run the app in a process of its own, kill it with SIGKILL mid-upload (in `stage`, if
+    given); the job's id."""
     process = subprocess.Popen(
         [sys.executable, "-c", APP_PROCESS, str(big_file), PASSWORD],
         cwd=ROOT,
@@ -275,6 +279,8 @@ def start_and_kill_an_upload(settings: Any, site: Site, big_file: Path) -> str:
         def under_way() -> bool:
             status = site.jobs.status(job)
             assert status is not None and not status["finished"], status
+            if stage is not None:
+                return status["stage"] == stage
             return status["state"] == "running" and status["done"] > 0
 
         wait_for(under_way, timeout=60, what="the upload to be under way")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urlparse
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,8 +21,17 @@ from catalog.datasets.indexing import index_after_commit, index_document, refres
 from catalog.datasets.licences import DEFAULT_LICENCE, licence
 from catalog.datasets.permissions import can_publish_in, require_editor, require_visible
 from catalog.datasets.slugs import is_slug, slug_rule, slugify, title_slug, unique_slug
-from catalog.db.models import Dataset, Membership, Organisation, Tag, Version, utcnow
+from catalog.db.models import (
+    Dataset,
+    IngestJob,
+    Membership,
+    Organisation,
+    Tag,
+    Version,
+    utcnow,
+)
 from catalog.errors import InvalidInput, NotAuthorised, NotFound
+from catalog.jobs.runner import TimeLimitReached
 from catalog.site import Site
 from catalog.viewer import Viewer
 from datastore import VersionRef
@@ -128,12 +138,14 @@ def publish_file(
     user_id: int | None = None,
     progress: Progress | None = None,
     recipe: list[dict[str, Any]] | None = None,
+    job_id: str | None = None,
 ) -> PublishOutcome:
     """Validate a file and publish it as a new dataset, or as a new version of one.
 
     An invalid file changes nothing in the catalogue; its original and report are kept in
     the datastore's rejected/ folder. A valid one is committed to the database and then
-    added to the search index.
+    added to the search index. The upload job `job_id`, if any, records the version in the
+    same commit, so that it says published whatever happens to its process after.
     """
     with site.session() as session:
         dataset = None
@@ -163,6 +175,12 @@ def publish_file(
                 dataset = _new_dataset(session, key, metadata, user_id)
             dataset.modified = utcnow()
             session.add(_new_version(dataset, result, user_id))
+            if job_id is not None:
+                session.execute(
+                    update(IngestJob)
+                    .where(IngestJob.id == job_id)
+                    .values(dataset_name=dataset.name, version_number=result.version.number)
+                )
             session.commit()
         except Exception:
             session.rollback()
@@ -171,8 +189,18 @@ def publish_file(
         name, number = dataset.name, result.version.number
         document = index_document(dataset, result.schema)
     refresh_index(site, document)
-    _derive(site, result.version, progress)
+    _derive(site, result.version, None if progress is None else _past_limits(progress))
     return PublishOutcome(result, name, number)
+
+
+def _past_limits(progress: Progress) -> Progress:
+    """The progress callback, for after the commit: what is published is not stopped."""
+
+    def report(stage: str, done: int, total: int) -> None:
+        with contextlib.suppress(TimeLimitReached):
+            progress(stage, done, total)
+
+    return report
 
 
 def _derive(site: Site, version: VersionRef, progress: Progress | None) -> None:

@@ -15,7 +15,7 @@ from catalog.datasets.permissions import can_see
 from catalog.datasets.publishing import publish_file, table_limits
 from catalog.datasets.review import describe_columns, needs_review, review_upload
 from catalog.db.models import Dataset, User, Version
-from catalog.jobs.runner import FAILED, INVALID, PUBLISHED, JobResult, Progress
+from catalog.jobs.runner import FAILED, INVALID, PUBLISHED, JobProgress, JobResult, TimeLimitReached
 from catalog.site import Site
 from catalog.viewer import Viewer
 from ingest.errors import WorkbookError
@@ -31,7 +31,7 @@ OnPublished = Callable[[int | None, str], str]
 def publish_upload(
     site: Site,
     path: Path,
-    progress: Progress,
+    progress: JobProgress,
     *,
     original_name: str,
     answers: int | None = None,
@@ -51,6 +51,7 @@ def publish_upload(
     `allow_copy` (a new version of a dataset may repeat a file: the same month sent twice).
     `show_columns` stops a new dataset's upload at the review page even when nothing needs
     fixing, so that its columns are seen before they are published."""
+
     if not allow_copy and not request.get("dataset_name"):
         found = published_copy(site, path, request.get("user_id"))
         if found is not None:
@@ -147,7 +148,7 @@ def publish_upload(
 def _published_or_report(
     site: Site,
     path: Path,
-    progress: Progress,
+    progress: JobProgress,
     original_name: str,
     answers: int | None,
     form: dict[str, Any] | None,
@@ -156,15 +157,26 @@ def _published_or_report(
     on_published: OnPublished | None = None,
     **request: Any,
 ) -> JobResult:
-    """Publish with the recipe, or say why not with the report (its original kept)."""
-    outcome = publish_file(
-        site,
-        path,
-        original_name=original_name,
-        progress=progress,
-        recipe=steps or None,
-        **request,
-    )
+    """Publish with the recipe, or say why not with the report (its original kept). A job
+    stopped at its time limit (only the ingest reports progress, so only it is stopped)
+    keeps its file and says why."""
+    try:
+        outcome = publish_file(
+            site,
+            path,
+            original_name=original_name,
+            progress=progress,
+            recipe=steps or None,
+            job_id=progress.job_id,
+            **request,
+        )
+    except TimeLimitReached as error:
+        kept = site.store.keep_original(path, original_name)
+        return JobResult(
+            FAILED,
+            result={"form": form or {}, "request": answers},
+            message=f"{error.message} Nothing was published; your file is kept (reference {kept}).",
+        )
     if outcome.published:
         assert outcome.dataset_name is not None
         name, number = outcome.dataset_name, outcome.version_number

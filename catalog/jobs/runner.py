@@ -1,10 +1,17 @@
-"""Uploads from the web page, run in the background by a few threads of the app process.
+"""Uploads from the web page, run in the background by a few threads of the app process
+(catalog/jobs/lanes.py: which runs next, fairly, with a quick lane for small files).
 
 A job's record is an IngestJob row, not memory: any app process can answer its page, and a
 restart loses nothing. Its file waits in <data>/uploads/<job id>/ (a name of ours, never the
 uploader's) from the moment the request is received until the job ends. A job whose
 process died (catalog.jobs.processes tells) is marked failed, by the next process to start or
-by whichever process is asked about it first.
+by whichever process is asked about it first; one whose dataset was committed before the
+process died says it was published (the publish records the version on the job's row in
+the same transaction).
+
+A job has a time limit: its progress callback stops it (TimeLimitReached) once the limit
+has passed, at the next progress report. Work that reports no progress cannot be stopped
+mid-way (Python threads cannot be killed); the ingest reports at every block of rows.
 """
 
 from __future__ import annotations
@@ -12,12 +19,11 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.db.models import IngestJob, utcnow
 from catalog.errors import CatalogError
+from catalog.jobs.lanes import Lanes, Waiting
 from catalog.jobs.processes import ProcessRegistry
 
 log = logging.getLogger(__name__)
@@ -34,8 +41,16 @@ log = logging.getLogger(__name__)
 QUEUED, RUNNING, PUBLISHED, INVALID, FAILED = "queued", "running", "published", "invalid", "failed"
 ACTIVE = (QUEUED, RUNNING)
 STOPPED = "The server stopped during this upload; please upload again."
+STOPPED_AFTER = (
+    "The server stopped just after publishing this file, so the dataset is published; its "
+    "column profile is worked out when its page is first opened."
+)
+PUBLISHED_THEN = (
+    "This file is published, but a step after publishing it went wrong on our side; the "
+    "site's log says which."
+)
 UNEXPECTED = "Something went wrong on our side. Nothing you sent was published."
-PROGRESS_INTERVAL_SECONDS = 0.25  # at most four progress writes a second per job
+PROGRESS_INTERVAL_SECONDS = 0.25  # at most four progress writes a second per job and stage
 
 Progress = Callable[[str, int, int], None]
 
@@ -51,24 +66,37 @@ class JobResult:
     message: str = ""
 
 
-# The work of a job: given the saved file and a progress callback, publish it.
-Work = Callable[[Path, Progress], JobResult]
+class TimeLimitReached(CatalogError):
+    """A job ran past its time limit (raised by its progress callback)."""
+
+    status = 413
 
 
 class JobProgress:
-    """A job's progress callback: records the stage, done and total, a few times a second."""
+    """A job's progress callback: records the stage, done and total, a few times a second,
+    and stops the job (TimeLimitReached) once it has run past `time_limit` seconds."""
 
-    def __init__(self, sessions: sessionmaker[Session], job_id: str) -> None:
+    def __init__(self, sessions: sessionmaker[Session], job_id: str, time_limit: float = 0) -> None:
         self.sessions = sessions
         self.job_id = job_id
         self.writes = 0
+        self.time_limit = time_limit
+        self._started = time.monotonic()
         self._last = float("-inf")
+        self._stage = ""
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         now = time.monotonic()
-        if now - self._last < PROGRESS_INTERVAL_SECONDS:
-            return
-        self._last = now
+        if self.time_limit and now - self._started > self.time_limit:
+            raise TimeLimitReached(
+                f"Checking this file took longer than the site's limit of "
+                f"{_duration(self.time_limit)} for one upload "
+                "(DATASTORE_JOB_TIME_LIMIT), so it was stopped. Splitting it into smaller "
+                "files (by year or by area, say) gets each under the limit."
+            )
+        if now - self._last < PROGRESS_INTERVAL_SECONDS and stage == self._stage:
+            return  # a new stage is always written: the page says what is happening
+        self._last, self._stage = now, stage
         self.record(stage, done, total)
 
     def record(self, stage: str, done: int, total: int) -> None:
@@ -87,8 +115,14 @@ class JobProgress:
             log.warning("could not record the progress of upload %s", self.job_id, exc_info=True)
 
 
+# The work of a job: given the saved file and its progress callback, publish it.
+Work = Callable[[Path, JobProgress], JobResult]
+
+
 class JobRunner:
-    """A bounded pool of threads that runs jobs in turn; their state lives in the database."""
+    """Runs jobs in this process's lanes (catalog/jobs/lanes.py); their state lives in the
+    database. `time_limit` is in seconds (0: none); `quick_bytes` the quick lane's largest
+    file (0: no quick lane)."""
 
     def __init__(
         self,
@@ -96,13 +130,15 @@ class JobRunner:
         folder: Path,
         processes: ProcessRegistry,
         workers: int = 1,
+        *,
+        quick_bytes: int = 0,
+        time_limit: float = 0,
     ) -> None:
         self.sessions = sessions
         self.folder = folder
         self.processes = processes
-        self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="ingest")
-        self._futures: dict[str, Future[None]] = {}
-        self._lock = threading.Lock()
+        self.time_limit = time_limit
+        self._lanes = Lanes(workers, quick_bytes)
 
     def enqueue(
         self,
@@ -136,27 +172,19 @@ class JobRunner:
             folder.mkdir(parents=True)
             path = folder / "upload"
             save(path)
-            with self._lock:
-                future = self._pool.submit(self._run, job_id, work, path)
-                self._futures[job_id] = future
+            run = partial(self._run, job_id, work, path)
+            self._lanes.add(Waiting(job_id, user_id, path.stat().st_size, run))
         except BaseException:
             self._finish(job_id, JobResult(FAILED, message=UNEXPECTED))
             raise
-        future.add_done_callback(lambda _: self._forget(job_id))
         return job_id
 
     def wait(self, job_id: str, timeout: float | None = None) -> bool:
         """Wait until the job has ended (in this process or any other); False on timeout."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        with self._lock:
-            future = self._futures.get(job_id)
-        if future is not None:
-            try:
-                future.result(timeout=timeout)
-            except TimeoutError:
-                return False
-            except CancelledError:
-                pass
+        waiting = self._lanes.find(job_id)
+        if waiting is not None and not waiting.ended.wait(timeout):
+            return False
         while True:
             status = self.status(job_id)
             if status is None or status["finished"]:
@@ -197,36 +225,30 @@ class JobRunner:
         with self.sessions() as session:
             jobs = session.scalars(select(IngestJob).where(IngestJob.state.in_(ACTIVE))).all()
             live = {job.id for job in jobs if self.processes.is_alive(job.process_id)}
-        dead = [job.id for job in jobs if job.id not in live]
-        for job_id in dead:
-            self._finish(job_id, JobResult(FAILED, message=STOPPED))
-            log.warning("upload %s was interrupted by a stop of the server", job_id)
+        dead = [job for job in jobs if job.id not in live]
+        for job in dead:
+            self._finish(job.id, JobResult(FAILED, message=STOPPED))
+            log.warning("upload %s was interrupted by a stop of the server", job.id)
         for folder in folders:
             if folder.name not in live:
                 shutil.rmtree(folder, ignore_errors=True)
         return len(dead)
 
     def idle(self) -> bool:
-        with self._lock:
-            return not self._futures
+        return self._lanes.idle()
 
     def holds(self, job_id: str) -> bool:
         """Whether this process still has the job queued or running (a cancelled one is let
         go at once)."""
-        with self._lock:
-            return job_id in self._futures
+        return self._lanes.find(job_id) is not None
 
     def shutdown(self) -> None:
         """Finish the running jobs; fail the ones still waiting (they cannot run any more)."""
-        with self._lock:
-            pending = list(self._futures.items())
-        self._pool.shutdown(wait=True, cancel_futures=True)
-        for job_id, future in pending:
-            if future.cancelled():
-                self._finish(job_id, JobResult(FAILED, message=STOPPED))
+        for waiting in self._lanes.close():
+            self._finish(waiting.job_id, JobResult(FAILED, message=STOPPED))
 
     def _run(self, job_id: str, work: Work, path: Path) -> None:
-        progress = JobProgress(self.sessions, job_id)
+        progress = JobProgress(self.sessions, job_id, self.time_limit)
         try:
             progress.record("starting", 0, 0)
             result = work(path, progress)
@@ -239,7 +261,17 @@ class JobRunner:
 
     def _finish(self, job_id: str, result: JobResult) -> None:
         """Record how the job ended and remove its file. Retried: a job left "running" by a
-        live process would show its progress page for ever."""
+        live process would show its progress page for ever. A job whose version was
+        committed (publish_file records it on the row) ended published, whatever failed
+        after."""
+        if result.state != PUBLISHED:
+            try:
+                job = self._load(job_id)
+            except SQLAlchemyError:
+                job = None  # recorded as it came; the update below retries
+            if job is not None and job.version_number is not None and job.dataset_name:
+                told = STOPPED_AFTER if result.message == STOPPED else PUBLISHED_THEN
+                result = JobResult(PUBLISHED, job.dataset_name, job.version_number, message=told)
         values = {
             "state": result.state,
             "dataset_name": result.dataset_name,
@@ -268,6 +300,11 @@ class JobRunner:
         with self.sessions() as session:
             return session.get(IngestJob, job_id)
 
-    def _forget(self, job_id: str) -> None:
-        with self._lock:
-            self._futures.pop(job_id, None)
+
+def _duration(seconds: float) -> str:
+    """1 second, 90 seconds, 30 minutes, 1.5 hours."""
+    for unit, size in (("hour", 3600), ("minute", 60)):
+        if seconds >= 2 * size:
+            amount = seconds / size
+            return f"{amount:g} {unit}s"
+    return f"{seconds:g} second{'' if seconds == 1 else 's'}"
