@@ -85,6 +85,12 @@ class Settings:
     max_schema_fields: int = _setting(
         1000, "Most fields a Table Schema uploaded with a file may have."
     )
+    max_api_body_bytes: int = _setting(
+        2_000_000, "Largest JSON body an API call may send, in bytes (files come as multipart)."
+    )
+    max_json_depth: int = _setting(
+        32, "Deepest nesting of objects and lists in a JSON body sent to the API."
+    )
     error_limit: int = _setting(
         1000, "Validation stops after this many errors (frictionless's default)."
     )

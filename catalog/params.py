@@ -87,10 +87,40 @@ def refuse_nul(values: Mapping[str, Any]) -> None:
             )
 
 
-def loads(text: str | bytes) -> Any:
+MAX_JSON_DEPTH = 32  # a JSON value in a query parameter (a body's limit is a setting)
+
+
+class TooDeep(ValueError):
+    """JSON nested more deeply than allowed."""
+
+
+def loads(text: str | bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """JSON as the standard has it: NaN and Infinity are not numbers JSON knows (Python's
-    json takes them, and would echo them back in an answer no client can read)."""
-    return json.loads(text, parse_constant=_not_json)
+    json takes them, and would echo them back in an answer no client can read). Objects and
+    lists nested more than `max_depth` deep raise TooDeep (a ValueError)."""
+    try:
+        value = json.loads(text, parse_constant=_not_json)
+    except RecursionError:  # Python's own limit, far past ours
+        raise TooDeep(f"nested more than {max_depth} deep") from None
+    if json_depth(value, max_depth) > max_depth:
+        raise TooDeep(f"nested more than {max_depth} deep")
+    return value
+
+
+def json_depth(value: Any, stop: int) -> int:
+    """How deep objects and lists nest in `value` (stopping once past `stop`), without
+    recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if depth > stop:
+                return depth
+            stack.extend(
+                (child, depth + 1) for child in (item.values() if isinstance(item, dict) else item)
+            )
+    return deepest
 
 
 def _not_json(word: str) -> Any:
@@ -102,6 +132,12 @@ def parse_json(value: Any, name: str) -> Any:
     if isinstance(value, str) and value.strip()[:1] in ("{", "["):
         try:
             return loads(value)
+        except TooDeep:
+            raise BadParameter(
+                f"{name} holds objects or lists nested more than {MAX_JSON_DEPTH} deep; "
+                "a few levels are all any parameter needs.",
+                {name: f"Nested more than {MAX_JSON_DEPTH} deep"},
+            ) from None
         except (ValueError, RecursionError):
             raise BadParameter(f"{name} is not valid JSON.", {name: "Cannot parse JSON"}) from None
     return value

@@ -77,3 +77,27 @@ def test_no_parameter_makes_a_500(client: Any, routes: list[str], data: Any) -> 
         assert answer.status_code < 500, (path, query, answer.text[:500])
         if answer.status_code >= 400 and answer.is_json:
             shape(answer)
+
+
+def test_a_json_body_too_deep_or_too_large_is_refused_naming_the_limit(
+    client: Any, routes: list[str]
+) -> None:
+    action = "/api/3/action/package_search"
+    for depth in (33, 100_000):  # past the setting; and past Python's own recursion limit
+        body = '{"q": ' + "[" * depth + "]" * depth + "}"
+        answer = client.post(action, data=body, content_type="application/json")
+        assert answer.status_code == 400, answer.text[:300]
+        shape(answer)
+        assert (
+            "nested more than 32 deep (DATASTORE_MAX_JSON_DEPTH)" in answer.json["error"]["message"]
+        )
+    ok = '{"q": ' + "[" * 10 + "]" * 10 + "}"  # a few levels are fine (and q is then a list)
+    assert client.post(action, data=ok, content_type="application/json").status_code < 500
+    huge = '{"q": "' + "x" * 2_000_001 + '"}'
+    answer = client.post(action, data=huge, content_type="application/json")
+    assert answer.status_code == 413 and "DATASTORE_MAX_API_BODY_BYTES" in answer.text
+    shape(answer)
+    resource = client.get("/api/3/action/package_show?id=gdp").json["result"]["resources"][0]
+    deep_filter = {"resource_id": resource["id"], "filters": "[" * 40 + "]" * 40}
+    answer = client.get(f"/api/3/action/datastore_search?{urlencode(deep_filter)}")
+    assert answer.status_code == 400 and "nested more than 32 deep" in answer.text, answer.text

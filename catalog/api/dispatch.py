@@ -11,14 +11,13 @@ from flask import Blueprint, jsonify, request
 
 from catalog.api.auth import token_viewer
 from catalog.api.registry import ACTIONS
-from catalog.context import set_viewer
+from catalog.context import current_site, set_viewer
 from catalog.errors import BadParameter, NotFound, TooLarge
-from catalog.params import loads, refuse_nul
+from catalog.params import TooDeep, loads, refuse_nul
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/3/action")
 # ckanapi and most CKAN clients call /api/action/<name>; CKAN answers there too.
 unversioned = Blueprint("api_unversioned", __name__, url_prefix="/api/action")
-MAX_BODY_BYTES = 2_000_000  # a JSON body; uploads come as multipart (resource_create)
 
 
 @blueprint.route("/<name>", methods=["GET", "POST"])
@@ -34,11 +33,21 @@ def _params() -> dict[str, Any]:
     params: dict[str, Any] = dict(request.args)
     params.update(request.form.to_dict())
     if request.is_json and request.content_length:
-        if request.content_length > MAX_BODY_BYTES:
-            raise TooLarge(f"A JSON body may be at most {MAX_BODY_BYTES:,} bytes.")
+        settings = current_site().settings
+        if request.content_length > settings.max_api_body_bytes:
+            raise TooLarge(
+                f"A JSON body may be at most {settings.max_api_body_bytes:,} bytes "
+                "(DATASTORE_MAX_API_BODY_BYTES); send files as multipart uploads."
+            )
         try:
-            body = loads(request.get_data(cache=True))
-        except (ValueError, RecursionError):  # not JSON (NaN included), or nested too deep
+            body = loads(request.get_data(cache=True), settings.max_json_depth)
+        except TooDeep:
+            raise BadParameter(
+                f"The body's objects and lists are nested more than {settings.max_json_depth} "
+                "deep (DATASTORE_MAX_JSON_DEPTH); no action needs more than a few levels.",
+                {"body": f"Nested more than {settings.max_json_depth} deep"},
+            ) from None
+        except (ValueError, RecursionError):  # not JSON (NaN included)
             body = None
         if not isinstance(body, dict):
             raise BadParameter(
