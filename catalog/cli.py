@@ -302,6 +302,28 @@ def user_create(ctx: click.Context, username: str, admin: bool, password_stdin: 
     click.echo(f"Created user {username}{' (administrator)' if admin else ''}.")
 
 
+@user.command("password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_context
+def user_password(ctx: click.Context, username: str, password_stdin: bool) -> None:
+    """Set a user's password; every browser session of the account is signed out."""
+    from catalog.accounts.users import set_password  # lazy: start-up time
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    site = _site(ctx)
+    with site.session() as session:
+        try:
+            set_password(session, username, password)
+            session.commit()
+        except CatalogError as error:
+            fail(error)
+    click.echo(f"Changed the password of {username}; their browser sessions are signed out.")
+
+
 @user.command("token")
 @click.argument("username")
 @click.option("--name", default="command line", help="What the token is for.")

@@ -511,6 +511,25 @@ def test_a_session_cookie_kept_from_before_sign_out_signs_nobody_in(client, site
     assert client.get("/account/tokens").status_code == 200
 
 
+def test_a_password_change_signs_out_every_session_of_the_account(client, site, runner):
+    sign_in(client, site)
+    kept = client.get_cookie("session").value  # a thief's copy
+    new = "a brand new passphrase"
+    changed = runner("user", "password", "volunteer", "--password-stdin", input=new + "\n")
+    assert changed.exit_code == 0 and "browser sessions are signed out" in changed.output
+    client.set_cookie("session", kept)
+    again = client.get("/account/tokens")
+    assert again.status_code == 302 and "/login" in again.headers["Location"]
+    form = {"username": "volunteer", "csrf_token": csrf_token(client, "/login")}
+    assert client.post("/login", data={**form, "password": PASSWORD}).status_code == 401
+    assert client.post("/login", data={**form, "password": new}).status_code == 302
+    assert client.get("/account/tokens").status_code == 200
+    short = runner("user", "password", "volunteer", "--password-stdin", input="short\n")
+    assert short.exit_code == 2 and "at least 10 characters" in short.output
+    nobody = runner("user", "password", "nobody", "--password-stdin", input=new + "\n")
+    assert nobody.exit_code != 0 and "no user called 'nobody'" in nobody.output
+
+
 def test_wrong_passwords_are_limited_per_address_and_per_account(settings):
     import dataclasses
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.db.models import User
-from catalog.errors import Conflict, InvalidInput
+from catalog.errors import Conflict, InvalidInput, NotFound
 
 MIN_PASSWORD_LENGTH = 10
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,63}$")
@@ -23,11 +23,7 @@ def create_user(session: Session, username: str, password: str, is_admin: bool =
             "A user name is 2 to 64 letters, digits, dots, dashes or underscores.",
             {"username": "not a valid user name"},
         )
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(
-            f"A password needs at least {MIN_PASSWORD_LENGTH} characters.",
-            {"password": "too short"},
-        )
+    _check_password(password)
     if session.scalar(select(User).where(User.username == username)):
         raise Conflict(f"There is already a user called {username!r}.")
     user = User(username=username, password_hash=_hasher.hash(password), is_admin=is_admin)
@@ -49,6 +45,27 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return user
+
+
+def set_password(session: Session, username: str, password: str) -> User:
+    """Give the account a new password; every browser session it had ends (a stolen
+    cookie is no use after the owner changes the password). Its API tokens stay: each is
+    revoked on its own, from the tokens page."""
+    _check_password(password)
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"There is no user called {username!r}.")
+    user.password_hash = _hasher.hash(password)
+    end_sessions(session, user.id)
+    return user
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"A password needs at least {MIN_PASSWORD_LENGTH} characters.",
+            {"password": "too short"},
+        )
 
 
 def end_sessions(session: Session, user_id: int) -> None:
