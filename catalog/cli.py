@@ -136,7 +136,7 @@ def ingest(ctx: click.Context, file: Path, schema_spec: str, **options: Any) -> 
         publish_file,
     )
 
-    schema = resolve_schema(schema_spec, file)
+    schema = resolve_schema(schema_spec, file, ctx.obj)
     recipe = read_recipe(options.pop("recipe_file"))
     settings: Settings = ctx.obj
     recipe = recipe or suggested_recipe(file, schema, options, settings.legacy_encoding_list)
@@ -227,7 +227,7 @@ def validate(
     from ingest.pipeline import prepare_table  # lazy: start-up time
 
     settings: Settings = ctx.obj
-    schema = resolve_schema(schema_spec, file)
+    schema = resolve_schema(schema_spec, file, ctx.obj)
     recipe = read_recipe(recipe_file)
     if fix and not recipe:
         recipe = suggested_recipe(

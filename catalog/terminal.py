@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from catalog.config import Settings
 from catalog.errors import CatalogError
 from ingest.recipe import RecipeError, check_recipe, describe_step
 from schemas import SchemaError, library_entries, library_schema, load_schema
@@ -82,13 +83,19 @@ def print_steps(steps: list[dict[str, Any]], prefix: str = "Fix") -> None:
         click.echo(f"{prefix}: {describe_step(step)}")
 
 
-def resolve_schema(spec: str, data: Path) -> dict[str, Any] | None:
-    """A schema file's path, a ready schema's name, or 'infer' (returns None)."""
+def resolve_schema(spec: str, data: Path, settings: Settings) -> dict[str, Any] | None:
+    """A schema file's path, a ready schema's name, or 'infer' (returns None); a file within
+    the settings' schema limits (the upload page's)."""
     if spec == "infer":
         return None
     try:
         if Path(spec).is_file():
-            return load_schema(Path(spec), data_name=data.name)
+            return load_schema(
+                Path(spec),
+                data_name=data.name,
+                max_fields=settings.max_schema_fields,
+                max_bytes=settings.max_schema_bytes,
+            )
         names = [e.name for e in library_entries()]
         if spec in names:
             return library_schema(spec)

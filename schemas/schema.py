@@ -140,22 +140,27 @@ def _depth(value: Any) -> int:
 
 
 def load_schema(
-    path: str | Path, data_name: str | None = None, *, max_fields: int = MAX_SCHEMA_FIELDS
+    path: str | Path,
+    data_name: str | None = None,
+    *,
+    max_fields: int = MAX_SCHEMA_FIELDS,
+    max_bytes: int = MAX_SCHEMA_BYTES,
 ) -> dict[str, Any]:
     """Load a Table Schema from a file and check it.
 
     The file may be a Table Schema, a Data Resource descriptor (its `schema` is used) or a
     Data Package descriptor (the schema of the resource whose path ends with `data_name`,
-    or of its only resource). JSON and YAML are both accepted.
+    or of its only resource). JSON and YAML are both accepted. Each file read may be at most
+    `max_bytes` long; the schema may have at most `max_fields` fields.
     """
     path = Path(path)
-    descriptor = read_descriptor(path)
+    descriptor = read_descriptor(path, max_bytes=max_bytes)
     if "resources" in descriptor:
         descriptor = _pick_resource(descriptor, data_name, str(path))
     if "fields" not in descriptor and "schema" in descriptor:
         schema = descriptor["schema"]
         if isinstance(schema, str):
-            schema = read_descriptor(_inside(path.parent, schema, str(path)))
+            schema = read_descriptor(_inside(path.parent, schema, str(path)), max_bytes=max_bytes)
         descriptor = schema
     return parse_schema(descriptor, str(path), max_fields=max_fields)
 

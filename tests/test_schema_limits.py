@@ -88,3 +88,22 @@ def test_the_upload_page_refuses_such_schemas_and_publishes_nothing(client: Any,
         assert message in response.text.replace("&#39;", "'"), name
         assert 'value="Limits"' in response.text  # what was typed stays
     assert client.get("/api/3/action/package_list").get_json()["result"] == []
+
+
+def test_the_command_line_takes_its_schema_limits_from_the_settings(
+    settings: Any, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from tests.conftest import DATA, Runner
+
+    narrow = Runner(replace(settings, max_schema_fields=2, max_schema_bytes=200))
+    data = DATA / "valid/gdp/data/gdp.csv"
+    three = tmp_path / "three.json"
+    three.write_text(json.dumps({"fields": [{"name": n} for n in "abc"]}), encoding="utf-8")
+    result = narrow("validate", data, "--schema", three)
+    assert result.exit_code == 2 and "at most 2 are accepted" in result.output, result.output
+    padded = tmp_path / "padded.json"
+    padded.write_text(json.dumps({"fields": [{"name": "a"}]}) + " " * 300, encoding="utf-8")
+    result = narrow("ingest", data, "--schema", padded, "--title", "GDP")
+    assert result.exit_code == 2 and "at most 200 bytes" in result.output, result.output
