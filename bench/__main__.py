@@ -13,6 +13,7 @@ BENCHMARKS: dict[str, str] = {
     "ingest": "bench.ingest_bench",
     "reads": "bench.reads_bench",
     "search": "bench.search_bench",
+    "hostile": "bench.hostile_bench",
 }
 
 

@@ -105,7 +105,8 @@ def test_uploads_are_taken_in_turn_between_uploaders(settings):
         gate.open("priya-1")
         # The freed worker goes to Sam, who has none running, not to Priya's third file.
         wait_for(lambda: len(gate.started) == 3, timeout=30, what="a third upload to start")
-        assert gate.started == ["priya-1", "priya-2", "sam"]
+        assert sorted(gate.started[:2]) == ["priya-1", "priya-2"]  # at once, either first
+        assert gate.started[2] == "sam"
         for name in ["priya-2", "sam", "priya-3", "priya-4", "priya-5"]:
             gate.open(name)
         for job in [*priya, sam]:

@@ -52,6 +52,12 @@ def publish_upload(
     `show_columns` stops a new dataset's upload at the review page even when nothing needs
     fixing, so that its columns are seen before they are published."""
 
+    if refused_at_once(site, path):
+        # Over a limit (a line with no end, thousands of columns): nothing to review; the
+        # ingest says which limit, and keeps the file.
+        return _published_or_report(
+            site, path, progress, original_name, answers, form, {}, [], **request
+        )
     if not allow_copy and not request.get("dataset_name"):
         found = published_copy(site, path, request.get("user_id"))
         if found is not None:
@@ -61,12 +67,6 @@ def publish_upload(
                 message=f"This file is already published as {found['title']}, version "
                 f"{found['number']}.",
             )
-    if not is_workbook(path) and shape_problem(path, table_limits(site)) is not None:
-        # Over a limit (a line with no end, thousands of columns): nothing to review; the
-        # ingest says which limit, and keeps the file.
-        return _published_or_report(
-            site, path, progress, original_name, answers, form, {}, [], **request
-        )
     # Before publishing: the fixes offered, the questions, personal data (datasets/review.py).
     # `review` holds the volunteer's answers once they have seen them.
     answered = review is not None
@@ -200,6 +200,13 @@ def _published_or_report(
             "answered": review,  # so that cells edited next keep the answers given
         },
     )
+
+
+def refused_at_once(site: Site, path: Path) -> bool:
+    """Whether the saved file is over a table limit (ingest/limits.py), and so refused from
+    its first lines, in a moment, whatever its size: such an upload is refused at once
+    instead of waiting its turn (catalog.jobs.runner.JobRunner.enqueue's `at_once`)."""
+    return not is_workbook(path) and shape_problem(path, table_limits(site)) is not None
 
 
 def published_copy(site: Site, path: Path, user_id: int | None) -> dict[str, Any] | None:

@@ -3,8 +3,9 @@
 A process runs its uploads in threads of its own, in two lanes:
 
 - the general lane: `workers` threads, which take any upload;
-- the quick lane: one more thread that takes only small files (up to `quick_bytes`), so that a
-  huge or slow upload (or several) never keeps an ordinary spreadsheet waiting. 0 turns it off.
+- the quick lane: one more thread that takes only small files (up to `quick_bytes`, which
+  the runner says), so that a huge or slow upload (or several) never keeps an ordinary
+  spreadsheet waiting. A `quick_bytes` of 0 turns it off.
 
 Within a lane, the next upload is that of the uploader with the fewest uploads running, and
 among those, of the one whose last turn is longest ago (oldest first within an uploader): one
@@ -32,7 +33,7 @@ class Waiting:
 
     job_id: str
     uploader: Any  # whose turn it is: the user id (None: anonymous, the CLI)
-    size: int
+    quick: bool  # the quick lane may take it
     run: Callable[[], None]
     seq: int = 0
     ended: threading.Event = field(default_factory=threading.Event)
@@ -41,7 +42,6 @@ class Waiting:
 class Lanes:
     def __init__(self, workers: int, quick_bytes: int) -> None:
         self.capacity = {GENERAL: max(1, workers), QUICK: 1 if quick_bytes > 0 else 0}
-        self.quick_bytes = quick_bytes
         self._busy = Counter[str]()
         self._running: dict[str, Waiting] = {}
         self._waiting: list[Waiting] = []
@@ -115,7 +115,7 @@ class Lanes:
 
     def _take(self, lane: str) -> Waiting | None:
         """The next upload for the lane (call with the lock held), now counted as running."""
-        fits = [w for w in self._waiting if lane == GENERAL or w.size <= self.quick_bytes]
+        fits = [w for w in self._waiting if lane == GENERAL or w.quick]
         if not fits:
             return None
         item = min(

@@ -138,6 +138,7 @@ class JobRunner:
         self.folder = folder
         self.processes = processes
         self.time_limit = time_limit
+        self.quick_bytes = quick_bytes
         self._lanes = Lanes(workers, quick_bytes)
 
     def enqueue(
@@ -148,10 +149,14 @@ class JobRunner:
         save: Callable[[Path], None],
         work: Work,
         keep: dict[str, Any] | None = None,
+        at_once: Callable[[Path], bool] | None = None,
     ) -> str:
         """Record a job, save its file with `save(path)`, and queue `work`. Returns its id.
         `keep` is the job's result until its work gives one (what the volunteer typed, so
-        that a job that fails for any reason can be started again from it)."""
+        that a job that fails for any reason can be started again from it). A file up to
+        `quick_bytes` may take the quick lane; one that `at_once(path)` says takes a moment
+        whatever its size (a file refused from its first lines) is run at once, in the
+        caller's thread, so that it never waits behind others."""
         job_id = uuid.uuid4().hex
         with self.sessions() as session:
             session.add(
@@ -173,7 +178,11 @@ class JobRunner:
             path = folder / "upload"
             save(path)
             run = partial(self._run, job_id, work, path)
-            self._lanes.add(Waiting(job_id, user_id, path.stat().st_size, run))
+            if at_once is not None and at_once(path):
+                run()  # a moment's work: never queued behind others
+                return job_id
+            quick = path.stat().st_size <= self.quick_bytes
+            self._lanes.add(Waiting(job_id, user_id, quick, run))
         except BaseException:
             self._finish(job_id, JobResult(FAILED, message=UNEXPECTED))
             raise

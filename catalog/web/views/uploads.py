@@ -36,7 +36,7 @@ from wtforms.validators import Length, Optional
 from catalog.context import current_site, current_viewer, request_session
 from catalog.datasets.licences import DEFAULT_LICENCE, LICENCES
 from catalog.datasets.publishing import DatasetMetadata, check_publish_request
-from catalog.datasets.uploads import publish_upload
+from catalog.datasets.uploads import publish_upload, refused_at_once
 from catalog.errors import InvalidInput, NotAuthorised, NotFound
 from catalog.foi.answers import answer_metadata, check_answerable, link_uploaded_answer
 from catalog.foi.reading import get_request
@@ -261,6 +261,7 @@ def upload() -> Any:
         save=upload_file.save,
         work=work,
         keep={"form": typed, "request": answers},  # "upload it again" after any failure
+        at_once=partial(refused_at_once, site),
     )
     return redirect(url_for("uploads.job", job_id=job_id), code=303)
 
