@@ -53,3 +53,21 @@ def test_the_index_suggests_private_words_only_to_who_may_see_them(site: Any) ->
     assert everyone.suggestion is None
     camden = site.index.search("zetasecrettog", visible_organisations={"camden"})
     assert camden.suggestion == "zetasecrettag"
+
+
+def test_a_search_index_behind_the_database_shows_no_private_words(client: Any, site: Any) -> None:
+    """The index is a cache: when an update of it is lost (the process killed between the
+    commit and the index write, or the write failing, which is logged and let be), search
+    still shows nothing the database says the viewer may not see, and puts the index right."""
+    new_dataset(site, DatasetMetadata(title="Zetasecretplan roads", tags=["zetasecrettag"]))
+    with site.session() as session:  # made private, its index update lost
+        session.query(Dataset).filter_by(title="Zetasecretplan roads").one().private = True
+        session.commit()
+    api = "/api/3/action/package_search?q=zetasecretplan&include_private=true"
+    for path in ("/search.json?q=zetasecretplan", "/search?q=zetasecretplan", api):
+        answer = client.get(path)
+        assert answer.status_code == 200
+        assert "Zetasecretplan roads" not in answer.text, path
+    # The first search to meet it wrote its document again: now it is not even counted.
+    assert client.get("/search.json?q=zetasecretplan").get_json()["total"] == 0
+    assert client.get("/api/3/action/package_search?q=zetasecretplan").json["result"]["count"] == 0

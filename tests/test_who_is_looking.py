@@ -94,3 +94,22 @@ def test_the_viewer_is_frozen_and_a_visitor_by_default() -> None:
     assert viewer == Viewer.anonymous() and not viewer.signed_in and not viewer.is_admin
     with pytest.raises(AttributeError):
         viewer.is_admin = True  # type: ignore[misc]
+
+
+def test_the_creator_of_a_new_organisation_is_its_admin_tags_or_none(site: Any) -> None:
+    from sqlalchemy import select
+
+    from catalog.accounts.users import create_user
+    from catalog.datasets.permissions import can_edit
+    from catalog.db.models import Dataset
+
+    with site.session() as session:
+        user = create_user(session, "maker", "a long enough password")
+        session.commit()
+        maker = Viewer.user(user.id, "maker")
+    for title, tags in (("Tagged", ["parks"]), ("Untagged", [])):
+        metadata = DatasetMetadata(title=title, organisation=f"{title} Team", tags=tags)
+        name = new_dataset(site, metadata, maker.id)
+        with site.session() as session:
+            dataset = session.scalars(select(Dataset).where(Dataset.name == name)).one()
+            assert can_edit(session, maker, dataset), title

@@ -55,17 +55,17 @@ def package_search(params: dict[str, Any]) -> dict[str, Any]:
     filters = ckan.search_filters(str(params.get("fq") or ""))
     sort = ckan.search_sort(str(params.get("sort") or ""))
     visible: set[str] | None = set()  # public datasets only, unless asked (CKAN's default)
+    viewer = Viewer.anonymous()
     if parse_bool(params, "include_private", False):
-        visible = visible_organisations(db, current_viewer())
+        viewer = current_viewer()
+        visible = visible_organisations(db, viewer)
     limit = parse_int(params, "facet.limit", 50, maximum=1000, cap=True)
     wanted = ckan.facet_fields(params.get("facet.field"))
     found = search_index(
         site, str(params.get("q") or ""), filters, start, rows, sort, visible, facet_limit=limit
     )
-    datasets = {
-        d.id: d for d in db.scalars(select(Dataset).where(Dataset.id.in_(found.dataset_ids)))
-    }
-    results = [ckan.package(datasets[i]) for i in found.dataset_ids if i in datasets]
+    found_datasets = reading.found_datasets(site, db, found.dataset_ids, viewer)
+    results = [ckan.package(d) for d in found_datasets]
     search_facets: dict[str, Any] = {}
     facets: dict[str, Any] = {}
     for ckan_name in wanted:

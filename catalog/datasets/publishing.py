@@ -287,6 +287,9 @@ def _new_dataset(
     if metadata.name and name in taken:
         raise InvalidInput("That URL name is taken.", {"name": f"{name!r} is already used"})
     unique = unique_slug(name, taken)
+    organisation = _organisation(session, metadata.organisation)
+    # Made now, before the tags' look-ups flush it and give it an id: its creator is its admin.
+    new_organisation = organisation is not None and organisation.id is None
     dataset = Dataset(
         key=key,
         name=unique,
@@ -294,7 +297,7 @@ def _new_dataset(
         description=metadata.description.strip(),
         licence_id=metadata.licence_id,
         source_url=metadata.source_url.strip(),
-        organisation=_organisation(session, metadata.organisation),
+        organisation=organisation,
         tags=[_tag(session, t) for t in _clean_tags(metadata.tags)],
         creator_id=user_id,
         created=utcnow(),
@@ -307,8 +310,7 @@ def _new_dataset(
         extras_json=json.dumps(metadata.extras, ensure_ascii=False, sort_keys=True),
     )
     session.add(dataset)
-    organisation = dataset.organisation
-    if organisation is not None and organisation.id is None and user_id is not None:
+    if organisation is not None and new_organisation and user_id is not None:
         organisation.members.append(Membership(user_id=user_id, role="admin"))  # its creator
     try:
         session.flush()

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from catalog.datasets.indexing import search_index
+from catalog.datasets.indexing import dataset_document, index_after_commit, search_index
 from catalog.datasets.licences import LICENCES, licence
 from catalog.datasets.permissions import require_visible, visible_datasets, visible_organisations
 from catalog.datasets.preview import preview_table
@@ -109,7 +109,7 @@ def search_datasets(
     pages = max(1, math.ceil(found.total / per_page))
     if page > pages and found.total:  # past the end: show the last page
         return search_datasets(site, session, q, filters, pages, sort, viewer)
-    results = _found_summaries(session, found)
+    results = _found_summaries(site, session, found, viewer)
     org_titles = {n: t for n, t in session.execute(select(Organisation.name, Organisation.title))}
     labels: dict[str, dict[str, str]] = {
         "organisation": org_titles,
@@ -140,21 +140,36 @@ def search_datasets(
     }
 
 
-def _found_summaries(session: Session, found: SearchResult) -> list[dict[str, Any]]:
+def _found_summaries(
+    site: Site, session: Session, found: SearchResult, viewer: Viewer
+) -> list[dict[str, Any]]:
     """Summaries of the found datasets in the index's order, each with its snippet."""
-    datasets = {
-        d.id: d
-        for d in session.scalars(
-            select(Dataset).where(Dataset.id.in_(found.dataset_ids)).options(*_eager())
-        )
-    }
     results = []
-    for i in found.dataset_ids:
-        if i in datasets:
-            summary = dataset_summary(datasets[i])
-            summary["snippet"] = _snippet(found, datasets[i])
-            results.append(summary)
+    for dataset in found_datasets(site, session, found.dataset_ids, viewer):
+        summary = dataset_summary(dataset)
+        summary["snippet"] = _snippet(found, dataset)
+        results.append(summary)
     return results
+
+
+def found_datasets(
+    site: Site, session: Session, ids: list[int], viewer: Viewer = ANONYMOUS
+) -> list[Dataset]:
+    """The datasets the index found, in its order, that the database says the viewer may
+    see. The index is a cache: one whose update was lost (a crash between the commit and
+    the index write, or a failed write, logged and let be) may still call a dataset made
+    private or deleted public. That one is left out, and its document written again once
+    the request's session commits, so the next search counts it right too."""
+    query = select(Dataset).where(Dataset.id.in_(ids)).options(*_eager())
+    datasets = {d.id: d for d in session.scalars(query)}
+    visible = set(
+        session.scalars(
+            select(Dataset.id).where(Dataset.id.in_(ids), visible_datasets(session, viewer))
+        )
+    )
+    for stale in datasets.keys() - visible:
+        index_after_commit(site, session, dataset_document(datasets[stale]))
+    return [datasets[i] for i in ids if i in visible and i in datasets]
 
 
 def _snippet(found: SearchResult, dataset: Dataset) -> str | None:
