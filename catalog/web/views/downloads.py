@@ -14,11 +14,16 @@ offset) to download just the rows asked for, `bom=true` (a UTF-8 byte order mark
 Excel) and `safe=true` (cells starting with = + - @ escaped, so a spreadsheet never runs
 them). The whole table as Parquet is the stored file itself, served with Content-Length,
 ETag and Range; so is the original upload.
+
+A sorted or distinct download runs its sort before the status is sent (its first rows are
+made then), so a sort too big for the site's query limits is a 507 page, not a cut file.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import logging
 import mimetypes
 from collections.abc import Mapping
 from pathlib import Path
@@ -31,8 +36,9 @@ from catalog.datasets import reading, tables
 from catalog.errors import BadParameter, NotFound
 from catalog.params import parse_bool
 from datastore import FORMATS, safe_filename, stream_data_package, stream_table
-from datastore.query import Query, iter_query, output_schema
+from datastore.query import Query, QueryTooLarge, iter_query, output_schema
 
+log = logging.getLogger(__name__)
 blueprint = Blueprint("downloads", __name__)
 QUERY_PARAMETERS = ("filters", "q", "sort", "fields", "limit", "offset", "distinct")
 
@@ -56,9 +62,8 @@ def dump(resource_id: str) -> Any:
 
 
 def _download(resource_id: str, fmt: str, args: Mapping[str, str]) -> Any:
-    resource = tables.find_resource(
-        current_site(), request_session(), resource_id, current_viewer()
-    )
+    site = current_site()
+    resource = tables.find_resource(site, request_session(), resource_id, current_viewer())
     wanted = {k: v for k, v in args.items() if k in QUERY_PARAMETERS}
     query = (
         tables.query_from_params({"limit": 0, **wanted}, max_limit=10**12)
@@ -66,13 +71,20 @@ def _download(resource_id: str, fmt: str, args: Mapping[str, str]) -> Any:
         else Query(limit=0)
     )
     bom, spreadsheet_safe = parse_bool(args, "bom", False), parse_bool(args, "safe", False)
-    filename = safe_filename(f"{resource.id}.{FORMATS[fmt].extension}", "download")
+    filename = _filename(resource.id, fmt)
     if fmt == "parquet" and query.whole_table:
         return _send(resource.ref.parquet, FORMATS[fmt].mimetype, filename)
     if not query.plain or query.fields:  # a bad parameter is a 400 before the first byte
-        tables.run_table_query(resource, _probe(query))
+        tables.run_table_query(site, resource, _probe(query))
+    what = f"{resource.dataset} version {resource.number} as {fmt}"
+    batches = iter_query(resource.ref.parquet, query, limits=site.query_limits)
+    try:  # the sort or distinct runs here, so its failure is an error page, not a cut
+        first = list(itertools.islice(batches, 1))
+    except QueryTooLarge:
+        log.warning("download of %s refused: too large for the query limits", what)
+        raise
     chunks = stream_table(
-        iter_query(resource.ref.parquet, query),
+        itertools.chain(first, batches),
         output_schema(resource.ref.parquet, query.fields),
         fmt,
         bom=bom,
@@ -84,6 +96,10 @@ def _download(resource_id: str, fmt: str, args: Mapping[str, str]) -> Any:
     response = Response(stream_with_context(chunks), mimetype=mimetype)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return _attachment(response, filename)
+
+
+def _filename(resource_id: str, fmt: str) -> str:
+    return safe_filename(f"{resource_id}.{FORMATS[fmt].extension}", "download")
 
 
 def _probe(query: Query) -> Query:
