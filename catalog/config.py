@@ -110,6 +110,16 @@ class Settings:
     )
     page_size: int = _setting(20, "Search results per page.")
     preview_rows: int = _setting(20, "Rows per page in the dataset preview.")
+    query_memory_mb: int = _setting(
+        256,
+        "Memory one query's DuckDB may use (a filtered, sorted or distinct page or "
+        "download), in megabytes; beyond it, it spills to <data_dir>/tmp/duckdb.",
+    )
+    query_spill_mb: int = _setting(
+        1024,
+        "Disk one query may spill to beyond its memory, in megabytes; a query needing more "
+        "fails (a download says so with a 507). Each query running at once has its own.",
+    )
     arrow_memory_pool: str = _setting(
         "jemalloc",
         "Allocator for Arrow's memory: jemalloc, mimalloc or system. jemalloc measured faster "
@@ -153,6 +163,11 @@ class Settings:
     @property
     def files_dir(self) -> Path:
         return self.data_dir / "files"
+
+    @property
+    def spill_dir(self) -> Path:
+        """Where queries spill to disk: a folder per process (catalog/site.py)."""
+        return self.data_dir / "tmp" / "duckdb"
 
 
 def setting_help() -> list[tuple[str, str, str]]:

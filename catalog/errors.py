@@ -10,7 +10,7 @@ from typing import Any
 
 import datastore
 import schemas
-from datastore.query import QueryError
+from datastore.query import QueryError, QueryTooLarge
 from ingest.recipe import RecipeError
 
 
@@ -66,6 +66,12 @@ class TooLarge(CatalogError):
     status = 413
 
 
+class VersionNotSupported(CatalogError):
+    """A streamed download asked for over HTTP/1.0 (catalog/web/views/downloads.py)."""
+
+    status = 505
+
+
 @dataclass(frozen=True)
 class ErrorAnswer:
     status: int
@@ -77,6 +83,7 @@ class ErrorAnswer:
 # The lower packages' exceptions, by class; the most specific class found first wins.
 _LOWER: dict[type[Exception], int] = {
     QueryError: 400,  # a filter, sort or field the table cannot answer
+    QueryTooLarge: 507,  # a sort or distinct beyond the memory and spill a query may use
     datastore.NotFound: 404,  # a version or file that is not there
     datastore.DatastoreError: 500,
     schemas.SchemaError: 400,  # a schema that was sent is not a valid Table Schema
@@ -92,6 +99,8 @@ def describe_error(error: Exception) -> ErrorAnswer | None:
         status = _LOWER.get(kind)
         if status is None:
             continue
+        if isinstance(error, QueryTooLarge):
+            return ErrorAnswer(status, str(error))
         if status >= 500:
             return None  # our own failure: logged and answered as "something went wrong"
         if isinstance(error, QueryError):

@@ -5,6 +5,7 @@ catalog/startup.py brings it up to date before first use."""
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -16,6 +17,7 @@ from catalog.jobs.processes import ProcessRegistry
 from catalog.jobs.runner import JobRunner
 from catalog.search.index import SearchIndex
 from datastore import Store, use_memory_pool
+from datastore.query import QueryLimits
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,13 @@ class Site:
         self.store = Store(self.settings.files_dir)
         self.index = SearchIndex(self.settings.index_dir)
         self.processes = ProcessRegistry(self.settings.data_dir / "processes")
+        # Queries spill in a folder of this process's, so that one starting after a crash
+        # can tell a dead process's litter from a live one's (catalog/jobs/recovery.py).
+        self.query_limits = QueryLimits(
+            memory_mb=self.settings.query_memory_mb,
+            spill_folder=self.settings.spill_dir / self.processes.id,
+            spill_mb=self.settings.query_spill_mb,
+        )
         self.jobs = JobRunner(
             self.sessions,
             self.settings.data_dir / "uploads",
@@ -52,3 +61,5 @@ class Site:
         self.jobs.shutdown()
         self.processes.close()
         self.engine.dispose()
+        if self.query_limits.spill_folder is not None:
+            shutil.rmtree(self.query_limits.spill_folder, ignore_errors=True)

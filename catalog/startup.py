@@ -12,7 +12,7 @@ from catalog.datasets.indexing import reindex
 from catalog.db.engine import migrate
 from catalog.db.models import Dataset
 from catalog.foi.authorities import seed_authorities
-from catalog.jobs.recovery import recover
+from catalog.jobs.recovery import recover, sweep_spill
 from catalog.site import Site
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,7 @@ def prepare(site: Site) -> None:
         site.processes.register()
         alone = not site.processes.others_alive() and site.jobs.idle()
         recover(site.store, site.sessions, site.jobs, alone)
+        sweep_spill(site.settings.spill_dir, site.processes)
         if site.settings.seed_authorities:
             # Inside startup(), so two processes starting together do not both fill it.
             with site.session() as session:

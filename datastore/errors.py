@@ -16,3 +16,7 @@ class QueryError(DatastoreError):
         super().__init__(message)
         self.parameter = parameter
         self.message = message
+
+
+class QueryTooLarge(DatastoreError):
+    """A sort or distinct that needs more memory and spill space than its QueryLimits."""

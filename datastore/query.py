@@ -4,9 +4,12 @@ limit and offset, keyset pagination and an exact total.
 DuckDB runs them. It reads the Parquet file itself, so row-group statistics prune what a
 filter rules out, a sorted page is a top-N (it never sorts the whole table), and only the
 columns asked for are read. Each query gets its own in-memory DuckDB with file access
-limited to the one file it reads, no extensions, and a memory limit; the configuration is
-then locked. The SQL it runs is made in datastore/query_plan.py; what a query asks and
-answers (Query, Filter, Result) is in datastore/query_types.py, and importable from here.
+limited to the one file it reads, no extensions, and the caller's QueryLimits: a memory
+limit and, beyond it, a folder to spill to up to a cap (datastore/duck.py); the
+configuration is then locked. A sort or distinct bigger than both fails with DuckDB's
+OutOfMemoryException (when it happens while rows are being read, as pyarrow's OSError).
+The SQL it runs is made in datastore/query_plan.py; what a query asks and answers (Query,
+Filter, Result) is in datastore/query_types.py, and importable from here.
 
 A plain page (no filter, no q, no sort, no distinct) skips DuckDB: pyarrow reads just the
 row groups the page falls in, so a page at offset 5,000,000 costs one row group.
@@ -24,8 +27,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from datastore.duck import locked_duckdb
-from datastore.errors import NotFound, QueryError
+from datastore.duck import QueryLimits, locked_duckdb
+from datastore.errors import NotFound, QueryError, QueryTooLarge
 from datastore.query_plan import Plan
 from datastore.query_types import OPERATORS, ROW_ID, Filter, Query, Result
 from datastore.table import open_parquet, read_rows
@@ -36,16 +39,18 @@ __all__ = [
     "Filter",
     "Query",
     "QueryError",
+    "QueryLimits",
+    "QueryTooLarge",
     "Result",
     "iter_query",
     "output_schema",
     "run_query",
 ]
 
-MEMORY_LIMIT = "256MB"
+NO_LIMITS = QueryLimits()  # 256 MB and no spilling
 
 
-def run_query(parquet: Path, query: Query) -> Result:
+def run_query(parquet: Path, query: Query, limits: QueryLimits = NO_LIMITS) -> Result:
     """One page of a table."""
     schema = _schema(parquet)
     columns = _columns(schema, query)
@@ -55,7 +60,7 @@ def run_query(parquet: Path, query: Query) -> Result:
     if plan.rows is not None and not query.after:
         return _rows_page(parquet, query, columns, plan.rows)
     part = "after" if query.after else "filters"  # what a value that does not fit came from
-    with _connect(parquet) as con:
+    with _connect(parquet, limits) as con:  # every page query has an ORDER BY
         total = None
         if query.include_total:
             total = plan.total if plan.total is not None else _fetch_count(con, plan)
@@ -74,22 +79,32 @@ def run_query(parquet: Path, query: Query) -> Result:
     return Result(_described(table), table, total, cursor)
 
 
-def iter_query(parquet: Path, query: Query, batch_rows: int = 65_536) -> Iterator[pa.RecordBatch]:
-    """Every row a query matches (limit and offset apply only if given), batch by batch."""
+def iter_query(
+    parquet: Path, query: Query, batch_rows: int = 65_536, limits: QueryLimits = NO_LIMITS
+) -> Iterator[pa.RecordBatch]:
+    """Every row a query matches (limit and offset apply only if given), batch by batch.
+
+    Rows come in the file's order unless sorted (or distinct); a sort or distinct over
+    more than `limits` allows fails, at the first batch or later."""
     schema = _schema(parquet)
     columns = _columns(schema, query)
     if query.plain and not query.offset and query.limit <= 0:  # every row, chosen columns
         yield from _row_groups(parquet, columns)
         return
     plan = Plan(parquet, schema, query, columns, with_row_id=False)
-    with _connect(parquet) as con:
+    with _connect(parquet, limits, keep_order=not plan.ordered) as con:
         sql, params = plan.select(limit=query.limit if query.limit > 0 else None)
         try:
             reader = con.sql(sql, params=params).to_arrow_reader(batch_rows)
         except duckdb.Error as error:
             raise _query_error(error, "filters") from None
-        for batch in reader:
-            yield plan.named_batch(batch)
+        try:
+            for batch in reader:
+                yield plan.named_batch(batch)
+        except OSError as error:  # pyarrow's wrapping of DuckDB's error while reading
+            if _OUT_OF_MEMORY in str(error):
+                raise QueryTooLarge(_TOO_LARGE) from error
+            raise
 
 
 def _row_groups(parquet: Path, columns: list[str]) -> Iterator[pa.RecordBatch]:
@@ -184,19 +199,29 @@ def _rows_page(parquet: Path, query: Query, columns: list[str], rows: np.ndarray
 class _connect:
     """An in-memory DuckDB that may read the files of one folder and nothing else.
 
-    Starting DuckDB costs about 10 ms, so each thread keeps one per folder it has read
-    lately (a version's folder never changes once published).
+    Starting DuckDB costs about 10 ms, so each thread keeps one per folder (and limits,
+    and order) it has read lately (a version's folder never changes once published). Each
+    has its own spill folder, which holds files only while a query spills.
     """
 
-    def __init__(self, parquet: Path) -> None:
+    def __init__(self, parquet: Path, limits: QueryLimits, *, keep_order: bool = False) -> None:
         self.folder = os.fspath(parquet.parent) + os.sep
+        self.limits = limits
+        self.key = (self.folder, limits, keep_order)
 
     def __enter__(self) -> duckdb.DuckDBPyConnection:
-        cache: dict[str, duckdb.DuckDBPyConnection] = _local.__dict__.setdefault("cache", {})
-        con = cache.pop(self.folder, None)
+        cache: dict[Any, duckdb.DuckDBPyConnection] = _local.__dict__.setdefault("cache", {})
+        con = cache.pop(self.key, None)
         if con is None:
-            con = locked_duckdb(MEMORY_LIMIT, readable=self.folder)
-        cache[self.folder] = con  # most recently used last
+            limits = self.limits
+            con = locked_duckdb(
+                f"{limits.memory_mb}MB",
+                readable=self.folder,
+                spill=limits.spill(),
+                spill_limit=f"{limits.spill_mb}MB",
+                keep_order=self.key[2],
+            )
+        cache[self.key] = con  # most recently used last
         while len(cache) > CACHED_CONNECTIONS:
             cache.pop(next(iter(cache))).close()
         # A cursor of its own for each query, so that a result left unread (a download the
@@ -229,7 +254,16 @@ def _fetch_count(con: duckdb.DuckDBPyConnection, plan: Plan) -> int:
     return int(row[0]) if row else 0
 
 
+_OUT_OF_MEMORY = "Out of Memory Error"
+_TOO_LARGE = (
+    "This query needs more memory and disk than one query may use here: ask for fewer rows "
+    "or columns, or without sort or distinct."
+)
+
+
 def _query_error(error: duckdb.Error, part: str) -> QueryError:
+    if isinstance(error, duckdb.OutOfMemoryException):
+        raise QueryTooLarge(_TOO_LARGE) from error
     if isinstance(error, duckdb.ConversionException | duckdb.InvalidInputException):
         text = str(error).split("\n")[0].removeprefix("Conversion Error: ")
         return QueryError(part, f"A filter value does not fit its field: {text}")

@@ -85,6 +85,11 @@ class Plan:
         clauses, params = self.where
         self.where = ([*clauses, clause], [*params, value])
 
+    @property
+    def ordered(self) -> bool:
+        """Whether select() has an ORDER BY (so its rows need no insertion order kept)."""
+        return bool(self.order or self.with_row_id or self.query.distinct)
+
     def select(self, limit: int | None) -> tuple[str, list[Any]]:
         query = self.query
         listed = ", ".join(self._id(c) for c in self.columns)

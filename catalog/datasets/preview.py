@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from catalog.params import parse_int
-from datastore.query import ROW_ID, Filter, Query, QueryError, run_query
+from datastore.query import ROW_ID, Filter, Query, QueryError, QueryLimits, run_query
 
 OPERATOR_LABELS = {
     "eq": "is",
@@ -31,7 +31,9 @@ OPERATOR_LABELS = {
 PARAMETERS = ("q", "field", "op", "value", "sort")
 
 
-def preview_table(parquet: Path, args: Mapping[str, str], limit: int) -> dict[str, Any]:
+def preview_table(
+    parquet: Path, args: Mapping[str, str], limit: int, limits: QueryLimits
+) -> dict[str, Any]:
     """One page of the table as the page shows it, with the view's parameters echoed back.
 
     A view the table cannot answer (a value that does not fit its field, say) shows the
@@ -41,10 +43,10 @@ def preview_table(parquet: Path, args: Mapping[str, str], limit: int) -> dict[st
     offset = parse_int(args, "offset", 0)
     error = ""
     try:
-        result = run_query(parquet, _query(view, limit, offset))
+        result = run_query(parquet, _query(view, limit, offset), limits)
     except QueryError as problem:
         error = problem.message
-        result = run_query(parquet, Query(limit=limit))
+        result = run_query(parquet, Query(limit=limit), limits)
         offset = 0
     records = result.records()
     columns = [name for name, _ in result.fields if name != ROW_ID]

@@ -209,7 +209,9 @@ def dataset_details(
     ref = site.store.version(dataset.key, chosen.number)
     schema = json.loads(chosen.schema_json)
     try:
-        preview = preview_table(ref.parquet, view or {}, site.settings.preview_rows)
+        preview = preview_table(
+            ref.parquet, view or {}, site.settings.preview_rows, site.query_limits
+        )
     except FileNotFound:
         raise NotFound("The table of this version is missing from the data folder.") from None
     report = ref.read_json("report.json")

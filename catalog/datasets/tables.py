@@ -80,7 +80,7 @@ def datastore_search(
             f"records_format must be one of {', '.join(RECORDS_FORMATS)}.",
             {"records_format": "Invalid value"},
         )
-    result = run_table_query(resource, query)
+    result = run_table_query(site, resource, query)
     answer: dict[str, Any] = {
         "resource_id": resource.id,
         "fields": [{"id": name, "type": ckan_type(kind)} for name, kind in result.fields],
@@ -105,10 +105,11 @@ def datastore_search(
     return answer
 
 
-def run_table_query(resource: Resource, query: Query) -> Result:
-    """The query's answer; a query the table cannot answer raises the datastore's
-    QueryError, which the error map answers as a 400 naming the parameter."""
-    return run_query(resource.ref.parquet, query)
+def run_table_query(site: Site, resource: Resource, query: Query) -> Result:
+    """The query's answer, within the site's query limits; a query the table cannot answer
+    raises the datastore's QueryError, which the error map answers as a 400 naming the
+    parameter."""
+    return run_query(resource.ref.parquet, query, site.query_limits)
 
 
 def query_from_params(params: dict[str, Any], max_limit: int = MAX_LIMIT) -> Query:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import shutil
 import time
 from pathlib import Path
 
@@ -38,6 +39,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalog.db.models import Dataset, Version
+from catalog.jobs.processes import ProcessRegistry
 from catalog.jobs.runner import JobRunner
 from datastore import Store, VersionRef
 
@@ -45,6 +47,19 @@ log = logging.getLogger(__name__)
 
 GRACE_SECONDS = 3600
 _KEY = re.compile(r"^[0-9a-f]{32}$")
+
+
+def sweep_spill(spill_dir: Path, registry: ProcessRegistry) -> int:
+    """Delete the query spill folders of processes that are gone (each process spills in
+    <spill_dir>/<its id>/, catalog/site.py). Returns how many went."""
+    if not spill_dir.is_dir():
+        return 0
+    removed = 0
+    for folder in spill_dir.iterdir():
+        if not registry.is_alive(folder.name):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 def recover(store: Store, sessions: sessionmaker[Session], runner: JobRunner, alone: bool) -> None:

@@ -14,13 +14,28 @@ offset) to download just the rows asked for, `bom=true` (a UTF-8 byte order mark
 Excel) and `safe=true` (cells starting with = + - @ escaped, so a spreadsheet never runs
 them). The whole table as Parquet is the stored file itself, served with Content-Length,
 ETag and Range; so is the original upload.
+
+A streamed download never ends cleanly unless it is whole. Its parameters are checked, and
+its first rows made (a sort or distinct runs then, within the site's query limits), before
+the status is sent, so the usual failures are ordinary error pages: a 400 naming the
+parameter, a 507 for a sort too big for the limits. What fails after the first byte (a
+damaged file, a full disk) is logged here with the dataset and version and handed on to
+the server: it is sent in chunked transfer encoding with no Content-Length, and waitress
+then closes the connection without the last, empty chunk, so the client sees an incomplete
+transfer (curl: "transfer closed with outstanding read data remaining"; Python's
+http.client: IncompleteRead), never the end of a truncated file. HTTP/1.0 has no chunked
+encoding (its body ends where the connection closes, whole or not), so a streamed
+download asked for over HTTP/1.0 is a 505 saying to use HTTP/1.1; the stored files, sent
+with their Content-Length, are served over HTTP/1.0 too.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import logging
 import mimetypes
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +43,12 @@ from flask import Blueprint, Response, request, send_file, stream_with_context, 
 
 from catalog.context import current_site, current_viewer, request_session
 from catalog.datasets import reading, tables
-from catalog.errors import BadParameter, NotFound
+from catalog.errors import BadParameter, NotFound, VersionNotSupported
 from catalog.params import parse_bool
 from datastore import FORMATS, safe_filename, stream_data_package, stream_table
-from datastore.query import Query, iter_query, output_schema
+from datastore.query import Query, QueryTooLarge, iter_query, output_schema
 
+log = logging.getLogger(__name__)
 blueprint = Blueprint("downloads", __name__)
 QUERY_PARAMETERS = ("filters", "q", "sort", "fields", "limit", "offset", "distinct")
 
@@ -56,9 +72,8 @@ def dump(resource_id: str) -> Any:
 
 
 def _download(resource_id: str, fmt: str, args: Mapping[str, str]) -> Any:
-    resource = tables.find_resource(
-        current_site(), request_session(), resource_id, current_viewer()
-    )
+    site = current_site()
+    resource = tables.find_resource(site, request_session(), resource_id, current_viewer())
     wanted = {k: v for k, v in args.items() if k in QUERY_PARAMETERS}
     query = (
         tables.query_from_params({"limit": 0, **wanted}, max_limit=10**12)
@@ -66,13 +81,21 @@ def _download(resource_id: str, fmt: str, args: Mapping[str, str]) -> Any:
         else Query(limit=0)
     )
     bom, spreadsheet_safe = parse_bool(args, "bom", False), parse_bool(args, "safe", False)
-    filename = safe_filename(f"{resource.id}.{FORMATS[fmt].extension}", "download")
+    filename = _filename(resource.id, fmt)
     if fmt == "parquet" and query.whole_table:
         return _send(resource.ref.parquet, FORMATS[fmt].mimetype, filename)
+    _require_chunked()
     if not query.plain or query.fields:  # a bad parameter is a 400 before the first byte
-        tables.run_table_query(resource, _probe(query))
+        tables.run_table_query(site, resource, _probe(query))
+    what = f"{resource.dataset} version {resource.number} as {fmt}"
+    batches = iter_query(resource.ref.parquet, query, limits=site.query_limits)
+    try:  # the sort or distinct runs here, so its failure is an error page, not a cut
+        first = list(itertools.islice(batches, 1))
+    except QueryTooLarge:
+        log.warning("download of %s refused: too large for the query limits", what)
+        raise
     chunks = stream_table(
-        iter_query(resource.ref.parquet, query),
+        itertools.chain(first, batches),
         output_schema(resource.ref.parquet, query.fields),
         fmt,
         bom=bom,
@@ -81,9 +104,40 @@ def _download(resource_id: str, fmt: str, args: Mapping[str, str]) -> Any:
     mimetype = FORMATS[fmt].mimetype
     if fmt in ("csv", "tsv"):
         mimetype += "; charset=utf-8"
-    response = Response(stream_with_context(chunks), mimetype=mimetype)
+    response = _streamed(chunks, mimetype, what)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return _attachment(response, filename)
+
+
+def _filename(resource_id: str, fmt: str) -> str:
+    return safe_filename(f"{resource_id}.{FORMATS[fmt].extension}", "download")
+
+
+def _require_chunked() -> None:
+    """Refuse HTTP/1.0, where a streamed body that fails part-way looks whole (module notes)."""
+    if request.environ.get("SERVER_PROTOCOL", "HTTP/1.1") == "HTTP/1.0":
+        raise VersionNotSupported(
+            "This download is streamed as it is made, which needs HTTP/1.1: over HTTP/1.0 "
+            "a download cut short would look complete. Ask again with HTTP/1.1 (behind "
+            "nginx: proxy_http_version 1.1)."
+        )
+
+
+def _streamed(chunks: Iterator[bytes], mimetype: str, what: str) -> Response:
+    """A response sent as `chunks` are made, with no Content-Length; a failure after the
+    first byte is logged with `what` and raised on, so the server cuts the connection."""
+
+    def logged() -> Iterator[bytes]:
+        sent = 0
+        try:
+            for chunk in chunks:
+                yield chunk
+                sent += len(chunk)
+        except Exception:
+            log.exception("download of %s failed after %d bytes; the connection is cut", what, sent)
+            raise
+
+    return Response(stream_with_context(logged()), mimetype=mimetype)
 
 
 def _probe(query: Query) -> Query:
@@ -145,8 +199,10 @@ def data_package(name: str, number: int | None = None) -> Any:
     descriptor, found = reading.data_package(
         current_site(), request_session(), name, number, homepage, current_viewer()
     )
+    _require_chunked()
     chunks = stream_data_package(descriptor, found)
-    response = Response(stream_with_context(chunks), mimetype="application/zip")
+    what = f"{name} version {descriptor['version']} as a data package"
+    response = _streamed(chunks, "application/zip", what)
     suffix = f"-v{descriptor['version']}" if number else ""
     return _attachment(response, f"{name}{suffix}-datapackage.zip")
 
