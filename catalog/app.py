@@ -43,7 +43,6 @@ TITLES = {
     404: "Not found",
     409: "Conflict",
     503: "Not available right now",
-    505: "HTTP/1.1 needed",
     507: "Too large to answer",
 }
 

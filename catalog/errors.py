@@ -66,12 +66,6 @@ class TooLarge(CatalogError):
     status = 413
 
 
-class VersionNotSupported(CatalogError):
-    """A streamed download asked for over HTTP/1.0 (catalog/web/views/downloads.py)."""
-
-    status = 505
-
-
 @dataclass(frozen=True)
 class ErrorAnswer:
     status: int

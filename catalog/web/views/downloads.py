@@ -24,9 +24,10 @@ the server: it is sent in chunked transfer encoding with no Content-Length, and 
 then closes the connection without the last, empty chunk, so the client sees an incomplete
 transfer (curl: "transfer closed with outstanding read data remaining"; Python's
 http.client: IncompleteRead), never the end of a truncated file. HTTP/1.0 has no chunked
-encoding (its body ends where the connection closes, whole or not), so a streamed
-download asked for over HTTP/1.0 is a 505 saying to use HTTP/1.1; the stored files, sent
-with their Content-Length, are served over HTTP/1.0 too.
+encoding (its body ends where the connection closes, whole or not; nginx speaks it to the
+app unless told `proxy_http_version 1.1`), so over HTTP/1.0 a streamed download is made
+whole first, in a temporary file in <data>/tmp/downloads/ (gone once sent), and sent with
+its Content-Length: a failure is then an error page before the first byte.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import itertools
 import json
 import logging
 import mimetypes
+import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -43,7 +45,7 @@ from flask import Blueprint, Response, request, send_file, stream_with_context, 
 
 from catalog.context import current_site, current_viewer, request_session
 from catalog.datasets import reading, tables
-from catalog.errors import BadParameter, NotFound, VersionNotSupported
+from catalog.errors import BadParameter, NotFound
 from catalog.params import parse_bool
 from datastore import FORMATS, safe_filename, stream_data_package, stream_table
 from datastore.query import Query, QueryTooLarge, iter_query, output_schema
@@ -84,7 +86,6 @@ def _download(resource_id: str, fmt: str, args: Mapping[str, str]) -> Any:
     filename = _filename(resource.id, fmt)
     if fmt == "parquet" and query.whole_table:
         return _send(resource.ref.parquet, FORMATS[fmt].mimetype, filename)
-    _require_chunked()
     if not query.plain or query.fields:  # a bad parameter is a 400 before the first byte
         tables.run_table_query(site, resource, _probe(query))
     what = f"{resource.dataset} version {resource.number} as {fmt}"
@@ -113,19 +114,12 @@ def _filename(resource_id: str, fmt: str) -> str:
     return safe_filename(f"{resource_id}.{FORMATS[fmt].extension}", "download")
 
 
-def _require_chunked() -> None:
-    """Refuse HTTP/1.0, where a streamed body that fails part-way looks whole (module notes)."""
-    if request.environ.get("SERVER_PROTOCOL", "HTTP/1.1") == "HTTP/1.0":
-        raise VersionNotSupported(
-            "This download is streamed as it is made, which needs HTTP/1.1: over HTTP/1.0 "
-            "a download cut short would look complete. Ask again with HTTP/1.1 (behind "
-            "nginx: proxy_http_version 1.1)."
-        )
-
-
 def _streamed(chunks: Iterator[bytes], mimetype: str, what: str) -> Response:
     """A response sent as `chunks` are made, with no Content-Length; a failure after the
-    first byte is logged with `what` and raised on, so the server cuts the connection."""
+    first byte is logged with `what` and raised on, so the server cuts the connection.
+    Over HTTP/1.0, made whole first and sent with its length (module notes)."""
+    if request.environ.get("SERVER_PROTOCOL", "HTTP/1.1") == "HTTP/1.0":
+        return _spooled(chunks, mimetype, what)
 
     def logged() -> Iterator[bytes]:
         sent = 0
@@ -138,6 +132,25 @@ def _streamed(chunks: Iterator[bytes], mimetype: str, what: str) -> Response:
             raise
 
     return Response(stream_with_context(logged()), mimetype=mimetype)
+
+
+def _spooled(chunks: Iterator[bytes], mimetype: str, what: str) -> Response:
+    """The whole download written to a temporary file, then sent with its Content-Length."""
+    folder = current_site().settings.data_dir / "tmp" / "downloads"
+    folder.mkdir(parents=True, exist_ok=True)
+    # Nameless, so gone when closed or on a crash; send_file closes it once sent.
+    handle = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115
+    try:
+        for chunk in chunks:
+            handle.write(chunk)
+        handle.seek(0)
+    except Exception:
+        handle.close()
+        log.exception("download of %s failed before it was sent (HTTP/1.0)", what)
+        raise
+    response = send_file(handle, mimetype=mimetype, conditional=False)  # closes it once sent
+    response.headers.pop("Content-Disposition", None)
+    return response
 
 
 def _probe(query: Query) -> Query:
@@ -199,7 +212,6 @@ def data_package(name: str, number: int | None = None) -> Any:
     descriptor, found = reading.data_package(
         current_site(), request_session(), name, number, homepage, current_viewer()
     )
-    _require_chunked()
     chunks = stream_data_package(descriptor, found)
     what = f"{name} version {descriptor['version']} as a data package"
     response = _streamed(chunks, "application/zip", what)
