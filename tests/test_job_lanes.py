@@ -107,11 +107,15 @@ def test_uploads_are_taken_in_turn_between_uploaders(settings):
         wait_for(lambda: len(gate.started) == 3, timeout=30, what="a third upload to start")
         assert sorted(gate.started[:2]) == ["priya-1", "priya-2"]  # at once, either first
         assert gate.started[2] == "sam"
-        for name in ["priya-2", "sam", "priya-3", "priya-4", "priya-5"]:
+        gate.open("priya-2")
+        gate.open("sam")
+        wait_for(lambda: len(gate.started) == 5, timeout=30, what="two more uploads to start")
+        assert sorted(gate.started[3:]) == ["priya-3", "priya-4"]  # hers, oldest first
+        for name in ["priya-3", "priya-4", "priya-5"]:
             gate.open(name)
         for job in [*priya, sam]:
             assert site.jobs.wait(job, timeout=30)
-        assert gate.started[3:] == ["priya-3", "priya-4", "priya-5"]  # hers, oldest first
+        assert gate.started[5] == "priya-5"
     finally:
         site.close()
 
