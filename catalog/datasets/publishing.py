@@ -123,8 +123,14 @@ class PublishOutcome:
 
 
 def table_limits(site: Site) -> TableLimits:
-    """The shape an uploaded table may have (ingest/limits.py), from the settings."""
-    return TableLimits(site.settings.max_line_bytes, site.settings.max_columns)
+    """The shape an uploaded table may have, and what a compressed upload may unpack to
+    (ingest/limits.py), from the settings."""
+    settings = site.settings
+    return TableLimits(
+        settings.max_line_bytes,
+        settings.max_columns,
+        max_unpacked_bytes=settings.max_unpacked_bytes,
+    )
 
 
 def publish_file(
