@@ -12,18 +12,15 @@ set aside and named); junk (folders, `__MACOSX/`, `._*`, `.DS_Store`, `Thumbs.db
 `desktop.ini`, Office's `~$*` lock files) is never looked at.
 
 Safety, for files from strangers:
-- the unpacked size is counted while it streams, in 1 MB blocks, and the unpacking stops
-  at `max_unpacked_bytes` (a zip's declared sizes only refuse early; they are never trusted
-  to allow: zipfile itself never reads a member past its declared size, and a member whose
-  data does not match it is refused as damaged);
-- a zip's member count is read from its end record before its directory is parsed, and a
-  zip of more than `max_members` entries is refused without listing them;
-- nothing is extracted by its name in the archive: the one member is copied to
-  `unpacked.csv` (or `unpacked.xlsx`, ...) in a folder the caller owns (zip slip cannot
-  happen, as no path from the archive ever reaches the disk);
-- a password-protected member, a damaged or cut-off file and a zip compressed with a
-  method the standard library lacks are each refused with what to do.
-The problems are report errors with a message and a fix in plain words (`CompressedError`).
+- the unpacked size is counted as it streams, in 1 MB blocks, and refused the moment it
+  passes `max_unpacked_bytes` (a zip's declared size may refuse early, never allow: zipfile
+  reads no member past it, and a member whose data does not match it is damaged);
+- a zip's entries are counted from its end record before anything lists them, and more
+  than `max_members` are refused;
+- nothing is extracted by its name in the archive (no zip slip): the one member is copied
+  to `unpacked.csv` (or `unpacked.xlsx`, ...) in a folder the caller owns;
+- a password, a damaged or cut-off file, a zip method the standard library lacks: each is
+  a report error with a message and a fix in plain words (`CompressedError`).
 """
 
 from __future__ import annotations
@@ -65,6 +62,7 @@ _TAR_MAGIC = (257, b"ustar")
 _TABLES = (".csv", ".tsv", ".tab")
 _TEXTS = (".txt",)
 _WORKBOOKS = (".xlsx", ".xls", ".ods")
+_WORKBOOK_FIRST = (b"[Content_Types].xml", b"mimetype", b"_rels/", b"docProps/", b"xl/")
 _JUNK_NAMES = {".ds_store", "thumbs.db", "desktop.ini"}
 _DOCUMENTS = {"word/": "a Word document (.docx)", "ppt/": "a PowerPoint file (.pptx)"}
 _OPEN_IT = (
@@ -132,12 +130,17 @@ class Unpacked:
 def compression(path: Path) -> tuple[str, str] | None:
     """(kind, what it is in words) when the file's bytes are compressed, else None. A
     workbook is not an archive here, though .xlsx and .ods are zips."""
+    found = _signature(path)
+    if found is not None and found[0] == "zip" and is_workbook(path):
+        return None
+    return found
+
+
+def _signature(path: Path) -> tuple[str, str] | None:
     with path.open("rb") as handle:
         start = handle.read(8)
     for magic, kind, words in SIGNATURES:
         if start.startswith(magic):
-            if kind == "zip" and is_workbook(path):
-                return None
             return kind, words
     return None
 
@@ -153,17 +156,22 @@ def unpack_table(
     """The table in `path`: the file itself when it is not compressed; else the one table
     it holds, unpacked into `folder` under a name of ours (the caller removes it). Raises
     CompressedError, with words for the person who sent it, when that cannot be done."""
-    found = compression(path)
+    found = _signature(path)
     if found is None:
         return Unpacked(path)
     kind, words = found
+    if kind == "zip":
+        if _opens_like_a_workbook(path) and is_workbook(path):
+            return Unpacked(path)  # a workbook, with caps of its own (ingest/workbook.py)
+        _check_entries(path, max_members)  # before anything lists the entries
+        if is_workbook(path):  # one whose first entry is not the usual one
+            return Unpacked(path)
+        return _unpack_zip(path, folder, max_unpacked_bytes, progress)
     if kind in STREAMS:
         dest = folder / "unpacked.csv"
         size = _unpack_stream(path, kind, dest, max_unpacked_bytes, progress)
         _check_inside(dest, f"The {kind} file")
         return Unpacked(dest, kind, bytes=size)
-    if kind == "zip":
-        return _unpack_zip(path, folder, max_unpacked_bytes, max_members, progress)
     raise CompressedError(
         f"The file is {words}, which we cannot open here.",
         f"{_OPEN_IT} Or compress it as .zip or .gz instead.",
@@ -176,19 +184,9 @@ def _unpack_stream(path: Path, kind: str, dest: Path, most: int, progress: Progr
         return _copy(stream, dest, most, Reading(f"{kind} file", raw, total, progress))
 
 
-def _unpack_zip(
-    path: Path, folder: Path, most: int, max_members: int, progress: Progress | None
-) -> Unpacked:
+def _unpack_zip(path: Path, folder: Path, most: int, progress: Progress | None) -> Unpacked:
     total = path.stat().st_size
     with path.open("rb") as raw:
-        entries, directory_bytes = _zip_directory(raw)
-        if entries > max_members or directory_bytes > max_members * 4096:
-            raise CompressedError(
-                f"The zip archive holds {entries:,} files, more than the {max_members:,} we "
-                "look through.",
-                "Upload the one CSV file itself, or zip it on its own.",
-                code="table-dimensions",
-            )
         try:
             archive = zipfile.ZipFile(raw)
         except _READ_ERRORS:
@@ -223,6 +221,30 @@ def _unpack_zip(
     if suffix not in _WORKBOOKS:
         _check_inside(dest, f'"{chosen.filename}" in the zip archive')
     return Unpacked(dest, "zip", chosen.filename, size, set_aside)
+
+
+def _opens_like_a_workbook(path: Path) -> bool:
+    """Whether the zip's first entry is one an .xlsx or .ods starts with (read from its
+    local header, without listing the archive)."""
+    with path.open("rb") as handle:
+        header = handle.read(30)
+        if len(header) < 30 or not header.startswith(b"PK\x03\x04"):
+            return False
+        (length,) = struct.unpack("<H", header[26:28])
+        name = handle.read(min(length, 64))
+    return name.startswith(_WORKBOOK_FIRST)
+
+
+def _check_entries(path: Path, max_members: int) -> None:
+    with path.open("rb") as raw:
+        entries, directory_bytes = _zip_directory(raw)
+    if entries > max_members or directory_bytes > max_members * 4096:
+        raise CompressedError(
+            f"The zip archive holds {entries:,} files, more than the {max_members:,} we look "
+            "through.",
+            "Upload the one CSV file itself, or zip it on its own.",
+            code="table-dimensions",
+        )
 
 
 def _zip_directory(raw: IO[bytes]) -> tuple[int, int]:

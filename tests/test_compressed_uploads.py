@@ -26,6 +26,7 @@ from catalog.app import create_app
 from catalog.datasets.publishing import DatasetMetadata
 from catalog.db.models import Dataset
 from ingest.compressed import CompressedError, unpack_table
+from ingest.schema_hints import HEAD_BYTES, hint_schemas
 from tests.conftest import DATA, make_settings
 from tests.factories import new_dataset, spend_workbook
 from tests.test_web import csrf_token, finished, post_multipart, reviewed, sign_in
@@ -334,3 +335,23 @@ def test_the_api_takes_a_compressed_upload(client: Any, site: Any, tmp_path: Pat
     assert both.status_code == 409
     assert 'holds 2 CSV files: "a.csv" and "b.csv"' in both.json["error"]["upload"][0]
     assert "recipe" not in both.json["error"]  # nothing to offer for a file we do not read
+
+
+def test_the_upload_pages_hint_reads_the_start_of_a_gzip() -> None:
+    """The page's script sends a file's first 64 kB: for a gzip, that is the start of what
+    it holds, which says which ready schema it looks like; a zip says nothing."""
+    spend = DATA / "made/uk-spend-swapped-amount-description.csv"
+    packed = gzip.compress(spend.read_bytes())
+    names = [hint.entry_name for hint in hint_schemas(packed[:HEAD_BYTES])]
+    assert names and names == [hint.entry_name for hint in hint_schemas(spend.read_bytes())]
+    assert names[0] == "uk-spend-over-25k"
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("spend.csv", spend.read_bytes())
+    assert hint_schemas(archive.getvalue()[:HEAD_BYTES]) == []
+
+
+def test_a_workbook_is_not_taken_for_an_archive(tmp_path: Path) -> None:
+    """An .xlsx is a zip: it is read as the workbook it is, whatever its name."""
+    book = spend_workbook(tmp_path / "spend.zip")
+    assert unpack_table(book, tmp_path / "nowhere", max_members=1).path == book
