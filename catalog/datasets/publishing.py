@@ -123,14 +123,9 @@ class PublishOutcome:
 
 
 def table_limits(site: Site) -> TableLimits:
-    """The shape an uploaded table may have, and what a compressed upload may unpack to
-    (ingest/limits.py), from the settings."""
+    """The shape an uploaded table may have, and its size unpacked (ingest/limits.py)."""
     settings = site.settings
-    return TableLimits(
-        settings.max_line_bytes,
-        settings.max_columns,
-        max_unpacked_bytes=settings.max_unpacked_bytes,
-    )
+    return TableLimits(settings.max_line_bytes, settings.max_columns, settings.max_unpacked_bytes)
 
 
 def publish_file(
