@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from catalog.terminal import (
     read_recipe,
     resolve_schema,
     suggested_recipe,
+    unpacked_or_none,
 )
 from catalog.viewer import Viewer
 from ingest.recipe import RecipeError, describe_step
@@ -139,7 +141,11 @@ def ingest(ctx: click.Context, file: Path, schema_spec: str, **options: Any) -> 
     schema = resolve_schema(schema_spec, file, ctx.obj)
     recipe = read_recipe(options.pop("recipe_file"))
     settings: Settings = ctx.obj
-    recipe = recipe or suggested_recipe(file, schema, options, settings.legacy_encoding_list)
+    if not recipe:  # a compressed file's fixes are those of the table it holds
+        with tempfile.TemporaryDirectory() as scratch:
+            table = unpacked_or_none(file, Path(scratch), settings)
+            if table is not None:
+                recipe = suggested_recipe(table, schema, options, settings.legacy_encoding_list)
     site = _site(ctx)
     dataset_name = options.pop("dataset_name")
     metadata = None
@@ -221,34 +227,44 @@ def validate(
 ) -> None:
     """Check FILE against a schema without publishing anything (with --fix: as the fixes
     the upload page would offer leave it; --json then also gives them, as "recipe")."""
-    import tempfile
-
-    from ingest import sniff_file, validate_file  # lazy: start-up time
+    from ingest import Sniffed, sniff_file, validate_file  # lazy: start-up time
+    from ingest.compressed import CompressedError, unpack_table  # lazy: start-up time
+    from ingest.limits import problem_report  # lazy: start-up time
     from ingest.pipeline import prepare_table  # lazy: start-up time
 
     settings: Settings = ctx.obj
     schema = resolve_schema(schema_spec, file, ctx.obj)
     recipe = read_recipe(recipe_file)
-    if fix and not recipe:
-        recipe = suggested_recipe(
-            file, schema, {"fix": True}, settings.legacy_encoding_list, quiet=as_json
-        )
-    sniffed = sniff_file(file, settings.legacy_encoding_list)
     limit = limit_errors or settings.error_limit
     steps: list[dict[str, Any]] = []
+    sniffed = Sniffed("utf-8", ",", "\n")
     with tempfile.TemporaryDirectory() as scratch, ProgressBar(enabled=not as_json) as bar:
-        table = file
-        if recipe:
-            try:
-                table, sniffed, schema, steps = prepare_table(
-                    file, recipe, schema, sniffed, Path(scratch) / "prepared.csv"
+        try:  # a compressed file is checked as the table it holds
+            table = unpack_table(
+                file,
+                Path(scratch),
+                max_unpacked_bytes=settings.max_unpacked_bytes,
+                progress=bar.update,
+            ).path
+        except CompressedError as error:
+            report = problem_report(file, error.problem)
+        else:
+            if fix and not recipe:
+                recipe = suggested_recipe(
+                    table, schema, {"fix": True}, settings.legacy_encoding_list, quiet=as_json
                 )
-            except RecipeError as error:
-                fail(error)
-            if not as_json:
-                for step in steps:
-                    click.echo(f"Fix: {describe_step(step)}")
-        report = validate_file(table, schema, sniffed, limit_errors=limit, progress=bar.update)
+            sniffed = sniff_file(table, settings.legacy_encoding_list)
+            if recipe:
+                try:
+                    table, sniffed, schema, steps = prepare_table(
+                        table, recipe, schema, sniffed, Path(scratch) / "prepared.csv"
+                    )
+                except RecipeError as error:
+                    fail(error)
+                if not as_json:
+                    for step in steps:
+                        click.echo(f"Fix: {describe_step(step)}")
+            report = validate_file(table, schema, sniffed, limit_errors=limit, progress=bar.update)
     if as_json:
         if recipe:
             report = {**report, "recipe": steps}

@@ -56,6 +56,12 @@ class Settings:
         "file kept and the volunteer told why (0: no limit).",
     )
     max_upload_mb: int = _setting(200, "Largest upload accepted, in megabytes.")
+    max_unpacked_mb: int = _setting(
+        1000,
+        "Largest size a compressed upload (a .gz, .bz2 or .xz file, or a .zip holding one "
+        "table) may unpack to, in megabytes; counted as it unpacks, and refused the moment "
+        "it passes this.",
+    )
     secure_cookies: bool = _setting(
         False, "Send the session cookie over HTTPS only: set it when the site is served so."
     )
@@ -151,6 +157,10 @@ class Settings:
     @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def max_unpacked_bytes(self) -> int:
+        return self.max_unpacked_mb * 1024 * 1024
 
     @property
     def legacy_encoding_list(self) -> tuple[str, ...]:

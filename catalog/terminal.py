@@ -78,6 +78,17 @@ def suggested_recipe(
     return found.steps or None
 
 
+def unpacked_or_none(file: Path, scratch: Path, settings: Settings) -> Path | None:
+    """The table `file` holds, unpacked into `scratch` when it is compressed (the file
+    itself when not); None when it cannot be (the ingest's report says why)."""
+    from ingest.compressed import CompressedError, unpack_table  # lazy: start-up time
+
+    try:
+        return unpack_table(file, scratch, max_unpacked_bytes=settings.max_unpacked_bytes).path
+    except CompressedError:
+        return None
+
+
 def print_steps(steps: list[dict[str, Any]], prefix: str = "Fix") -> None:
     for step in steps:
         click.echo(f"{prefix}: {describe_step(step)}")
@@ -165,6 +176,7 @@ class ProgressBar:
     """A progress bar on standard error that follows the ingest's stages."""
 
     LABELS = {
+        "unpacking": "Unpacking",
         "reading": "Checking and converting",
         "validating": "Checking",
         "converting": "Converting",
@@ -200,7 +212,7 @@ class ProgressBar:
             self.bar.update(max(0, min(done, self.bar.length) - self.bar.pos))
 
     def _megabytes(self) -> str:
-        if self.bar is None or self.stage != "reading":
+        if self.bar is None or self.stage not in ("unpacking", "reading"):
             return ""
         return f"{self.bar.pos / 1e6:,.1f} of {self.bar.length / 1e6:,.1f} MB"
 

@@ -23,7 +23,9 @@ from datastore.profile import profile_table
 # generates, and an original keeps one of these extensions (its real name is metadata).
 _KEY = re.compile(r"^[0-9a-f]{32}$")
 _REFERENCE = re.compile(r"[0-9a-f]{32}")
-ORIGINAL_SUFFIXES = (".csv", ".tsv", ".txt", ".tab", ".xlsx", ".xls", ".ods")
+# A compressed upload keeps its own (spend.csv.gz is original.gz; ingest reads what it holds).
+ORIGINAL_SUFFIXES: tuple[str, ...] = (".csv", ".tsv", ".txt", ".tab", ".xlsx", ".xls", ".ods")
+ORIGINAL_SUFFIXES += (".gz", ".zip", ".bz2", ".xz")
 PARQUET = "data.parquet"
 SCHEMA = "schema.json"
 REPORT = "report.json"

@@ -2,6 +2,7 @@
 line with no end (a 50 MB "first line"), or thousands of columns, would otherwise hold an
 ingest worker for minutes and publish a page or a search answer of hundreds of megabytes.
 A file over a limit gets a report of one problem that names the limit and how to get under it.
+A compressed upload is checked here as it unpacks (ingest/compressed.py), its table as any.
 """
 
 from __future__ import annotations
@@ -10,16 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ingest.compressed import DEFAULT_MAX_MEMBERS, DEFAULT_MAX_UNPACKED_BYTES
+
 LINES_CHECKED = 200  # the title lines, the header and the first rows
-# A compressed file's first bytes, and what people call it (a workbook, itself a zip, is
-# read as a workbook before this is looked at).
-COMPRESSED = (
-    (b"\x1f\x8b", "compressed with gzip (.gz)"),
-    (b"PK\x03\x04", "a zip archive (.zip)"),
-    (b"BZh", "compressed with bzip2 (.bz2)"),
-    (b"\xfd7zXZ\x00", "compressed with xz (.xz)"),
-    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive (.7z)"),
-)
 _DELIMITERS = (b",", b";", b"\t", b"|")
 
 
@@ -27,22 +21,14 @@ _DELIMITERS = (b",", b";", b"\t", b"|")
 class TableLimits:
     max_line_bytes: int = 1_000_000
     max_columns: int = 1_000
+    max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED_BYTES  # what a compressed upload unpacks to
+    max_members: int = DEFAULT_MAX_MEMBERS  # entries of a zip looked through
 
 
 def shape_problem(path: Path, limits: TableLimits) -> dict[str, str] | None:
     """The first line of `path` over a limit, as a report error; None when all are within.
-    A compressed file is named as one."""
+    `path` is the table as it is read: a compressed upload's once unpacked."""
     with path.open("rb") as handle:
-        start = handle.read(8)
-        for magic, kind in COMPRESSED:
-            if start.startswith(magic):
-                return _error(
-                    1,
-                    f"The file is {kind}, not a table.",
-                    "Open it (double-click it, or use 'Extract all'), then upload the CSV "
-                    "or spreadsheet inside.",
-                )
-        handle.seek(0)
         for number in range(1, LINES_CHECKED + 1):
             line = handle.readline(limits.max_line_bytes + 1)
             if not line:
@@ -72,6 +58,11 @@ def shape_report(path: Path, limits: TableLimits) -> dict[str, Any] | None:
     problem = shape_problem(path, limits)
     if problem is None:
         return None
+    return problem_report(path, problem)
+
+
+def problem_report(path: Path, problem: dict[str, Any]) -> dict[str, Any]:
+    """A frictionless-shaped report of one problem with the file at `path`."""
     task = {
         "name": path.stem,
         "type": "table",

@@ -10,10 +10,11 @@ from typing import Any, BinaryIO
 
 from datastore import Store, VersionRef
 from datastore.query_types import ROW_ID
-from datastore.store import FACTS, PARQUET, RECIPE, REPORT, SCHEMA, copy_file
+from datastore.store import FACTS, PARQUET, RECIPE, REPORT, SCHEMA, Staged, copy_file
+from ingest.compressed import CompressedError, unpack_table
 from ingest.convert import convert_to_parquet
 from ingest.engine import Progress
-from ingest.limits import TableLimits, shape_report
+from ingest.limits import TableLimits, problem_report, shape_report
 from ingest.package import TableFile
 from ingest.recipe import SCHEMA_STEPS, apply_recipe, reading_encoding
 from ingest.schema_steps import apply_schema_steps
@@ -64,31 +65,38 @@ def ingest_file(
     one, when none is given). The original is kept as it came, and the recipe, with what
     each step changed, is kept beside it as recipe.json.
     """
+    limits_given = limits is not None
+    limits = limits or TableLimits()
     with store.staging() as staged:
         original = staged.original_path(original_name)
         size = copy_file(source, original)
+        # A compressed upload is read through the one table inside it, unpacked next to it
+        # under a name of ours; the original is kept as it came (ingest/compressed.py).
+        try:
+            unpacked = unpack_table(
+                original,
+                staged.folder,
+                max_unpacked_bytes=limits.max_unpacked_bytes,
+                max_members=limits.max_members,
+                progress=progress,
+            )
+        except CompressedError as error:
+            refused = problem_report(original, error.problem)
+            return _refused(store, staged, refused, original, original_name, size)
+        source_table = unpacked.path
         # A workbook is read through its sheet, written as UTF-8 CSV (a read-sheet step).
-        workbook = is_workbook(original)
-        too_large = None if workbook or limits is None else shape_report(original, limits)
+        workbook = is_workbook(source_table)
+        too_large = None if workbook or not limits_given else shape_report(source_table, limits)
         if too_large is not None:  # over a limit: said before anything reads it whole
-            told: dict[str, Any] = {
-                "original_name": original_name,
-                "original_file": original.name,
-                "bytes": size,
-                "valid": False,
-            }
-            staged.write_json(REPORT, too_large, compact=True)
-            staged.write_json(FACTS, told)
-            kept_at = store.reject(staged)
-            read_as = Sniffed("utf-8", ",", "\n")
-            return IngestResult(False, too_large, {}, read_as, told, kept_at=kept_at)
+            _drop(original, source_table)
+            return _refused(store, staged, too_large, original, original_name, size)
         sniffed = (
-            Sniffed("utf-8", ",", "\n") if workbook else sniff_file(original, legacy_encodings)
+            Sniffed("utf-8", ",", "\n") if workbook else sniff_file(source_table, legacy_encodings)
         )
-        table, read_as, steps = original, sniffed, None
+        table, read_as, steps = source_table, sniffed, None
         if recipe:
             table, read_as, schema, steps = prepare_table(
-                original, recipe, schema, sniffed, staged.folder / PREPARED
+                source_table, recipe, schema, sniffed, staged.folder / PREPARED
             )
             staged.write_json(RECIPE, steps)
         parquet = staged.folder / PARQUET
@@ -111,17 +119,20 @@ def ingest_file(
             "original_file": original.name,
             "bytes": size,
             "sha256": report["tasks"][0]["stats"].get("sha256")
-            if steps is None
-            else _sha256(original),
+            if steps is None and not unpacked.compressed
+            else _sha256(original),  # the file as it came, compressed or not
             **sniffed.to_dict(),
             "valid": report["valid"],
             "rows": _rows(report),
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
+        if unpacked.compressed:
+            facts["unpacked"] = unpacked.to_dict()
         staged.write_json(SCHEMA, schema)
         staged.write_json(REPORT, report, compact=True)
         if not report["valid"]:
             parquet.unlink(missing_ok=True)  # the rows of a rejected file are not kept
+            _drop(original, source_table)  # what was unpacked is not kept: the original is
             staged.write_json(FACTS, facts)
             kept_at = store.reject(staged)
             return IngestResult(False, report, schema, sniffed, facts, kept_at=kept_at)
@@ -132,8 +143,7 @@ def ingest_file(
             facts["rows"] = validation.rows_written
         else:  # a file our engine declined: frictionless reads its rows
             facts["rows"] = convert_to_parquet(table, schema, read_as, parquet, progress)
-        if table is not original:
-            table.unlink()  # the original and the recipe make it again
+        _drop(original, source_table, table)  # the original and the recipe make them again
         staged.write_json(FACTS, facts)
         version = store.publish(staged, dataset_key)
         return IngestResult(True, report, schema, sniffed, facts, version=version)
@@ -157,6 +167,35 @@ def prepare_table(
             schema = infer_schema(dest, encoding="utf-8", delimiter=",")
         schema = apply_schema_steps(schema, prepared.steps)
     return dest, read_as, schema, prepared.steps
+
+
+def _refused(
+    store: Store,
+    staged: Staged,
+    report: dict[str, Any],
+    original: Path,
+    original_name: str,
+    size: int,
+) -> IngestResult:
+    """The upload refused before it was read (over a limit, or an archive we do not read):
+    its report and original kept."""
+    told: dict[str, Any] = {
+        "original_name": original_name,
+        "original_file": original.name,
+        "bytes": size,
+        "valid": False,
+    }
+    staged.write_json(REPORT, report, compact=True)
+    staged.write_json(FACTS, told)
+    kept_at = store.reject(staged)
+    return IngestResult(False, report, {}, Sniffed("utf-8", ",", "\n"), told, kept_at=kept_at)
+
+
+def _drop(original: Path, *made: Path) -> None:
+    """Remove the tables made from the original (unpacked, prepared): it makes them again."""
+    for path in made:
+        if path != original:
+            path.unlink(missing_ok=True)
 
 
 def _refuse_row_id(report: dict[str, Any]) -> None:

@@ -10,15 +10,19 @@ words the review page shows after an upload: "looks like UK central government s
 
 The head is cut at its last line break before it is read, so a line (or a character of it)
 that the cut split in two is not taken for part of the table. A workbook (a zip or an OLE2
-file) says nothing: its header is on a sheet, which these bytes cannot show.
+file) says nothing: its header is on a sheet, which these bytes cannot show. The start of
+a gzip is unpacked (at most HEAD_BYTES of it) and read as the CSV it begins; any other
+compressed file says nothing.
 """
 
 from __future__ import annotations
 
 import codecs
 import tempfile
+import zlib
 from pathlib import Path
 
+from ingest.compressed import SIGNATURES
 from ingest.layout import find_layout
 from ingest.sniff import DEFAULT_LEGACY_ENCODINGS, sniff_file, utf16_without_bom
 from ingest.workbook import OLE2_SIGNATURE, ZIP_SIGNATURE
@@ -39,7 +43,12 @@ def hint_schemas(
     an empty list for a file that looks like none of them, or for a workbook. Only the
     first HEAD_BYTES of `head` are read."""
     head = head[:HEAD_BYTES]
-    if head.startswith((ZIP_SIGNATURE, OLE2_SIGNATURE)):
+    if head.startswith(b"\x1f\x8b"):  # a gzip: the start of what it holds
+        try:
+            head = zlib.decompressobj(wbits=31).decompress(head, HEAD_BYTES)
+        except zlib.error:
+            return []
+    if head.startswith((ZIP_SIGNATURE, OLE2_SIGNATURE, *(s[0] for s in SIGNATURES))):
         return []
     lines = whole_lines(head)
     if not lines.strip(b"\x00\r\n\t ,;|"):

@@ -56,30 +56,37 @@ def test_the_limits_look_only_at_the_first_lines(tmp_path: Path) -> None:
     assert problem is not None and problem["rowNumber"] == 2
 
 
-def test_a_compressed_file_is_named_as_one(tmp_path: Path) -> None:
+def test_a_compressed_file_is_named_and_what_it_holds_is_held_to_the_limits(
+    tmp_path: Path,
+) -> None:
     import gzip
     import zipfile
+
+    from ingest.compressed import compression, unpack_table
 
     table = b"a,b\n1,2\n"
     gz = tmp_path / "spend.csv"  # renamed .csv, as people do
     gz.write_bytes(gzip.compress(table))
-    problem = shape_problem(gz, TableLimits())
-    assert problem is not None
-    assert problem["message"] == "The file is compressed with gzip (.gz), not a table."
+    assert compression(gz) == ("gzip", "compressed with gzip (.gz)")
     archive = tmp_path / "spend-zip.csv"
     with zipfile.ZipFile(archive, "w") as out:
         out.writestr("spend.csv", table)
-    problem = shape_problem(archive, TableLimits())
-    assert problem is not None and "a zip archive (.zip)" in problem["message"]
+    assert compression(archive) == ("zip", "a zip archive (.zip)")
     plain = tmp_path / "plain.csv"
     plain.write_bytes(table)
-    assert shape_problem(plain, TableLimits()) is None
+    assert compression(plain) is None and shape_problem(plain, TableLimits()) is None
+    # The limits apply to the table unpacked, not to the compressed bytes.
+    wide = tmp_path / "wide.csv.gz"
+    wide.write_bytes(gzip.compress(b",".join(b"c%d" % i for i in range(50)) + b"\n"))
+    unpacked = unpack_table(wide, tmp_path)
+    problem = shape_problem(unpacked.path, TableLimits(max_columns=10))
+    assert problem is not None and problem["message"].startswith("Line 1 has about 50 columns")
 
 
-def test_an_upload_of_a_gzip_renamed_csv_says_so(client: Any, site: Any) -> None:
-    import gzip
-
+def test_an_upload_of_a_7z_renamed_csv_says_what_it_is(client: Any, site: Any) -> None:
     sign_in(client, site)
-    page = finished(client, site, send(client, gzip.compress(b"a,b\n1,2\n"), "spend.csv"))
-    assert "The file is compressed with gzip (.gz), not a table." in page.text
+    seven = b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(range(256)) * 4  # a 7-Zip file's start
+    page = finished(client, site, send(client, seven, "spend.csv"))
+    assert "The file is a 7-Zip archive (.7z), which we cannot open here." in page.text
+    assert "Your file is kept (reference" in page.text
     assert "encoding" not in page.text.lower().split("we read the file as")[0]

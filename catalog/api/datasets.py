@@ -5,6 +5,7 @@ package_delete, resource_create."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 from flask import request
@@ -30,12 +31,15 @@ from catalog.datasets.publishing import (
     apply_metadata,
     create_dataset,
     publish_file,
+    table_limits,
 )
 from catalog.datasets.tables import find_resource
 from catalog.db.models import Dataset, utcnow
 from catalog.errors import BadParameter, Conflict, InvalidInput, NotAuthorised, NotFound
 from catalog.params import parse_bool, parse_int, parse_json
+from catalog.site import Site
 from catalog.viewer import Viewer
+from ingest.compressed import CompressedError, unpack_table
 from ingest.recipe import check_recipe
 from ingest.suggest import suggest_for_file
 
@@ -207,12 +211,7 @@ def resource_create(params: dict[str, Any]) -> dict[str, Any]:
         details: dict[str, Any] = {"report": report}  # the whole report, as the page shows it
         kept = outcome.result.kept_at
         if recipe is None and kept is not None:  # the fixes the upload page would offer
-            original = current_site().store.kept_original(kept.name)
-            found = suggest_for_file(
-                original, legacy_encodings=current_site().settings.legacy_encoding_list
-            )
-            details["recipe"] = found.steps
-            details["questions"] = [{"key": q.key, "chosen": q.chosen} for q in found.questions]
+            details |= _fixes_offered(current_site(), kept)
         raise Conflict(
             "The file does not match its schema; nothing was published. The error's recipe "
             "holds the fixes we would make: send it back as recipe to apply them.",
@@ -221,6 +220,28 @@ def resource_create(params: dict[str, Any]) -> dict[str, Any]:
         )
     token_viewer()
     return resource_show({"id": f"{outcome.dataset_name}-v{outcome.version_number}"})
+
+
+def _fixes_offered(site: Site, kept: Path) -> dict[str, Any]:
+    """The recipe and questions the upload page would offer for the kept original (for a
+    compressed one, for the table it holds); none when it is an archive we do not read."""
+    original = site.store.kept_original(kept.name)
+    limits = table_limits(site)
+    with site.store.staging() as scratch:
+        try:
+            table = unpack_table(
+                original,
+                scratch.folder,
+                max_unpacked_bytes=limits.max_unpacked_bytes,
+                max_members=limits.max_members,
+            ).path
+        except CompressedError:
+            return {}
+        found = suggest_for_file(table, legacy_encodings=site.settings.legacy_encoding_list)
+    return {
+        "recipe": found.steps,
+        "questions": [{"key": q.key, "chosen": q.chosen} for q in found.questions],
+    }
 
 
 def _owner(db: Any, params: dict[str, Any]) -> Any:

@@ -123,8 +123,9 @@ class PublishOutcome:
 
 
 def table_limits(site: Site) -> TableLimits:
-    """The shape an uploaded table may have (ingest/limits.py), from the settings."""
-    return TableLimits(site.settings.max_line_bytes, site.settings.max_columns)
+    """The shape an uploaded table may have, and its size unpacked (ingest/limits.py)."""
+    settings = site.settings
+    return TableLimits(settings.max_line_bytes, settings.max_columns, settings.max_unpacked_bytes)
 
 
 def publish_file(

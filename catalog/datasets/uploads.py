@@ -18,6 +18,7 @@ from catalog.db.models import Dataset, User, Version
 from catalog.jobs.runner import FAILED, INVALID, PUBLISHED, JobProgress, JobResult, TimeLimitReached
 from catalog.site import Site
 from catalog.viewer import Viewer
+from ingest.compressed import CompressedError, compression, unpack_table
 from ingest.errors import WorkbookError
 from ingest.limits import shape_problem
 from ingest.recipe import RecipeError
@@ -67,6 +68,62 @@ def publish_upload(
                 message=f"This file is already published as {found['title']}, version "
                 f"{found['number']}.",
             )
+    # A compressed upload is reviewed through the table it holds, unpacked into a staging
+    # folder of ours for the review (ingest unpacks it again to publish it, from the
+    # original as it came, which is what is kept).
+    with site.store.staging() as scratch:
+        held = _review(
+            site,
+            path,
+            scratch.folder,
+            progress,
+            original_name=original_name,
+            answers=answers,
+            form=form,
+            review=review,
+            show_columns=show_columns,
+            request=request,
+        )
+    if isinstance(held, JobResult):
+        return held
+    taken, steps = held
+    return _published_or_report(
+        site, path, progress, original_name, answers, form, taken, steps, on_published, **request
+    )
+
+
+def _review(
+    site: Site,
+    path: Path,
+    scratch: Path,
+    progress: JobProgress,
+    *,
+    original_name: str,
+    answers: int | None,
+    form: dict[str, Any] | None,
+    review: dict[str, Any] | None,
+    show_columns: bool,
+    request: dict[str, Any],
+) -> JobResult | tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The review page's result when the upload stops there; else the answers given and
+    the recipe to publish with. `request` is publish_file's, completed here (a new
+    version's schema)."""
+    limits = table_limits(site)
+    try:
+        unpacked = unpack_table(
+            path,
+            scratch,
+            max_unpacked_bytes=limits.max_unpacked_bytes,
+            max_members=limits.max_members,
+            progress=progress,
+        )
+    except CompressedError:
+        return {}, []  # nothing to review: the ingest says why in a report, and keeps the file
+    table = unpacked.path
+    if not is_workbook(table) and shape_problem(table, limits) is not None:
+        # Over a limit (a line with no end, thousands of columns): nothing to review; the
+        # ingest says which limit, and keeps the file.
+        return {}, []
     # Before publishing: the fixes offered, the questions, personal data (datasets/review.py).
     # `review` holds the volunteer's answers once they have seen them.
     answered = review is not None
@@ -83,7 +140,7 @@ def publish_upload(
         mapping = _last_renames(site, request["dataset_name"]) | mapping
     try:
         steps, shown = review_upload(
-            path,
+            table,
             schema=request.get("schema"),
             legacy_encodings=site.settings.legacy_encoding_list,
             answers={
@@ -111,11 +168,13 @@ def publish_upload(
     if not answered and _same_as_last_time(site, request.get("dataset_name"), steps):
         answered = True  # the next file of the same kind: the saved recipe, no questions
         personal_unchecked = False  # checked when the first version was published
+    if unpacked.compressed:  # said first: what was read from what was sent
+        shown["notes"].insert(0, unpacked.note())
     full = hold or (not answered and (needs_review(shown) or show_columns))
     if full or personal_unchecked:
         if full:  # the whole review, with the columns as they would be published
             shown["columns"] = describe_columns(
-                path,
+                table,
                 steps,
                 request.get("schema"),
                 shown["mapping"],
@@ -140,9 +199,7 @@ def publish_upload(
             },
             message="Check the file before it is published.",
         )
-    return _published_or_report(
-        site, path, progress, original_name, answers, form, review, steps, on_published, **request
-    )
+    return review, steps
 
 
 def _published_or_report(
@@ -206,6 +263,8 @@ def refused_at_once(site: Site, path: Path) -> bool:
     """Whether the saved file is over a table limit (ingest/limits.py), and so refused from
     its first lines, in a moment, whatever its size: such an upload is refused at once
     instead of waiting its turn (catalog.jobs.runner.JobRunner.enqueue's `at_once`)."""
+    if compression(path) is not None:  # held to the limits once unpacked, in the job
+        return False
     return not is_workbook(path) and shape_problem(path, table_limits(site)) is not None
 
 

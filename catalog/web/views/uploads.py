@@ -54,17 +54,18 @@ blueprint = Blueprint("uploads", __name__)
 UPLOAD_FIELDS = {"owner_org": "organisation"}
 
 _JOB_ID = re.compile(r"^[0-9a-f]{32}$")
-# What each stage of an ingest is called on the job page; "reading" counts bytes, the
-# others rows.
+# What each stage of an ingest is called on the job page; "unpacking" and "reading" count
+# bytes, the others rows.
 STAGES = {
     "queued": "Waiting for its turn",
     "starting": "Starting",
+    "unpacking": "Unpacking the compressed file",
     "reading": "Reading the file",
     "validating": "Checking the file against the schema",
     "converting": "Writing the table",
     "profiling": "Describing each column for the preview",
 }
-BYTE_STAGES = {"reading"}
+BYTE_STAGES = {"unpacking", "reading"}
 
 
 class UploadForm(FlaskForm):
