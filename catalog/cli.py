@@ -274,6 +274,65 @@ def reindex(ctx: click.Context) -> None:
     click.echo(f"Search index rebuilt: {count} datasets.")
 
 
+@main.command()
+@click.argument("destination", type=click.Path(path_type=Path))
+@click.pass_context
+def backup(ctx: click.Context, destination: Path) -> None:
+    """Write a consistent backup of the catalogue into DESTINATION, a new folder: the
+    database, every published version's files and the secret key. Safe while the site
+    runs; docs/operations.md says how to schedule it."""
+    from catalog.backup.writing import take_backup  # lazy: start-up time
+    from catalog.site import Site  # lazy: start-up time
+
+    site = Site(ctx.obj)  # not prepared: a backup changes nothing in the site
+    ctx.call_on_close(site.close)
+    with ProgressBar() as bar:
+        try:
+            done = take_backup(site, destination, progress=bar.update)
+        except CatalogError as error:
+            fail(error)
+    click.echo(
+        f"Backed up {done.datasets:,} datasets and {done.versions:,} versions into {done.path}: "
+        f"{done.files:,} files, {done.bytes / 1e6:,.1f} MB (database migration {done.revision})."
+    )
+
+
+@main.command()
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--check", is_flag=True, help="Only check the backup's files; change nothing.")
+@click.pass_context
+def restore(ctx: click.Context, source: Path, check: bool) -> None:
+    """Bring a new site (an empty database and data folder) back to the backup in SOURCE,
+    after checking every file of it against its manifest."""
+    from catalog.backup.restoring import check_backup, restore_backup  # lazy: start-up time
+    from catalog.site import Site  # lazy: start-up time
+
+    with ProgressBar() as bar:
+        try:
+            if check:
+                manifest = check_backup(source, progress=bar.update)
+            else:
+                site = Site(ctx.obj)  # not prepared: the restore makes its database
+                ctx.call_on_close(site.close)
+                done = restore_backup(site, source, progress=bar.update)
+        except CatalogError as error:
+            fail(error)
+    if check:
+        tables = manifest["tables"]
+        click.echo(
+            f"The backup in {source} is whole: {tables.get('datasets', 0):,} datasets and "
+            f"{tables.get('versions', 0):,} versions, taken {manifest['created']}."
+        )
+        return
+    click.echo(
+        f"Restored {done.datasets:,} datasets and {done.versions:,} versions from {done.path} "
+        f"(taken {done.created}): {done.files:,} files, {done.bytes / 1e6:,.1f} MB; "
+        "search index rebuilt."
+    )
+    if done.secret_key:
+        click.echo(f"The site's secret key was restored into {done.secret_key}.")
+
+
 @main.group()
 def user() -> None:
     """Manage user accounts."""

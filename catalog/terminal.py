@@ -1,5 +1,6 @@
 """What the `datastore` command says on the terminal: schemas named on the command line,
-reports, errors, recipes read from a file, and the progress bar that follows an ingest."""
+reports, errors, recipes read from a file, and the progress bar that follows an
+ingest, a backup or a restore."""
 
 from __future__ import annotations
 
@@ -155,14 +156,20 @@ def read_recipe(path: Path | None) -> list[dict[str, Any]] | None:
 
 
 class ProgressBar:
-    """A progress bar on standard error that follows the ingest's stages."""
+    """A progress bar on standard error that follows the stages of an ingest, a backup or
+    a restore."""
 
     LABELS = {
         "reading": "Checking and converting",
         "validating": "Checking",
         "converting": "Converting",
         "profiling": "Describing the columns",
+        "snapshot": "Reading the database",
+        "copying": "Copying files",
+        "checking": "Checking the backup",
+        "loading": "Restoring the database",
     }
+    BYTES = frozenset({"reading", "copying", "checking"})  # stages counted in bytes
 
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled
@@ -193,7 +200,7 @@ class ProgressBar:
             self.bar.update(max(0, min(done, self.bar.length) - self.bar.pos))
 
     def _megabytes(self) -> str:
-        if self.bar is None or self.stage != "reading":
+        if self.bar is None or self.stage not in self.BYTES:
             return ""
         return f"{self.bar.pos / 1e6:,.1f} of {self.bar.length / 1e6:,.1f} MB"
 
