@@ -36,12 +36,13 @@ from catalog.viewer import Viewer
 from tests.conftest import DATA, PG_URL, Runner, make_settings, wait_for
 from tests.test_background_upload import job_id, upload_bytes
 from tests.test_kill_safety import write_numbers_csv
-from tests.test_web import PASSWORD, csrf_token, sign_in
+from tests.test_web import PASSWORD, csrf_token, reviewed, sign_in
 
 GILTS = DATA / "valid/uk-gilt-yields-10y/data"
 HOUSES = DATA / "valid/uk-house-prices-nationwide/data/data.csv"
 SECTORS = DATA / "valid/s-and-p-500-companies/data/sector-counts.csv"
 NUMBERS = ("/dataset/numbers/v1/data.parquet", "/dataset/numbers/v1/original")
+UPLOAD_ROWS = 600_000  # an upload of several seconds: time to take a backup in its middle
 SEARCHES = ["gilt", "house prices", "yield", "sector", "nationwide", "nothing-like-this"]
 
 
@@ -125,10 +126,17 @@ def fill(app: Any) -> dict[str, Any]:
         site, SECTORS, user_id, title="Sector counts", organisation="Council", private=True
     )
     assert client.get("/search?q=nothing-like-this").status_code == 200  # a miss, counted
+    # An upload waiting at its review page, on its kept original.
+    economies = (DATA / "valid/gdp/data/top-economies.csv").read_bytes()
+    held = upload_bytes(client, economies, "economies.csv", title="Economies", show_columns="y")
+    review = job_id(held)
+    assert site.jobs.wait(review, timeout=60)
+    assert client.get(f"/uploads/{review}.json").json["result"]["kept"]
     return {
         "public": {gilts: 2, houses: 1},
         "private": staff,
         "request": request_id,
+        "review": review,
         "token": secret,  # the API reads as a token's owner, never as a browser session
     }
 
@@ -179,6 +187,8 @@ def answers(app: Any, held: dict[str, Any]) -> dict[str, Any]:
     found["/"] = get(visitor, "/")
     found["package_list"] = visitor.get(f"{api}/package_list").get_json()["result"]
     found["request"] = get(volunteer, f"/request/{held['request']}")
+    found["review"] = get(volunteer, f"/uploads/{held['review']}")
+    assert "before publishing</h1>" in found["review"]
     assert visitor.get(f"/dataset/{held['private']}").status_code == 404
     return found
 
@@ -232,10 +242,17 @@ def test_a_backup_restores_to_a_site_that_answers_the_same(app, settings, tmp_pa
         # The restored site goes on: the next dataset and user take new ids (on PostgreSQL
         # the sequences were moved past the restored rows).
         site_two = app_two.extensions["site"]
+        # The upload waiting at its review publishes from its restored original.
+        volunteer = app_two.test_client()
+        token = csrf_token(volunteer, "/login")
+        signed = {"username": "volunteer", "password": PASSWORD, "csrf_token": token}
+        assert volunteer.post("/login", data=signed).status_code == 302
+        done = reviewed(volunteer, site_two, volunteer.get(f"/uploads/{held['review']}"))
+        assert "Published version 1 of" in done.text
         sign_in(app_two.test_client(), site_two, "newcomer")
         later = publish(site_two, GILTS / "annual.csv", title="Gilt yields again")
         with site_two.session() as session:
-            assert session.scalar(select(func.count()).select_from(Dataset)) == 4
+            assert session.scalar(select(func.count()).select_from(Dataset)) == 5
         assert app_two.test_client().get(f"/dataset/{later}").status_code == 200
     finally:
         app_two.extensions["site"].close()
@@ -243,7 +260,8 @@ def test_a_backup_restores_to_a_site_that_answers_the_same(app, settings, tmp_pa
 
 @pytest.mark.postgresql
 def test_a_sqlite_sites_backup_restores_into_postgresql(tmp_path, postgres_url):
-    settings = make_settings(tmp_path / "small", "")
+    # Its secret key generated and kept in the data folder, as by default.
+    settings = dataclasses.replace(make_settings(tmp_path / "small", ""), secret_key="")
     app = create_app(settings)
     try:
         held = fill(app)
@@ -254,6 +272,9 @@ def test_a_sqlite_sites_backup_restores_into_postgresql(tmp_path, postgres_url):
         app.extensions["site"].close()
     restored = restore_into(tmp_path, postgres_url, tmp_path / "backup", initialised=True)
     assert restored.database_url.startswith("postgresql")
+    key = restored.data_dir / "secret_key"
+    assert key.read_bytes() == (settings.data_dir / "secret_key").read_bytes()
+    assert key.stat().st_mode & 0o077 == 0
     app_two = create_app(restored)
     try:
         assert answers(app_two, held) == before
@@ -274,7 +295,7 @@ def test_a_backup_taken_during_an_upload_holds_it_whole_or_not_at_all(
     token = csrf_token(uploader, "/login")
     signed = {"username": "volunteer", "password": PASSWORD, "csrf_token": token}
     assert uploader.post("/login", data=signed).status_code == 302
-    data, _ = write_numbers_csv(tmp_path / "upload", rows=1_000_000)
+    data, _ = write_numbers_csv(tmp_path / "upload", rows=UPLOAD_ROWS)
     job = job_id(upload_bytes(uploader, data.read_bytes(), "numbers.csv", title="Numbers"))
 
     def running() -> bool:

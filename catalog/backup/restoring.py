@@ -90,7 +90,10 @@ def restore_backup(site: Site, source: Path, progress: Progress | None = None) -
                 f"Nothing was restored: the site is not empty ({'; '.join(in_the_way)}). "
                 "Restore into a new data folder and an empty database."
             )
-        placed = _place_files(site, source, manifest, tell)
+        try:
+            placed = _place_files(site, source, manifest, tell)
+        except OSError as error:  # a full disk: what was copied has been taken back
+            raise BackupError(f"The restore stopped ({error}); nothing was restored.") from None
         try:
             with site.engine.begin() as connection:
                 _load_database(connection, source, manifest, revision, tell)

@@ -108,7 +108,8 @@ def dump_tables(connection: Connection, folder: Path, progress: Tables) -> dict[
             select(table).order_by(*table.primary_key.columns)
         )
         counts[table.name] = 0
-        with open(folder / f"{table.name}.jsonl", "w", encoding="utf-8") as out:
+        fd = os.open(folder / f"{table.name}.jsonl", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(json.dumps([column.name for column in table.columns]) + "\n")
             for row in rows:
                 out.write(json.dumps([_plain(value) for value in row], ensure_ascii=False))

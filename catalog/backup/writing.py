@@ -97,6 +97,9 @@ def take_backup(site: Site, destination: Path, progress: Progress | None = None)
             _fsync_dir(folder)
         os.rename(partial, destination)
         _fsync_dir(destination.parent)
+    except OSError as error:  # a full disk, a folder we may not write in
+        shutil.rmtree(partial, ignore_errors=True)
+        raise BackupError(f"The backup could not be written ({error}); nothing was kept.") from None
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
@@ -166,7 +169,8 @@ def _copy_files(
     entries = []
     for path, relative in sources:
         target = partial / relative
-        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for folder in reversed(target.relative_to(partial).parents[:-1]):
+            (partial / folder).mkdir(mode=0o700, exist_ok=True)
         entries.append({"path": relative, **copy_hashed(path, target, advance)})
     return entries
 
