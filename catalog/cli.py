@@ -15,6 +15,7 @@ from catalog.datasets.licences import DEFAULT_LICENCE
 from catalog.errors import CatalogError
 from catalog.terminal import (
     ProgressBar,
+    counted,
     fail,
     print_report,
     read_recipe,
@@ -292,8 +293,9 @@ def backup(ctx: click.Context, destination: Path) -> None:
         except CatalogError as error:
             fail(error)
     click.echo(
-        f"Backed up {done.datasets:,} datasets and {done.versions:,} versions into {done.path}: "
-        f"{done.files:,} files, {done.bytes / 1e6:,.1f} MB (database migration {done.revision})."
+        f"Backed up {counted(done.datasets, 'dataset')} and {counted(done.versions, 'version')} "
+        f"into {done.path}: {counted(done.files, 'file')}, {done.bytes / 1e6:,.1f} MB "
+        f"(database migration {done.revision})."
     )
 
 
@@ -320,14 +322,14 @@ def restore(ctx: click.Context, source: Path, check: bool) -> None:
     if check:
         tables = manifest["tables"]
         click.echo(
-            f"The backup in {source} is whole: {tables.get('datasets', 0):,} datasets and "
-            f"{tables.get('versions', 0):,} versions, taken {manifest['created']}."
+            f"The backup in {source} is whole: {counted(tables.get('datasets', 0), 'dataset')} "
+            f"and {counted(tables.get('versions', 0), 'version')}, taken {manifest['created']}."
         )
         return
     click.echo(
-        f"Restored {done.datasets:,} datasets and {done.versions:,} versions from {done.path} "
-        f"(taken {done.created}): {done.files:,} files, {done.bytes / 1e6:,.1f} MB; "
-        "search index rebuilt."
+        f"Restored {counted(done.datasets, 'dataset')} and {counted(done.versions, 'version')} "
+        f"from {done.path} (taken {done.created}): {counted(done.files, 'file')}, "
+        f"{done.bytes / 1e6:,.1f} MB; search index rebuilt."
     )
     if done.secret_key:
         click.echo(f"The site's secret key was restored into {done.secret_key}.")

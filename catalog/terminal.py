@@ -78,6 +78,11 @@ def suggested_recipe(
     return found.steps or None
 
 
+def counted(count: int, word: str) -> str:
+    """'1 dataset', '2 datasets', '1,024 versions'."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
 def print_steps(steps: list[dict[str, Any]], prefix: str = "Fix") -> None:
     for step in steps:
         click.echo(f"{prefix}: {describe_step(step)}")

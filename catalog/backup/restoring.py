@@ -60,6 +60,10 @@ def check_backup(source: Path, progress: Progress | None = None) -> dict[str, An
 
     tell("checking", 0, total)
     verify_files(source, manifest, advance)
+    listed = {entry["path"] for entry in manifest["files"]}
+    unlisted = [name for name in manifest["tables"] if f"database/{name}.jsonl" not in listed]
+    if unlisted:
+        raise BackupError(f"The backup is damaged: it has no rows of {', '.join(unlisted)}.")
     return manifest
 
 

@@ -146,6 +146,9 @@ def load_tables(
 ) -> None:
     """Insert the rows of the backup's tables into the database's empty tables, parents
     before children, then (on PostgreSQL) move each id sequence past the largest id."""
+    strange = set(tables) - set(Base.metadata.tables)
+    if strange:
+        raise BackupError(f"The backup names tables that are not the catalogue's: {strange}.")
     missing = set(tables) - set(inspect(connection).get_table_names())
     if missing:
         raise BackupError(f"The database has no table {', '.join(sorted(missing))} to restore.")
