@@ -18,6 +18,7 @@ import re
 import uuid
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -65,19 +66,20 @@ def postgres_url() -> Iterator[str]:
         yield url
 
 
-class postgres_schema:  # noqa: N801 (used as a context manager, like open)
-    def __enter__(self) -> str:
-        self.engine = create_engine(PG_URL)
-        self.schema = f"test_{uuid.uuid4().hex[:16]}"
-        with self.engine.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{self.schema}"'))
-        joiner = "&" if "?" in PG_URL else "?"
-        return f"{PG_URL}{joiner}options=-csearch_path%3D{self.schema}"
-
-    def __exit__(self, *exc: Any) -> None:
-        with self.engine.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{self.schema}" CASCADE'))
-        self.engine.dispose()
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """The URL of a new PostgreSQL schema, dropped afterwards (as conftest's database_url)."""
+    engine = create_engine(PG_URL)
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    with engine.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    joiner = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{joiner}options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
 
 
 def publish(site: Any, path: Path, user_id: int | None = None, **metadata: Any) -> str:

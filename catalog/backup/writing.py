@@ -66,6 +66,7 @@ def take_backup(site: Site, destination: Path, progress: Progress | None = None)
     partial = destination.parent / f".{destination.name}.partial-{uuid.uuid4().hex}"
     partial.mkdir(mode=0o700)
     try:
+        taken = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")  # the snapshot's moment
         with database_snapshot(site.engine) as connection:
             revision = revision_of(connection)
             tables = dump_tables(
@@ -85,7 +86,7 @@ def take_backup(site: Site, destination: Path, progress: Progress | None = None)
             {
                 "app_version": app_version(),
                 "alembic_revision": revision,
-                "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "created": taken,
                 "database": site.engine.dialect.name,
                 "tables": tables,
                 "versions": [[key, number] for key, number in versions],
