@@ -1,5 +1,6 @@
 """What the `datastore` command says on the terminal: schemas named on the command line,
-reports, errors, recipes read from a file, and the progress bar that follows an ingest."""
+reports, errors, recipes read from a file, and the progress bar that follows an
+ingest, a backup or a restore."""
 
 from __future__ import annotations
 
@@ -89,6 +90,11 @@ def unpacked_or_none(file: Path, scratch: Path, settings: Settings) -> Path | No
         return None
 
 
+def counted(count: int, word: str) -> str:
+    """'1 dataset', '2 datasets', '1,024 versions'."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
 def print_steps(steps: list[dict[str, Any]], prefix: str = "Fix") -> None:
     for step in steps:
         click.echo(f"{prefix}: {describe_step(step)}")
@@ -173,7 +179,8 @@ def read_recipe(path: Path | None) -> list[dict[str, Any]] | None:
 
 
 class ProgressBar:
-    """A progress bar on standard error that follows the ingest's stages."""
+    """A progress bar on standard error that follows the stages of an ingest, a backup or
+    a restore."""
 
     LABELS = {
         "unpacking": "Unpacking",
@@ -181,7 +188,12 @@ class ProgressBar:
         "validating": "Checking",
         "converting": "Converting",
         "profiling": "Describing the columns",
+        "snapshot": "Reading the database",
+        "copying": "Copying files",
+        "checking": "Checking the backup",
+        "loading": "Restoring the database",
     }
+    BYTES = frozenset({"unpacking", "reading", "copying", "checking"})  # counted in bytes
 
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled
@@ -212,7 +224,7 @@ class ProgressBar:
             self.bar.update(max(0, min(done, self.bar.length) - self.bar.pos))
 
     def _megabytes(self) -> str:
-        if self.bar is None or self.stage not in ("unpacking", "reading"):
+        if self.bar is None or self.stage not in self.BYTES:
             return ""
         return f"{self.bar.pos / 1e6:,.1f} of {self.bar.length / 1e6:,.1f} MB"
 

@@ -148,6 +148,30 @@ class Store:
             _fsync_dir(dataset_folder)
             return VersionRef(dataset_key, number, target)
 
+    def publish_as(self, staged: Staged, dataset_key: str, number: int) -> VersionRef:
+        """Make a staged version visible as exactly version `number` (a restore from a
+        backup, where the numbers are already known); fails if that number is taken."""
+        dataset_folder = self._dataset_folder(dataset_key)
+        dataset_folder.mkdir(parents=True, exist_ok=True)
+        _fsync_tree(staged.folder)
+        target = dataset_folder / str(int(number))
+        if target.exists():
+            raise DatastoreError(f"version {number} of {dataset_key} is already there")
+        os.rename(staged.folder, target)
+        _fsync_dir(dataset_folder)
+        return VersionRef(dataset_key, int(number), target)
+
+    def keep_as(self, staged: Staged, reference: str) -> Path:
+        """Keep a staged folder under rejected/ as `reference` (a restore of a kept upload)."""
+        if not _REFERENCE.fullmatch(reference):
+            raise DatastoreError(f"not a reference: {reference!r}")
+        target = self.root / "rejected" / reference
+        if target.exists():
+            raise DatastoreError(f"an upload is already kept under {reference}")
+        _fsync_tree(staged.folder)
+        os.rename(staged.folder, target)
+        return target
+
     def reject(self, staged: Staged) -> Path:
         """Keep a failed upload (its original and report) under rejected/ for the fix."""
         target = self.root / "rejected" / staged.folder.name

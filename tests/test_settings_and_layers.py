@@ -97,7 +97,7 @@ LAYERS: list[set[str]] = [
     {"app"},
     {"web", "api"},
     {"context"},
-    {"startup"},
+    {"startup", "backup"},
     {"foi"},
     {"datasets", "accounts"},
     {"site"},

@@ -11,6 +11,8 @@ from typing import Any
 
 import click
 
+from catalog.cli.admin import backup, restore, user
+from catalog.cli.opening import open_site
 from catalog.config import Settings, setting_help
 from catalog.datasets.licences import DEFAULT_LICENCE
 from catalog.errors import CatalogError
@@ -45,26 +47,11 @@ def main(ctx: click.Context) -> None:
             raise click.UsageError(str(error)) from None
 
 
-# The commands import the rooms they use when they run (the imports inside functions
-# below): `datastore --help` and `datastore validate` then load no database, web or
-# search code, and start quickly. None of them dodges an import circle.
-
-
-def _site(ctx: click.Context) -> Any:
-    from catalog.site import Site  # lazy: start-up time
-    from catalog.startup import prepare  # lazy: start-up time
-
-    site = Site(ctx.obj)
-    ctx.call_on_close(site.close)
-    prepare(site)
-    return site
-
-
 @main.command()
 @click.pass_context
 def init(ctx: click.Context) -> None:
     """Create the data folder, the database tables and the search index."""
-    site = _site(ctx)
+    site = open_site(ctx)
     click.echo(f"Catalogue ready in {site.settings.data_dir}")
 
 
@@ -79,7 +66,7 @@ def run(ctx: click.Context, host: str | None, port: int | None) -> None:
     from catalog.app import create_app  # lazy: start-up time
     from catalog.datasets.samples import load_samples  # lazy: start-up time
 
-    site = _site(ctx)
+    site = open_site(ctx)
     if site.settings.load_samples:
         count = load_samples(site)
         if count:
@@ -146,7 +133,7 @@ def ingest(ctx: click.Context, file: Path, schema_spec: str, **options: Any) -> 
             table = unpacked_or_none(file, Path(scratch), settings)
             if table is not None:
                 recipe = suggested_recipe(table, schema, options, settings.legacy_encoding_list)
-    site = _site(ctx)
+    site = open_site(ctx)
     dataset_name = options.pop("dataset_name")
     metadata = None
     if not dataset_name:
@@ -286,76 +273,10 @@ def reindex(ctx: click.Context) -> None:
     """Rebuild the search index from the database."""
     from catalog.datasets.indexing import reindex as rebuild  # lazy: start-up time
 
-    count = rebuild(_site(ctx))
+    count = rebuild(open_site(ctx))
     click.echo(f"Search index rebuilt: {count} datasets.")
 
 
-@main.group()
-def user() -> None:
-    """Manage user accounts."""
-
-
-@user.command("create")
-@click.argument("username")
-@click.option("--admin", is_flag=True, help="Make this user an administrator.")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@click.pass_context
-def user_create(ctx: click.Context, username: str, admin: bool, password_stdin: bool) -> None:
-    """Create a user who can sign in and publish."""
-    from catalog.accounts.users import create_user  # lazy: start-up time
-
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    site = _site(ctx)
-    with site.session() as session:
-        try:
-            create_user(session, username, password, is_admin=admin)
-            session.commit()
-        except CatalogError as error:
-            fail(error)
-    click.echo(f"Created user {username}{' (administrator)' if admin else ''}.")
-
-
-@user.command("password")
-@click.argument("username")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@click.pass_context
-def user_password(ctx: click.Context, username: str, password_stdin: bool) -> None:
-    """Set a user's password; every browser session of the account is signed out."""
-    from catalog.accounts.users import set_password  # lazy: start-up time
-
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
-    site = _site(ctx)
-    with site.session() as session:
-        try:
-            set_password(session, username, password)
-            session.commit()
-        except CatalogError as error:
-            fail(error)
-    click.echo(f"Changed the password of {username}; their browser sessions are signed out.")
-
-
-@user.command("token")
-@click.argument("username")
-@click.option("--name", default="command line", help="What the token is for.")
-@click.pass_context
-def user_token(ctx: click.Context, username: str, name: str) -> None:
-    """Make an API token for a user and print it (it is shown only this once)."""
-    from sqlalchemy import select
-
-    from catalog.accounts.tokens import create_token  # lazy: start-up time
-    from catalog.db.models import User  # lazy: start-up time
-
-    site = _site(ctx)
-    with site.session() as session:
-        found = session.scalar(select(User).where(User.username == username))
-        if found is None:
-            raise click.ClickException(f"There is no user called {username!r}.")
-        _, secret = create_token(session, found.id, name)
-        session.commit()
-    click.echo(secret)
+main.add_command(backup)
+main.add_command(restore)
+main.add_command(user)
