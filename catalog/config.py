@@ -85,6 +85,9 @@ class Settings:
         1_000_000, "Longest line of an uploaded CSV file (among its first 200), in bytes."
     )
     max_columns: int = _setting(1000, "Most columns an uploaded table may have.")
+    max_header_bytes: int = _setting(
+        2000, "Longest column name (a cell of the header row) of an uploaded table, in bytes."
+    )
     max_schema_bytes: int = _setting(
         1_000_000, "Largest Table Schema file accepted with an upload, in bytes."
     )

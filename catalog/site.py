@@ -18,6 +18,7 @@ from catalog.jobs.runner import JobRunner
 from catalog.search.index import SearchIndex
 from datastore import Store, use_memory_pool
 from datastore.query import QueryLimits
+from ingest.limits import TableLimits
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,13 @@ class Site:
             memory_mb=self.settings.query_memory_mb,
             spill_folder=self.settings.spill_dir / self.processes.id,
             spill_mb=self.settings.query_spill_mb,
+        )
+        # The shape an uploaded table may have, and its size unpacked (ingest/limits.py).
+        self.table_limits = TableLimits(
+            max_line_bytes=self.settings.max_line_bytes,
+            max_columns=self.settings.max_columns,
+            max_unpacked_bytes=self.settings.max_unpacked_bytes,
+            max_header_bytes=self.settings.max_header_bytes,
         )
         self.jobs = JobRunner(
             self.sessions,

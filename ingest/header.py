@@ -27,6 +27,11 @@ def read_header(path: Path, sniffed: Sniffed) -> tuple[int, list[str]]:
             sample.append(cells)
             if len(sample) >= SAMPLE_ROWS:
                 break
+    return pick_header(sample)
+
+
+def pick_header(sample: list[list[str]]) -> tuple[int, list[str]]:
+    """The header among the sample's rows, as frictionless picks it (read_header)."""
     if not sample:
         raise Unsupported("an empty file")
     width = round(sum(map(len, sample)) / len(sample))

@@ -7,11 +7,16 @@ A compressed upload is checked here as it unpacks (ingest/compressed.py), its ta
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ingest.compressed import DEFAULT_MAX_MEMBERS, DEFAULT_MAX_UNPACKED_BYTES
+from ingest.errors import Unsupported
+from ingest.header import pick_header
+from ingest.sniff import detect_delimiter
 
 LINES_CHECKED = 200  # the title lines, the header and the first rows
 _DELIMITERS = (b",", b";", b"\t", b"|")
@@ -23,16 +28,19 @@ class TableLimits:
     max_columns: int = 1_000
     max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED_BYTES  # what a compressed upload unpacks to
     max_members: int = DEFAULT_MAX_MEMBERS  # entries of a zip looked through
+    max_header_bytes: int = 2_000  # one column's name
 
 
 def shape_problem(path: Path, limits: TableLimits) -> dict[str, str] | None:
     """The first line of `path` over a limit, as a report error; None when all are within.
     `path` is the table as it is read: a compressed upload's once unpacked."""
+    lines: list[bytes] = []
     with path.open("rb") as handle:
         for number in range(1, LINES_CHECKED + 1):
             line = handle.readline(limits.max_line_bytes + 1)
             if not line:
-                return None
+                break
+            lines.append(line)
             if len(line) > limits.max_line_bytes and not line.endswith((b"\n", b"\r")):
                 return _error(
                     number,
@@ -50,6 +58,27 @@ def shape_problem(path: Path, limits: TableLimits) -> dict[str, str] | None:
                     "A table this wide is hard to use: publish it as several narrower tables, "
                     "or ask the site's organiser to raise DATASTORE_MAX_COLUMNS.",
                 )
+    return _header_problem(lines, limits)
+
+
+def _header_problem(lines: list[bytes], limits: TableLimits) -> dict[str, str] | None:
+    """A column name (a cell of the header row, found among the first lines as the ingest
+    finds it) longer than the limit: it would be the heading of every page of the table."""
+    text = b"".join(lines).decode("latin-1")  # one character per byte: lengths are bytes
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=detect_delimiter(text)))
+        number, cells = pick_header(rows)
+    except (Unsupported, csv.Error):  # no header row, or not CSV: the check says so
+        return None
+    for column, cell in enumerate(cells, start=1):
+        if len(cell) > limits.max_header_bytes:
+            return _error(
+                number,
+                f"The name of column {column} (in row {number}) is {len(cell):,} bytes long; "
+                f"a column's name may be at most {limits.max_header_bytes:,}.",
+                "Shorten the column's name in the header row (a longer explanation can go "
+                "in the column's description), or check that this row holds the names.",
+            )
     return None
 
 

@@ -90,3 +90,26 @@ def test_an_upload_of_a_7z_renamed_csv_says_what_it_is(client: Any, site: Any) -
     assert "The file is a 7-Zip archive (.7z), which we cannot open here." in page.text
     assert "Your file is kept (reference" in page.text
     assert "encoding" not in page.text.lower().split("we read the file as")[0]
+
+
+def test_a_column_name_over_the_limit_is_refused_a_long_cell_is_not(
+    client: Any, site: Any, tmp_path: Path
+) -> None:
+    limits = TableLimits(max_header_bytes=100)
+    long_name = "How satisfied were you " + "very " * 30  # 173 bytes
+    named = tmp_path / "named.csv"
+    rows = "".join(f"{i},yes,{i}\n" for i in range(10))
+    named.write_text(f"Survey results 2024\n\nid,{long_name},score\n{rows}")
+    problem = shape_problem(named, limits)
+    assert problem is not None and problem["rowNumber"] == 3, problem
+    assert "The name of column 2 (in row 3) is 173 bytes long" in problem["message"]
+    assert "at most 100" in problem["message"]
+    cell = tmp_path / "cell.csv"  # a long value in a row below the header is not a name
+    cell.write_text(f"id,answer,score\n1,{long_name},3\n2,no,4\n")
+    assert shape_problem(cell, limits) is None
+
+    sign_in(client, site)
+    page = finished(client, site, send(client, f"id,{'x' * 2001}\n1,2\n".encode(), "h.csv"))
+    assert "The name of column 2 (in row 1) is 2,001 bytes long" in page.text
+    assert "Your file is kept (reference" in page.text
+    assert client.get("/api/3/action/package_list").get_json()["result"] == []

@@ -31,7 +31,6 @@ from catalog.datasets.publishing import (
     apply_metadata,
     create_dataset,
     publish_file,
-    table_limits,
 )
 from catalog.datasets.tables import find_resource
 from catalog.db.models import Dataset, utcnow
@@ -226,7 +225,7 @@ def _fixes_offered(site: Site, kept: Path) -> dict[str, Any]:
     """The recipe and questions the upload page would offer for the kept original (for a
     compressed one, for the table it holds); none when it is an archive we do not read."""
     original = site.store.kept_original(kept.name)
-    limits = table_limits(site)
+    limits = site.table_limits
     with site.store.staging() as scratch:
         try:
             table = unpack_table(

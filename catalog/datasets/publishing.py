@@ -36,7 +36,6 @@ from catalog.site import Site
 from catalog.viewer import Viewer
 from datastore import VersionRef
 from ingest import IngestResult, ingest_file
-from ingest.limits import TableLimits
 from ingest.validate import Progress
 
 log = logging.getLogger(__name__)
@@ -122,12 +121,6 @@ class PublishOutcome:
         return self.result.valid
 
 
-def table_limits(site: Site) -> TableLimits:
-    """The shape an uploaded table may have, and its size unpacked (ingest/limits.py)."""
-    settings = site.settings
-    return TableLimits(settings.max_line_bytes, settings.max_columns, settings.max_unpacked_bytes)
-
-
 def publish_file(
     site: Site,
     source: Path | BinaryIO,
@@ -166,7 +159,7 @@ def publish_file(
             legacy_encodings=site.settings.legacy_encoding_list,
             progress=progress,
             recipe=recipe,
-            limits=table_limits(site),
+            limits=site.table_limits,
         )
         if not result.valid or result.version is None:
             return PublishOutcome(result)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from catalog.datasets.indexing import latest_schema
 from catalog.datasets.permissions import can_see
-from catalog.datasets.publishing import publish_file, table_limits
+from catalog.datasets.publishing import publish_file
 from catalog.datasets.review import describe_columns, needs_review, review_upload
 from catalog.db.models import Dataset, User, Version
 from catalog.jobs.runner import FAILED, INVALID, PUBLISHED, JobProgress, JobResult, TimeLimitReached
@@ -108,7 +108,7 @@ def _review(
     """The review page's result when the upload stops there; else the answers given and
     the recipe to publish with. `request` is publish_file's, completed here (a new
     version's schema)."""
-    limits = table_limits(site)
+    limits = site.table_limits
     try:
         unpacked = unpack_table(
             path,
@@ -265,7 +265,7 @@ def refused_at_once(site: Site, path: Path) -> bool:
     instead of waiting its turn (catalog.jobs.runner.JobRunner.enqueue's `at_once`)."""
     if compression(path) is not None:  # held to the limits once unpacked, in the job
         return False
-    return not is_workbook(path) and shape_problem(path, table_limits(site)) is not None
+    return not is_workbook(path) and shape_problem(path, site.table_limits) is not None
 
 
 def published_copy(site: Site, path: Path, user_id: int | None) -> dict[str, Any] | None:
