@@ -12,6 +12,7 @@ from typing import Any
 from werkzeug.routing import IntegerConverter
 
 from catalog.errors import BadParameter
+from schemas.schema import nesting_depth
 
 MAX_ID = 10**18 - 1  # the largest number a URL's id or version may be: it fits 64 bits
 
@@ -102,25 +103,9 @@ def loads(text: str | bytes, max_depth: int = MAX_JSON_DEPTH) -> Any:
         value = json.loads(text, parse_constant=_not_json)
     except RecursionError:  # Python's own limit, far past ours
         raise TooDeep(f"nested more than {max_depth} deep") from None
-    if json_depth(value, max_depth) > max_depth:
+    if nesting_depth(value, max_depth) > max_depth:
         raise TooDeep(f"nested more than {max_depth} deep")
     return value
-
-
-def json_depth(value: Any, stop: int) -> int:
-    """How deep objects and lists nest in `value` (stopping once past `stop`), without
-    recursion."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, depth)
-            if depth > stop:
-                return depth
-            stack.extend(
-                (child, depth + 1) for child in (item.values() if isinstance(item, dict) else item)
-            )
-    return deepest
 
 
 def _not_json(word: str) -> Any:

@@ -145,7 +145,7 @@ class Store:
                     raise
                 number += 1
                 continue
-            _fsync_dir(dataset_folder)
+            fsync_dir(dataset_folder)
             return VersionRef(dataset_key, number, target)
 
     def publish_as(self, staged: Staged, dataset_key: str, number: int) -> VersionRef:
@@ -158,7 +158,7 @@ class Store:
         if target.exists():
             raise DatastoreError(f"version {number} of {dataset_key} is already there")
         os.rename(staged.folder, target)
-        _fsync_dir(dataset_folder)
+        fsync_dir(dataset_folder)
         return VersionRef(dataset_key, int(number), target)
 
     def keep_as(self, staged: Staged, reference: str) -> Path:
@@ -249,10 +249,11 @@ def _fsync_tree(folder: Path) -> None:
         if path.is_file():
             with open(path, "rb") as handle:
                 os.fsync(handle.fileno())
-    _fsync_dir(folder)
+    fsync_dir(folder)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make a folder's entries (a rename into it, a new file) durable."""
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -107,7 +107,7 @@ def parse_descriptor(
         raise SchemaError([_too_deep()], source) from None
     if not isinstance(value, dict):
         raise SchemaError([SchemaProblem("", "a schema must be a JSON object")], source)
-    if _depth(value) > MAX_DEPTH:
+    if nesting_depth(value) > MAX_DEPTH:
         raise SchemaError([_too_deep()], source)
     return value
 
@@ -125,14 +125,15 @@ def _too_deep() -> SchemaProblem:
     )
 
 
-def _depth(value: Any) -> int:
-    """How deep objects and lists are nested in `value`, without recursion."""
+def nesting_depth(value: Any, stop: int = MAX_DEPTH) -> int:
+    """How deep objects and lists are nested in `value` (JSON as Python holds it), without
+    recursion; stops counting once past `stop`."""
     deepest, stack = 0, [(value, 1)]
     while stack:
         item, depth = stack.pop()
         if isinstance(item, dict | list):
             deepest = max(deepest, depth)
-            if depth > MAX_DEPTH:
+            if depth > stop:
                 return depth
             children = item.values() if isinstance(item, dict) else item
             stack.extend((child, depth + 1) for child in children)

@@ -28,6 +28,7 @@ from catalog.backup.manifest import (
 from catalog.backup.snapshot import database_snapshot, dump_tables, revision_of
 from catalog.site import Site
 from datastore import NotFound
+from datastore.store import fsync_dir
 
 log = logging.getLogger(__name__)
 
@@ -95,9 +96,9 @@ def take_backup(site: Site, destination: Path, progress: Progress | None = None)
             },
         )
         for folder in sorted({p.parent for p in partial.rglob("*")}, reverse=True):
-            _fsync_dir(folder)
+            fsync_dir(folder)
         os.rename(partial, destination)
-        _fsync_dir(destination.parent)
+        fsync_dir(destination.parent)
     except OSError as error:  # a full disk, a folder we may not write in
         shutil.rmtree(partial, ignore_errors=True)
         raise BackupError(f"The backup could not be written ({error}); nothing was kept.") from None
@@ -188,11 +189,3 @@ def _files_of(folder: Path, prefix: str) -> list[tuple[Path, str]]:
 
 def _no(count: int) -> None:
     pass
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -86,10 +86,7 @@ def user_create(ctx: click.Context, username: str, admin: bool, password_stdin: 
     """Create a user who can sign in and publish."""
     from catalog.accounts.users import create_user  # lazy: start-up time
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin, "Password")
     site = open_site(ctx)
     with site.session() as session:
         try:
@@ -108,10 +105,7 @@ def user_password(ctx: click.Context, username: str, password_stdin: bool) -> No
     """Set a user's password; every browser session of the account is signed out."""
     from catalog.accounts.users import set_password  # lazy: start-up time
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    password = _read_password(password_stdin, "New password")
     site = open_site(ctx)
     with site.session() as session:
         try:
@@ -141,3 +135,10 @@ def user_token(ctx: click.Context, username: str, name: str) -> None:
         _, secret = create_token(session, found.id, name)
         session.commit()
     click.echo(secret)
+
+
+def _read_password(from_stdin: bool, prompt: str) -> str:
+    """A password from standard input's first line, or asked for twice, unseen."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(click.prompt(prompt, hide_input=True, confirmation_prompt=True))
