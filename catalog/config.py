@@ -88,6 +88,9 @@ class Settings:
     max_header_bytes: int = _setting(
         2000, "Longest column name (a cell of the header row) of an uploaded table, in bytes."
     )
+    max_cell_bytes: int = _setting(
+        1_000_000, "Longest value (one cell, in any row) of an uploaded table, in bytes."
+    )
     max_schema_bytes: int = _setting(
         1_000_000, "Largest Table Schema file accepted with an upload, in bytes."
     )

@@ -48,6 +48,7 @@ class Site:
             max_columns=self.settings.max_columns,
             max_unpacked_bytes=self.settings.max_unpacked_bytes,
             max_header_bytes=self.settings.max_header_bytes,
+            max_cell_bytes=self.settings.max_cell_bytes,
         )
         self.jobs = JobRunner(
             self.sessions,

@@ -13,9 +13,11 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from datastore import TableWriter
 from ingest.columns import ColumnReader
+from ingest.errors import CellTooLong
 from ingest.integrity import Keys
 from ingest.row_errors import RowErrors, TableErrors
 from ingest.sniff import Sniffed
@@ -32,8 +34,10 @@ class Blocks:
         writer: TableWriter,
         width: int,
         sniffed: Sniffed,
+        max_cell_bytes: int = 0,
     ) -> None:
         self.readers, self.table, self.writer, self.width = readers, table, writer, width
+        self.max_cell_bytes = max_cell_bytes  # 0: no limit
         self.keys = keys
         self.sniffed = sniffed
         names = [r.field.name for r in readers]
@@ -44,11 +48,29 @@ class Blocks:
     def block(
         self, batch: pa.RecordBatch | None, numbers: np.ndarray, placed: list[tuple[int, str]]
     ) -> None:
+        if self.max_cell_bytes:
+            self._check_lengths(batch, numbers, placed)
         values = self._typed(batch, numbers)
         odd = self._odd_rows(placed)
         if odd:
             values, numbers = self._interleave(values, numbers, odd)
         self._write(values)
+
+    def _check_lengths(
+        self, batch: pa.RecordBatch | None, numbers: np.ndarray, placed: list[tuple[int, str]]
+    ) -> None:
+        """Raise CellTooLong for the first cell over the limit (a whole column's lengths at
+        once: Arrow reads them from the offsets, not the text)."""
+        limit = self.max_cell_bytes
+        for index, column in enumerate(batch.columns if batch is not None else []):
+            lengths = pc.binary_length(column)
+            longest = pc.max(lengths).as_py()
+            if longest is not None and longest > limit:
+                at = pc.index(pc.greater(lengths, limit), True).as_py()
+                raise CellTooLong(int(numbers[at]), "", int(longest), limit, index)
+        for number, line in placed:  # a row of the wrong width: its whole line
+            if len(line.encode("utf-8", "surrogatepass")) > limit:
+                raise CellTooLong(number, "", len(line), limit)
 
     # Typed columns --------------------------------------------------------------------
 

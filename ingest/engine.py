@@ -30,6 +30,7 @@ from datastore import TableWriter
 from ingest.batches import numbered_batches, raw_rows
 from ingest.blocks import Blocks
 from ingest.columns import ColumnReader
+from ingest.errors import CellTooLong
 from ingest.header import read_header
 from ingest.integrity import Keys, check_integrity
 from ingest.package import TableFile, read_lookups
@@ -63,8 +64,10 @@ def scan_table(
     progress: Progress | None = None,
     package: dict[str, TableFile] | None = None,
     resource_name: str | None = None,
+    max_cell_bytes: int = 0,
 ) -> ScanResult:
-    """Validate `path` against `schema`, writing its typed rows to the Parquet file `target`."""
+    """Validate `path` against `schema`, writing its typed rows to the Parquet file `target`.
+    A cell longer than `max_cell_bytes` (0: no limit) raises CellTooLong."""
     started = time.perf_counter()
     frictionless_schema = Schema.from_descriptor(schema)
     header_row, first = read_header(path, sniffed)
@@ -99,7 +102,9 @@ def scan_table(
     keys = Keys(table)
     writer = TableWriter(target, arrow_schema(schema), background=True)
     try:
-        rows = _stream(
+        rows = _named(
+            labels,
+            _stream,
             path,
             sniffed,
             (header_row, len(first)),
@@ -109,6 +114,7 @@ def scan_table(
             writer,
             progress,
             stop=not self_reference,
+            max_cell_bytes=max_cell_bytes,
         )
     finally:
         writer.close()
@@ -135,6 +141,16 @@ def scan_table(
     )
 
 
+def _named(labels: list[str], stream: Any, *args: Any, **options: Any) -> int:
+    """`stream(*args, **options)`, its CellTooLong naming the column by its label."""
+    try:
+        return int(stream(*args, **options))
+    except CellTooLong as error:
+        if 0 <= error.index < len(labels):
+            raise CellTooLong(error.row, labels[error.index], error.size, error.limit) from None
+        raise
+
+
 def _stream(
     path: Path,
     sniffed: Sniffed,
@@ -146,11 +162,12 @@ def _stream(
     progress: Progress | None,
     *,
     stop: bool,
+    max_cell_bytes: int = 0,
 ) -> int:
     """Read every block; returns the number of data rows read."""
     header_row, width = header
     size = path.stat().st_size
-    scanner = Blocks(readers, table, keys, writer, width, sniffed)
+    scanner = Blocks(readers, table, keys, writer, width, sniffed, max_cell_bytes)
     last = header_row
     for batch, numbers, odd, done in numbered_batches(path, sniffed, header):
         scanner.block(batch, numbers, odd)

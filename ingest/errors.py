@@ -14,3 +14,12 @@ class WorkbookError(Exception):
 
     Its message is for the person who sent the file.
     """
+
+
+class CellTooLong(Exception):
+    """A cell longer than the limit the caller set (ingest/limits.py names it to the person)."""
+
+    def __init__(self, row: int, column: str, size: int, limit: int, index: int = -1) -> None:
+        super().__init__(f"row {row}, column {column or index!r}: {size} bytes, over {limit}")
+        self.row, self.column, self.size, self.limit = row, column, size, limit
+        self.index = index  # the column's position, when its name is not known yet

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.compressed import DEFAULT_MAX_MEMBERS, DEFAULT_MAX_UNPACKED_BYTES
-from ingest.errors import Unsupported
+from ingest.errors import CellTooLong, Unsupported
 from ingest.header import pick_header
 from ingest.sniff import detect_delimiter
 
@@ -29,6 +29,7 @@ class TableLimits:
     max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED_BYTES  # what a compressed upload unpacks to
     max_members: int = DEFAULT_MAX_MEMBERS  # entries of a zip looked through
     max_header_bytes: int = 2_000  # one column's name
+    max_cell_bytes: int = 1_000_000  # any one value, in any row (checked as the rows are read)
 
 
 def shape_problem(path: Path, limits: TableLimits) -> dict[str, str] | None:
@@ -88,6 +89,33 @@ def shape_report(path: Path, limits: TableLimits) -> dict[str, Any] | None:
     if problem is None:
         return None
     return problem_report(path, problem)
+
+
+def check_cells(path: Path, encoding: str, delimiter: str, max_cell_bytes: int) -> None:
+    """Raise CellTooLong for the first cell of the file over the limit, reading it row by row
+    (the engine checks cells as it reads; this is for a file it declined: one whose rows are
+    longer than its blocks, which is how a huge cell first shows)."""
+    with open(path, encoding=encoding, errors="replace", newline="") as text:
+        reader = csv.reader(text, delimiter=delimiter)
+        header: list[str] = []
+        for number, cells in enumerate(reader, start=1):
+            header = header or cells
+            for index, cell in enumerate(cells):
+                if len(cell) * 4 > max_cell_bytes and len(cell.encode()) > max_cell_bytes:
+                    column = header[index] if index < len(header) else ""
+                    raise CellTooLong(number, column, len(cell.encode()), max_cell_bytes)
+
+
+def cell_problem(error: CellTooLong) -> dict[str, Any]:
+    """The report error for a cell over the limit (raised by the engine as it reads)."""
+    where = f'column "{error.column}"' if error.column else "a row of the wrong width"
+    return _error(
+        error.row,
+        f"A value in row {error.row} ({where}) is {error.size:,} bytes long; a cell may be "
+        f"at most {error.limit:,}.",
+        "Check that the quotes in that row are paired (one missing quote makes the rest of "
+        "the file one cell), or publish very long texts as files of their own and link them.",
+    )
 
 
 def problem_report(path: Path, problem: dict[str, Any]) -> dict[str, Any]:

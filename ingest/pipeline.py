@@ -14,7 +14,8 @@ from datastore.store import FACTS, PARQUET, RECIPE, REPORT, SCHEMA, Staged, copy
 from ingest.compressed import CompressedError, unpack_table
 from ingest.convert import convert_to_parquet
 from ingest.engine import Progress
-from ingest.limits import TableLimits, problem_report, shape_report
+from ingest.errors import CellTooLong
+from ingest.limits import TableLimits, cell_problem, problem_report, shape_report
 from ingest.package import TableFile
 from ingest.recipe import SCHEMA_STEPS, apply_recipe, reading_encoding
 from ingest.schema_steps import apply_schema_steps
@@ -100,17 +101,24 @@ def ingest_file(
             )
             staged.write_json(RECIPE, steps)
         parquet = staged.folder / PARQUET
-        validation = validate_table(
-            table,
-            schema,
-            read_as,
-            parquet,
-            name=original_name,
-            limit_errors=limit_errors,
-            progress=progress,
-            package=package,
-            resource_name=resource_name,
-        )
+        try:
+            validation = validate_table(
+                table,
+                schema,
+                read_as,
+                parquet,
+                name=original_name,
+                limit_errors=limit_errors,
+                progress=progress,
+                package=package,
+                resource_name=resource_name,
+                max_cell_bytes=limits.max_cell_bytes if limits_given else 0,
+            )
+        except CellTooLong as error:  # a value the pages could not show: said, not read on
+            parquet.unlink(missing_ok=True)
+            _drop(original, source_table, table)
+            refused = problem_report(original, cell_problem(error))
+            return _refused(store, staged, refused, original, original_name, size)
         schema, report = validation.schema, validation.report
         if any(f.get("name") == ROW_ID for f in schema.get("fields", [])):
             _refuse_row_id(report)

@@ -31,6 +31,7 @@ from frictionless import (
 from ingest.engine import Progress, ScanResult, scan_table
 from ingest.errors import Unsupported
 from ingest.header import SAMPLE_ROWS
+from ingest.limits import check_cells
 from ingest.messages import describe
 from ingest.package import TableFile
 from ingest.sniff import Sniffed, count_lines
@@ -132,8 +133,10 @@ def validate_table(
     package: dict[str, TableFile] | None = None,
     resource_name: str | None = None,
     hashes: dict[str, Any] | None = None,
+    max_cell_bytes: int = 0,
 ) -> Validation:
-    """Validate with our engine, writing the typed rows to `target` as they are read.
+    """Validate with our engine, writing the typed rows to `target` as they are read. A cell
+    longer than `max_cell_bytes` (0: no limit) raises CellTooLong (ingest/errors.py).
 
     A schema is inferred from the whole file when none is given. Files our engine declines are
     validated by frictionless instead (`converted` is then False and `target` is absent).
@@ -168,8 +171,11 @@ def validate_table(
                 progress=progress,
                 package=package,
                 resource_name=resource_name,
+                max_cell_bytes=max_cell_bytes,
             )
-        except (Unsupported, pa.ArrowInvalid, UnicodeDecodeError):
+        except (Unsupported, pa.ArrowInvalid, UnicodeDecodeError) as declined:
+            if max_cell_bytes and "straddl" in str(declined):  # a row longer than a block
+                check_cells(path, sniffed.encoding, sniffed.delimiter, max_cell_bytes)
             # A file our engine declines, one Arrow cannot parse, or one with bytes its
             # encoding does not have: frictionless reads it row by row and its report says
             # what is wrong and where (an encoding-error for the last).

@@ -226,3 +226,14 @@ def test_read_date():
     assert read_date("14/03/1948") == dt.date(1948, 3, 14)
     assert read_date("02-Aug-10") == dt.date(2010, 8, 2)
     assert read_date("Some Date") is None
+
+
+def test_a_huge_cell_is_looked_through_in_linear_time():
+    """A long run of letters made the email pattern quadratic (a 200 kB cell took 39 s, a
+    1 MB one would take an hour, holding the interpreter's lock, so the whole site waited):
+    the pattern is bounded as addresses are, and only a value's first characters are read."""
+    huge = "y" * 1_000_000
+    found = find_personal_data(["Comment"], [[huge, huge + " jo.bloggs@gmail.com", "x"]])
+    assert found == []  # the address sits past the characters looked at
+    found = find_personal_data(["Comment"], [["write to jo.bloggs@gmail.com " + huge, "x"]])
+    assert [(f.kind, f.examples) for f in found] == [("email", ["j***@gmail.com"])]

@@ -113,3 +113,38 @@ def test_a_column_name_over_the_limit_is_refused_a_long_cell_is_not(
     assert "The name of column 2 (in row 1) is 2,001 bytes long" in page.text
     assert "Your file is kept (reference" in page.text
     assert client.get("/api/3/action/package_list").get_json()["result"] == []
+
+
+def test_a_cell_over_the_limit_is_refused_in_any_row(
+    client: Any, site: Any, tmp_path: Path
+) -> None:
+    from datastore import Store
+    from ingest import ingest_file
+
+    store = Store(tmp_path / "files")
+    rows = "".join(f"{i},name {i}\n" for i in range(500))
+    cases = {  # within a block of the engine's, and longer than a block (read row by row)
+        "in-block.csv": (f"id,name\n{rows}501,{'y' * 200_000}\n", 100_000, 502, "200,000"),
+        "past-block.csv": (f"id,name\n{rows}501,{'y' * 2_000_000}\n", 1_000_000, 502, "2,000,000"),
+    }
+    for name, (text, limit, row, size) in cases.items():
+        path = tmp_path / name
+        path.write_text(text + "".join(f"{i},n\n" for i in range(600, 700)), encoding="utf-8")
+        limits = TableLimits(max_cell_bytes=limit)
+        result = ingest_file(store, "a" * 32, path, original_name=name, schema=None, limits=limits)
+        assert not result.valid, name
+        [error] = result.report["tasks"][0]["errors"]
+        assert error["rowNumber"] == row, (name, error)
+        assert error["message"] == (
+            f'A value in row {row} (column "name") is {size} bytes long; a cell may be at '
+            f"most {limit:,}."
+        ), name
+        assert result.kept_at is not None and (result.kept_at / "original.csv").is_file()
+        # Without limits (a library caller's choice) the same file is read in full.
+        assert ingest_file(store, "b" * 32, path, original_name=name, schema=None).valid
+
+    sign_in(client, site)
+    page = finished(client, site, send(client, cases["past-block.csv"][0].encode(), "long.csv"))
+    assert "is 2,000,000 bytes long; a cell may be at most 1,000,000." in page.text
+    assert "Your file is kept (reference" in page.text
+    assert client.get("/api/3/action/package_list").get_json()["result"] == []
