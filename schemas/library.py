@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from importlib import resources
@@ -18,6 +19,7 @@ class LibraryEntry:
     fields: int
 
 
+@functools.cache
 def _files() -> dict[str, Any]:
     folder = resources.files("schemas") / "library"
     return {
@@ -44,9 +46,17 @@ def library_entries() -> list[LibraryEntry]:
 
 
 def library_schema(name: str) -> dict[str, Any]:
-    """A ready schema by its name (the file name without .json)."""
+    """A ready schema by its name (the file name without .json): a fresh copy each time."""
     files = _files()
     if name not in files:
         message = f"there is no ready schema called {name!r}; choose one of {sorted(files)}"
         raise SchemaError([SchemaProblem("", message)])
-    return parse_schema(json.loads(files[name].read_text(encoding="utf-8")), f"library/{name}")
+    return dict(json.loads(_checked(name)))
+
+
+@functools.cache
+def _checked(name: str) -> str:
+    """The ready schema, checked once (frictionless takes a good part of a second over the
+    library, which the upload page lists on every view), as JSON text to copy from."""
+    text = _files()[name].read_text(encoding="utf-8")
+    return json.dumps(parse_schema(json.loads(text), f"library/{name}"))
