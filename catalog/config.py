@@ -18,8 +18,10 @@ from typing import Any
 PREFIX = "DATASTORE_"
 
 
-def _setting(default: Any, help: str) -> Any:
-    return field(default=default, metadata={"help": help})
+def _setting(default: Any, help: str, minimum: int = 1) -> Any:
+    """A setting: its default, its help line and, for a number, the least it may be (a
+    count, size or port is at least 1; one whose 0 means "none" or "off" says so)."""
+    return field(default=default, metadata={"help": help, "minimum": minimum})
 
 
 @dataclass(frozen=True)
@@ -49,11 +51,13 @@ class Settings:
         5,
         "Uploads up to this size (MB) also have a lane of their own, one more background "
         "thread, so a huge or slow upload never keeps them waiting (0: no quick lane).",
+        minimum=0,
     )
     job_time_limit: int = _setting(
         1800,
         "Seconds one upload may take to be checked and published before it is stopped, its "
         "file kept and the volunteer told why (0: no limit).",
+        minimum=0,
     )
     max_upload_mb: int = _setting(200, "Largest upload accepted, in megabytes.")
     max_unpacked_mb: int = _setting(
@@ -69,6 +73,7 @@ class Settings:
         0,
         "Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host headers are "
         "trusted (0: none; 1 behind one nginx or Caddy), so that addresses and https are real.",
+        minimum=0,
     )
     sign_in_limit: str = _setting(
         "10/minute", "Wrong passwords one address may try in that time before it must wait."
@@ -147,7 +152,7 @@ class Settings:
         for item in dataclasses.fields(cls):
             raw = environ.get(PREFIX + item.name.upper())
             if raw is not None:
-                values[item.name] = _convert(item.name, item.default, raw)
+                values[item.name] = _convert(item, raw)
         return cls(**values)
 
     def resolved(self) -> Settings:
@@ -194,7 +199,8 @@ def setting_help() -> list[tuple[str, str, str]]:
     ]
 
 
-def _convert(name: str, default: Any, raw: str) -> Any:
+def _convert(item: dataclasses.Field[Any], raw: str) -> Any:
+    name, default, minimum = item.name, item.default, item.metadata["minimum"]
     try:
         if isinstance(default, bool):
             if raw.strip().lower() in ("1", "true", "yes", "on"):
@@ -204,13 +210,15 @@ def _convert(name: str, default: Any, raw: str) -> Any:
             raise ValueError(raw)
         if isinstance(default, int):
             number = int(raw)
-            if number < 1:  # every count, size and port here is at least 1
+            if number < minimum:
                 raise ValueError(raw)
             return number
         if isinstance(default, Path):
             return Path(raw)
     except ValueError:
-        kind = "true or false" if isinstance(default, bool) else "a whole number, at least 1"
+        kind = (
+            "true or false" if isinstance(default, bool) else f"a whole number, at least {minimum}"
+        )
         raise ValueError(f"{PREFIX}{name.upper()} must be {kind}, not {raw!r}") from None
     return raw
 

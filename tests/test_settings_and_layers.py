@@ -49,6 +49,14 @@ def test_bad_setting_says_what_is_wrong(name, value):
         Settings.from_env({name: value})
 
 
+def test_a_setting_whose_zero_means_none_takes_zero_from_the_environment():
+    names = ("DATASTORE_PROXY_HOPS", "DATASTORE_QUICK_UPLOAD_MB", "DATASTORE_JOB_TIME_LIMIT")
+    settings = Settings.from_env({name: "0" for name in names})
+    assert (settings.proxy_hops, settings.quick_upload_mb, settings.job_time_limit) == (0, 0, 0)
+    with pytest.raises(ValueError, match="DATASTORE_PROXY_HOPS must be a whole number, at least 0"):
+        Settings.from_env({"DATASTORE_PROXY_HOPS": "-1"})
+
+
 def test_defaults_fill_in_database_and_a_stored_secret(tmp_path):
     first = Settings(data_dir=tmp_path).resolved()
     assert first.database_url == f"sqlite:///{tmp_path / 'catalog.db'}"
