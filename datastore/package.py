@@ -217,7 +217,12 @@ def _plain_number(field: dict[str, Any], value: Any) -> Any:
         return value
     text = value.strip()
     if field.get("bareNumber") is False:
-        text = re.sub(r"^[^-\d]*|\D*$", "", text)
+        # As frictionless strips them, ^[^-\d]*|\D*$, without that pattern's quadratic time
+        # ("1", a long run of letters, "1": \D*$ tried from every letter).
+        first = re.search(r"[-\d]", text)
+        text = text[first.start() :] if first else ""
+        last = re.search(r"\d", text[::-1])
+        text = text[: len(text) - last.start()] if last else ""
     if field.get("groupChar"):
         text = text.replace(field["groupChar"], "")
     text = text.replace(field.get("decimalChar", "."), ".")

@@ -18,7 +18,9 @@ from typing import Any
 READING_KEYS = ("type", "format", "groupChar", "decimalChar", "bareNumber")
 _YES = ["true", "True", "TRUE", "yes", "Yes", "YES", "y", "Y"]
 _NO = ["false", "False", "FALSE", "no", "No", "NO", "n", "N"]
-_CODE = re.compile(r"^[0-9A-Za-z]*[0-9][0-9A-Za-z-]*$")
+# Letters, then the first digit: written [0-9A-Za-z]*[0-9], the first run could end at any
+# digit, so a long run of digits with a stray mark after it took quadratic time (100 kB: >20 s).
+_CODE = re.compile(r"^[A-Za-z]*[0-9][0-9A-Za-z-]*$")
 
 
 @dataclass(frozen=True)

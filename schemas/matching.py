@@ -34,7 +34,8 @@ SUGGEST_FIT = 0.4  # ... and its fit (see suggest_schemas) is at least this
 
 _HOW_RANK = {"exact": 3, "same-words": 2, "synonym": 1, "similar": 0}
 _HOW_SCORE = {"exact": 1.0, "same-words": 0.95, "synonym": 0.9}
-_BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_OPENING = re.compile(r"[(\[]")
+_CLOSING = {"(": ")", "[": "]"}
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _WORD = re.compile(r"[^\W_]+")
 _IGNORED_SIGNS = str.maketrans("", "", "£$€¥\ufffd")
@@ -88,10 +89,33 @@ class Suggestion:
 def name_words(name: str) -> tuple[str, ...]:
     """A column or field name as lower-case words, without the parts we ignore."""
     text = name.translate(_IGNORED_SIGNS)
-    unbracketed = _BRACKETED.sub(" ", text)
+    unbracketed = _unbracketed(text)
     if _WORD.search(unbracketed):  # keep the brackets when they are all there is
         text = unbracketed
     return tuple(_WORD.findall(_CAMEL.sub(" ", text).lower()))
+
+
+def _unbracketed(text: str) -> str:
+    """`text` with each bracketed note, "(" to the next ")" or "[" to the next "]", a space.
+
+    The regex for it (\\([^)]*\\)) looked for the ")" from every "(" again, so a name of
+    many "(" and no ")" took quadratic time (a 64 kB header cell on the upload page, 7 s);
+    here each closing bracket is looked for once, after the last one found.
+    """
+    pieces, kept, start = [], 0, 0
+    closing_at = {")": -2, "]": -2}  # where the next one was found; -1 none after; -2 not looked
+    while opening := _OPENING.search(text, start):
+        at = opening.start()
+        closer = _CLOSING[opening.group()]
+        if -1 < closing_at[closer] <= at or closing_at[closer] == -2:
+            closing_at[closer] = text.find(closer, at + 1)
+        end = closing_at[closer]
+        if end == -1:
+            start = at + 1
+            continue
+        pieces += [text[kept:at], " "]
+        kept = start = end + 1
+    return "".join([*pieces, text[kept:]])
 
 
 def name_likeness(first: tuple[str, ...], second: tuple[str, ...], at_least: float = 0.0) -> float:

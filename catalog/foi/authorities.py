@@ -384,7 +384,12 @@ def _problems(values: dict[str, str]) -> dict[str, str]:
         problems["name"] = "a name is needed"
     if values["foi_email"] and not _EMAIL.match(values["foi_email"]):
         problems["foi_email"] = "not an email address"
-    if values["url"] and not re.match(r"^https?://[^\s/]+\.[^\s]+$", values["url"]):
+    # Only one within its limit: the pattern is quadratic in a long run of dots.
+    if (
+        values["url"]
+        and "url" not in problems
+        and not re.match(r"^https?://[^\s/]+\.[^\s]+$", values["url"])
+    ):
         problems["url"] = "a web address starting http:// or https://"
     if values["nation"] and values["nation"] not in NATIONS:
         problems["nation"] = f"one of {', '.join(NATIONS)}"

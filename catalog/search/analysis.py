@@ -18,6 +18,9 @@ ANALYZER = StemmingAnalyzer()
 PLAIN = RegexTokenizer() | LowercaseFilter()
 SEARCHED = ("text",)
 BOOSTED = ("title", "tag_text")  # matches here raise a result's score
+# Of a search's text, what is read: the search page sends no more; the API's q could be 1 MB,
+# 2 s of parsing and a query of half a million words.
+QUERY_CHARS = 500
 WORDS = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
 
 

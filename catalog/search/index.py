@@ -31,6 +31,7 @@ from catalog.errors import Unavailable
 from catalog.search.analysis import (
     ANALYZER,
     PLAIN,
+    QUERY_CHARS,
     matched_terms,
     parse_query,
     suggest,
@@ -145,6 +146,7 @@ class SearchIndex:
         counts over all matches. Words are stemmed and also match as prefixes; "quoted
         phrases" match in order; -word excludes. Private datasets are left out unless
         `visible_organisations` is None (may see all) or holds their organisation."""
+        text = text[:QUERY_CHARS]
         text_query, plain_words = parse_query(text)
         conditions = [
             Term(name, value.lower() if name in _LOWERCASED else value)
