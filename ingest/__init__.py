@@ -7,6 +7,7 @@ typed Parquet -> publish through the datastore; or, when invalid, a report and t
 kept for the fix.
 """
 
+from ingest import frictionless_numbers
 from ingest.errors import WorkbookError
 from ingest.layout import HeaderChoice, Layout, SkippedLine, find_layout
 from ingest.messages import catalogue, describe
@@ -18,6 +19,8 @@ from ingest.report_groups import group_errors
 from ingest.sniff import Sniffed, encoding_choices, sniff_file
 from ingest.validate import DEFAULT_ERROR_LIMIT, flatten_errors, validate_file
 from ingest.workbook import SheetInfo, is_workbook, sheet_to_csv, workbook_sheets
+
+frictionless_numbers.install()  # before any number is read (see its notes)
 
 __all__ = [
     "DEFAULT_ERROR_LIMIT",

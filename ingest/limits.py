@@ -91,10 +91,16 @@ def shape_report(path: Path, limits: TableLimits) -> dict[str, Any] | None:
     return problem_report(path, problem)
 
 
-def check_cells(path: Path, encoding: str, delimiter: str, max_cell_bytes: int) -> None:
+def check_cells(
+    path: Path,
+    encoding: str,
+    delimiter: str,
+    max_cell_bytes: int,
+) -> None:
     """Raise CellTooLong for the first cell of the file over the limit, reading it row by row
-    (the engine checks cells as it reads; this is for a file it declined: one whose rows are
-    longer than its blocks, which is how a huge cell first shows)."""
+    (the engine checks cells as it reads; this is for a file it declined, before frictionless
+    reads it: one whose rows are longer than the engine's blocks, which is how a huge cell
+    first shows, or one of an odd dialect or encoding)."""
     with open(path, encoding=encoding, errors="replace", newline="") as text:
         reader = csv.reader(text, delimiter=delimiter)
         header: list[str] = []

@@ -173,8 +173,8 @@ def validate_table(
                 resource_name=resource_name,
                 max_cell_bytes=max_cell_bytes,
             )
-        except (Unsupported, pa.ArrowInvalid, UnicodeDecodeError) as declined:
-            if max_cell_bytes and "straddl" in str(declined):  # a row longer than a block
+        except (Unsupported, pa.ArrowInvalid, UnicodeDecodeError):
+            if max_cell_bytes:  # frictionless does not look at lengths: we do, first
                 check_cells(path, sniffed.encoding, sniffed.delimiter, max_cell_bytes)
             # A file our engine declines, one Arrow cannot parse, or one with bytes its
             # encoding does not have: frictionless reads it row by row and its report says

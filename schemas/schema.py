@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import re._parser as sre_parse  # noqa: PLC2701 (see _REPEATS)
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -259,6 +260,56 @@ def _pattern_problems(field: dict[str, Any], where: str) -> list[SchemaProblem]:
             "check its brackets and escape special characters with a backslash"
         )
         return [SchemaProblem(f"{where}.constraints.pattern", message)]
+    if _nested_unbounded(sre_parse.parse(pattern)):
+        message = (
+            f"the pattern {pattern!r} repeats without limit a part that itself repeats "
+            'without limit (as in "(a+)+"), which can take minutes to check on one value; '
+            'write it so that each part repeats once (for example "a+" for "(a+)+")'
+        )
+        return [SchemaProblem(f"{where}.constraints.pattern", message)]
+    return []
+
+
+# The parsed pattern's parts that repeat, and those that hold further parts. Python's own
+# regular expression parser (a private module of re, stable since 3.11) says which is which.
+_REPEATS = {sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT, sre_parse.POSSESSIVE_REPEAT}
+
+
+def _nested_unbounded(items: Any) -> bool:
+    """Whether a part repeated without limit holds another part repeated without limit:
+    the shape that makes Python's matching exponential ("(a+)+", "(\\w+\\s?)*")."""
+    for op, value in items:
+        if op in _REPEATS:
+            _, most, body = value
+            if most == sre_parse.MAXREPEAT and _unbounded(body):
+                return True
+            if _nested_unbounded(body):
+                return True
+        elif any(_nested_unbounded(part) for part in _parts(op, value)):
+            return True
+    return False
+
+
+def _unbounded(items: Any) -> bool:
+    for op, value in items:
+        if op in _REPEATS and value[1] == sre_parse.MAXREPEAT:
+            return True
+        parts = [value[2]] if op in _REPEATS else _parts(op, value)
+        if any(_unbounded(part) for part in parts):
+            return True
+    return False
+
+
+def _parts(op: Any, value: Any) -> list[Any]:
+    """The sub-patterns a group, an alternation or an assertion holds."""
+    if op is sre_parse.SUBPATTERN:
+        return [value[3]]
+    if op is sre_parse.BRANCH:
+        return list(value[1])
+    if op in (sre_parse.ASSERT, sre_parse.ASSERT_NOT):
+        return [value[1]]
+    if op is sre_parse.ATOMIC_GROUP:
+        return [value]
     return []
 
 

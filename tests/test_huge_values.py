@@ -145,3 +145,49 @@ def test_search_of_a_huge_title_and_query(tmp_path: Path) -> None:
     index.rebuild([document])
     assert index.search("allotment" + " -zzz" * (MB // 5)).total == 1
     assert index.search("allotment" + " " * QUERY_CHARS + "zzz").total == 1  # zzz is not read
+
+
+def test_frictionless_reads_a_huge_money_cell_in_linear_time(tmp_path):
+    """frictionless strips a number's non-digits (bareNumber false) with a quadratic pattern:
+    "1", 100 kB of letters, "1" took over 20 s and this file's 600 kB cell many minutes,
+    holding the interpreter's lock, whether our engine asked for that cell (its vectorised
+    parser declines it) or frictionless read the whole file (the row is longer than the
+    engine's blocks, as here). ingest.frictionless_numbers gives it a linear equivalent."""
+    from datastore import Store
+    from ingest import ingest_file
+    from ingest.limits import TableLimits
+
+    schema = {
+        "fields": [
+            {"name": "id", "type": "integer"},
+            {"name": "Amount", "type": "number", "bareNumber": False},
+        ]
+    }
+    path = tmp_path / "money.csv"
+    rows = "".join(f"{i},£{i}.50\n" for i in range(1, 40))
+    path.write_text(f"id,Amount\n{rows}40,1{'y' * 600_000}1\n41,£2\n", encoding="utf-8")
+    store = Store(tmp_path / "files")
+    result = ingest_file(
+        store, "c" * 32, path, original_name="money.csv", schema=schema, limits=TableLimits()
+    )
+    errors = [
+        (e["rowNumber"], e["fieldName"], e["type"]) for e in result.report["tasks"][0]["errors"]
+    ]
+    assert errors == [(41, "Amount", "type-error")]
+
+
+def test_the_linear_number_strip_is_the_pattern_frictionless_uses():
+    import random
+    import re
+
+    from ingest.frictionless_numbers import ORIGINAL, strip_non_digits
+
+    original = re.compile(ORIGINAL)
+    alphabet = ["1", "7", "-", "a", " ", ".", ",", "£", "%", "٣", "²", "\n", "e", "+"]
+    generator = random.Random(14)
+    for _ in range(20_000):
+        cell = "".join(generator.choice(alphabet) for _ in range(generator.randint(0, 10)))
+        assert strip_non_digits(cell) == original.sub("", cell), repr(cell)
+    from frictionless.fields import number
+
+    assert number.re.compile(ORIGINAL).sub("", "£1,000.50 GBP") == "1,000.50"

@@ -107,3 +107,19 @@ def test_the_command_line_takes_its_schema_limits_from_the_settings(
     padded.write_text(json.dumps({"fields": [{"name": "a"}]}) + " " * 300, encoding="utf-8")
     result = narrow("ingest", data, "--schema", padded, "--title", "GDP")
     assert result.exit_code == 2 and "at most 200 bytes" in result.output, result.output
+
+
+def test_a_pattern_that_can_take_minutes_on_one_value_is_refused() -> None:
+    """ "(a+)+$" on 30 "a"s and a "!" takes Python's matcher minutes, holding the interpreter's
+    lock; our engine hands a value to Python's matcher whenever it holds a non-ASCII letter or a
+    line break, so one such cell in an upload stalled the whole site. Patterns that repeat
+    without limit a part that itself repeats without limit are refused."""
+    for pattern in (r"^(a+)+$", r"(\w+\s?)*", r"(x|y+)*z"):
+        schema = {"fields": [{"name": "code", "constraints": {"pattern": pattern}}]}
+        with pytest.raises(SchemaError) as refused:
+            parse_schema(schema)
+        assert "repeats without limit a part that itself repeats without limit" in str(
+            refused.value
+        )
+    for pattern in (r"^(\d{1,3},)*\d{1,3}$", r"[A-Z]{2}\d+", r"(?:ab|cd)+", r"\d{4}-\d{2}"):
+        parse_schema({"fields": [{"name": "code", "constraints": {"pattern": pattern}}]})
