@@ -6,6 +6,7 @@ from flask import Flask
 
 from catalog.web.markdown import render_notes
 from catalog.web.views import (
+    account,
     authorities,
     datasets,
     downloads,
@@ -29,6 +30,7 @@ BLUEPRINTS = (
     organisations.blueprint,
     metadata.blueprint,
     authorities.blueprint,
+    account.blueprint,
     request_page.blueprint,  # "requests": the routes of views/requests.py and request_page.py
 )
 

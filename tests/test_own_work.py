@@ -1,0 +1,60 @@
+"""A volunteer's own work: My datasets and My uploads list what they published and sent,
+the rejected uploads waiting for a fix included, and nobody else's (issue 15, point 3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.test_web import PASSWORD, csrf_token, finished, sign_in, upload
+
+WRONG_TYPES = "invalid/uk-spend-bis-wrong-types/invalid-on-bis-modified-schema.csv"
+WRONG_SCHEMA = "invalid/uk-spend-bis-wrong-types/bis-modified.json"
+
+
+def test_my_datasets_and_my_uploads_list_the_volunteers_own_work(client: Any, site: Any) -> None:
+    assert client.get("/account/uploads").status_code == 302  # a visitor is sent to sign in
+    assert client.get("/account/datasets.json").status_code == 302
+    sign_in(client, site)
+    published = finished(client, site, upload(client, "valid/gdp/data/gdp.csv", None, title="GDP"))
+    assert "Published version 1" in published.text
+    finished(client, site, upload(client, WRONG_TYPES, WRONG_SCHEMA, title="Spend"))  # stops
+
+    uploads = client.get("/account/uploads.json").json
+    assert uploads["total"] == 2 and uploads["waiting_for_fix"] == 1
+    states = [(u["original_name"], u["label"]) for u in uploads["uploads"]]
+    assert states == [
+        ("invalid-on-bis-modified-schema.csv", "Needs fixing"),
+        ("gdp.csv", "Published"),
+    ]
+    page = client.get("/account/uploads")
+    assert page.status_code == 200 and "1 waiting for a fix" in page.text
+    assert 'Published as <a href="/dataset/gdp">gdp</a>, version 1' in page.text
+    assert f'<a href="/uploads/{uploads["uploads"][0]["id"]}">Needs fixing</a>' in page.text
+
+    datasets = client.get("/account/datasets.json").json
+    assert [d["name"] for d in datasets["datasets"]] == ["gdp"] and datasets["total"] == 1
+    assert "GDP" in client.get("/account/datasets").text
+    nav = client.get("/").text
+    assert (
+        'href="/account/datasets">My datasets' in nav
+        and 'href="/account/uploads">My uploads' in nav
+    )
+
+    # Another volunteer sees none of it: their own lists are empty.
+    other = site_client(client)
+    sign_in(other, site, "other")
+    assert other.get("/account/uploads.json").json["total"] == 0
+    assert other.get("/account/datasets.json").json["datasets"] == []
+    assert "You have not sent an upload yet" in other.get("/account/uploads").text
+
+
+def site_client(client: Any) -> Any:
+    return client.application.test_client()
+
+
+def test_a_page_beyond_the_last_is_empty_not_an_error(client: Any, site: Any) -> None:
+    sign_in(client, site)
+    answer = client.get("/account/uploads.json?page=99")
+    assert answer.status_code == 200 and answer.json["uploads"] == [] and answer.json["page"] == 99
+    assert client.get("/account/datasets?page=x").status_code == 400
+    assert csrf_token and PASSWORD  # the helpers the other tests share
