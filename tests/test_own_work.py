@@ -58,3 +58,22 @@ def test_a_page_beyond_the_last_is_empty_not_an_error(client: Any, site: Any) ->
     assert answer.status_code == 200 and answer.json["uploads"] == [] and answer.json["page"] == 99
     assert client.get("/account/datasets?page=x").status_code == 400
     assert csrf_token and PASSWORD  # the helpers the other tests share
+
+
+def test_every_version_says_who_published_it(client: Any, site: Any) -> None:
+    sign_in(client, site, "priya")
+    page = finished(
+        client,
+        site,
+        upload(client, "valid/gdp/data/gdp.csv", None, title="GDP", organisation="Open Town"),
+    )
+    assert "Published version 1" in page.text
+    shown = client.get("/api/3/action/package_show?id=gdp").json["result"]
+    assert shown["name"] == "gdp"
+    twin = client.get("/dataset/gdp.json").json
+    assert twin["version"]["published_by"] == "priya"
+    assert [v["published_by"] for v in twin["all_versions"]] == ["priya"]
+    text = client.get("/dataset/gdp").text
+    when = twin["version"]["created"][:16].replace("T", " ")
+    assert f"version 1 published by priya, Open Town, {when}" in text
+    assert "rows, published by priya</li>" in text

@@ -349,12 +349,14 @@ def _version_summary(version: Version) -> dict[str, Any]:
         "encoding": version.encoding,
         "delimiter": version.delimiter,
         "sha256": version.sha256,
+        # Who published it (None: the command line, or an account since removed).
+        "published_by": version.creator.username if version.creator else None,
     }
 
 
 def _eager() -> list[Any]:
     return [
-        selectinload(Dataset.versions),
+        selectinload(Dataset.versions).selectinload(Version.creator),
         selectinload(Dataset.tags),
         selectinload(Dataset.organisation),
     ]

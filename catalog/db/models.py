@@ -150,6 +150,7 @@ class Version(Base):
     creator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     dataset: Mapped[Dataset] = relationship(back_populates="versions")
+    creator: Mapped[User | None] = relationship()  # who published it
 
 
 class IngestJob(Base):
