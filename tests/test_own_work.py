@@ -77,3 +77,27 @@ def test_every_version_says_who_published_it(client: Any, site: Any) -> None:
     when = twin["version"]["created"][:16].replace("T", " ")
     assert f"version 1 published by priya, Open Town, {when}" in text
     assert "rows, published by priya</li>" in text
+
+
+def test_the_new_version_link_is_shown_only_to_who_may_use_it_and_a_refusal_says_who_grants(
+    client: Any, site: Any
+) -> None:
+    sign_in(client, site, "priya")
+    finished(
+        client,
+        site,
+        upload(client, "valid/gdp/data/gdp.csv", None, title="GDP", organisation="Open Town"),
+    )
+    assert "Upload a new version" in client.get("/dataset/gdp").text
+    assert client.get("/dataset/gdp.json").json["can_edit"] is True
+
+    other = client.application.test_client()
+    sign_in(other, site, "sam")
+    assert "Upload a new version" not in other.get("/dataset/gdp").text
+    assert other.get("/dataset/gdp.json").json["can_edit"] is False
+    assert client.application.test_client().get("/dataset/gdp.json").json["can_edit"] is False
+    refused = upload(other, "valid/gdp/data/gdp.csv", None, dataset="gdp", allow_copy="y")
+    assert refused.status_code == 403  # the form says so at once, what was typed kept
+    text = refused.text.replace("&#39;", "'")
+    assert "You may not change the dataset 'gdp'." in text, text[-3000:]
+    assert "ask priya (its admin) to add you as an editor" in text

@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.orm import Session
 
-from catalog.db.models import Dataset, Membership, Organisation
+from catalog.db.models import Dataset, Membership, Organisation, User
 from catalog.errors import NotAuthorised, NotFound
 from catalog.viewer import Viewer
 
@@ -103,4 +103,30 @@ def require_visible(session: Session, viewer: Viewer, dataset: Dataset) -> None:
 
 def require_editor(session: Session, viewer: Viewer, dataset: Dataset) -> None:
     if not can_edit(session, viewer, dataset):
-        raise NotAuthorised(f"You may not change the dataset {dataset.name!r}.")
+        raise NotAuthorised(
+            f"You may not change the dataset {dataset.name!r}. {who_grants(session, dataset)}"
+        )
+
+
+def who_grants(session: Session, dataset: Dataset) -> str:
+    """Who can give the right to change the dataset, in a sentence for the one refused."""
+    organisation = dataset.organisation
+    if organisation is None:
+        return "Only the volunteer who published it, or the site's organiser, may change it."
+    admins = sorted(
+        session.scalars(
+            select(User.username)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.organisation_id == organisation.id, Membership.role == "admin")
+        )
+    )
+    if not admins:
+        return (
+            f"Only the editors of {organisation.title} may, and it has no admin to add you: "
+            "ask the site's organiser."
+        )
+    named = ", ".join(admins[:3]) + (" or another of its admins" if len(admins) > 3 else "")
+    return (
+        f"Only the editors and admins of {organisation.title} may; ask {named} "
+        "(its admin) to add you as an editor."
+    )

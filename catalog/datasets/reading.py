@@ -16,7 +16,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from catalog.datasets.indexing import dataset_document, index_after_commit, search_index
 from catalog.datasets.licences import LICENCES, licence
-from catalog.datasets.permissions import require_visible, visible_datasets, visible_organisations
+from catalog.datasets.permissions import (
+    can_edit,
+    require_visible,
+    visible_datasets,
+    visible_organisations,
+)
 from catalog.datasets.preview import preview_table
 from catalog.db.models import Dataset, Organisation, Version
 from catalog.errors import NotFound
@@ -204,7 +209,12 @@ def dataset_details(
         raise NotFound(f"There is no dataset called {name!r}.")
     require_visible(session, viewer, dataset)
     if not dataset.versions:  # made through the API, its table not uploaded yet
-        return {**dataset_summary(dataset), "version": None, "all_versions": []}
+        return {
+            **dataset_summary(dataset),
+            "version": None,
+            "all_versions": [],
+            "can_edit": can_edit(session, viewer, dataset),
+        }
     chosen = _version(dataset, version)
     ref = site.store.version(dataset.key, chosen.number)
     schema = json.loads(chosen.schema_json)
@@ -226,6 +236,7 @@ def dataset_details(
     return {
         **dataset_summary(dataset),
         "version": _version_summary(chosen),
+        "can_edit": can_edit(session, viewer, dataset),  # the viewer's: their links
         "latest_number": dataset.versions[-1].number,
         "all_versions": [_version_summary(v) for v in reversed(dataset.versions)],
         "schema": schema,
