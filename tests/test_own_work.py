@@ -101,3 +101,39 @@ def test_the_new_version_link_is_shown_only_to_who_may_use_it_and_a_refusal_says
     text = refused.text.replace("&#39;", "'")
     assert "You may not change the dataset 'gdp'." in text, text[-3000:]
     assert "ask priya (its admin) to add you as an editor" in text
+
+
+def test_a_volunteer_changes_their_own_password_and_only_this_browser_stays_in(
+    client: Any, site: Any
+) -> None:
+    sign_in(client, site, "priya")
+    elsewhere = client.application.test_client()  # the same account on another machine
+    token = csrf_token(elsewhere, "/login")
+    form = {"username": "priya", "password": PASSWORD, "csrf_token": token}
+    assert elsewhere.post("/login", data=form).status_code == 302
+    assert elsewhere.get("/account/uploads").status_code == 200
+
+    page = client.get("/account/password")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    new = "a new and longer passphrase"
+
+    def change(current: str, first: str, again: str) -> Any:
+        data = {"current": current, "new": first, "again": again}
+        return client.post(
+            "/account/password",
+            data={**data, "csrf_token": csrf_token(client, "/account/password")},
+        )
+
+    wrong = change("not it at all", new, new)
+    assert wrong.status_code == 400 and "That is not your password now." in wrong.text
+    differ = change(PASSWORD, new, new + "x")
+    assert differ.status_code == 400 and "The two new passwords differ." in differ.text
+    short = change(PASSWORD, "short", "short")
+    assert short.status_code == 400 and "10 characters or more" in short.text
+    done = change(PASSWORD, new, new)
+    assert done.status_code == 302 and done.headers["Location"].endswith("/account/datasets")
+    assert client.get("/account/uploads").status_code == 200  # this browser stays in
+    assert elsewhere.get("/account/uploads").status_code == 302  # the other is signed out
+    again = {"username": "priya", "csrf_token": csrf_token(elsewhere, "/login")}
+    assert elsewhere.post("/login", data={**again, "password": PASSWORD}).status_code == 401
+    assert elsewhere.post("/login", data={**again, "password": new}).status_code == 302

@@ -11,10 +11,10 @@ from urllib.parse import urlparse
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from catalog.accounts.tokens import create_token, list_tokens, revoke_token
-from catalog.accounts.users import authenticate, end_sessions
+from catalog.accounts.users import MIN_PASSWORD_LENGTH, authenticate, end_sessions, set_password
 from catalog.context import current_viewer, request_session, sign_in_limits
 from catalog.errors import NotAuthorised
 
@@ -32,6 +32,18 @@ class RevokeForm(FlaskForm):
 class LoginForm(FlaskForm):
     username = StringField("User name", validators=[DataRequired(), Length(max=64)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField("Your password now", validators=[DataRequired(), Length(max=1000)])
+    new = PasswordField(
+        f"New password ({MIN_PASSWORD_LENGTH} characters or more)",
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1000)],
+    )
+    again = PasswordField(
+        "The new password again",
+        validators=[DataRequired(), EqualTo("new", message="The two new passwords differ.")],
+    )
 
 
 def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -95,6 +107,37 @@ def _safe_next(target: str | None) -> str:
     if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
         return url_for("pages.home")
     return target
+
+
+@blueprint.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password() -> Any:
+    """Change your own password: this browser stays signed in, every other one is signed out
+    (a stolen cookie stops working). A wrong present password counts as a wrong sign-in."""
+    form = PasswordForm()
+    viewer, address = current_viewer(), request.remote_addr or ""
+    if form.validate_on_submit():
+        username = viewer.username or ""
+        wait = sign_in_limits().wait(address, username)
+        if wait is not None:
+            form.current.errors.append(f"Too many wrong passwords. Try again in {_in_words(wait)}.")
+            return (
+                render_template("account_password.html", form=form),
+                429,
+                {"Retry-After": str(wait)},
+            )
+        db = request_session()
+        if authenticate(db, username, form.current.data or "") is None:
+            sign_in_limits().failed(address, username)
+            form.current.errors.append("That is not your password now.")
+            return render_template("account_password.html", form=form), 400
+        user = set_password(db, username, form.new.data or "")
+        db.flush()
+        session["epoch"] = user.session_epoch  # this browser goes on; the others end
+        flash("Password changed. Every other browser signed in as you is signed out.", "success")
+        return redirect(url_for("account.datasets"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("account_password.html", form=form), status
 
 
 @blueprint.route("/account/tokens", methods=["GET", "POST"])
