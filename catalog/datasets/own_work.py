@@ -3,6 +3,7 @@ rejected ones still waiting for a fix (the pages /account/datasets and /account/
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -60,24 +61,34 @@ def own_uploads(session: Session, viewer: Viewer, page: int = 1) -> dict[str, An
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)
     )
-    uploads = [
-        {
-            "id": job.id,
-            "original_name": job.original_name,
-            "state": job.state,
-            "label": UPLOAD_LABELS.get(job.state, job.state),
-            "waiting_for_fix": job.state == "invalid",
-            "dataset_name": job.dataset_name,
-            "version_number": job.version_number,
-            "message": job.message,
-            "created": job.created.isoformat(timespec="seconds") + "Z",
-        }
-        for job in jobs
-    ]
-    waiting = session.scalar(
-        select(func.count()).select_from(IngestJob).where(mine, IngestJob.state == "invalid")
+    uploads = [_upload(job) for job in jobs]
+    waiting = sum(  # every one waiting, not only this page's (a few at most: their result)
+        1
+        for (text,) in session.execute(
+            select(IngestJob.result_json).where(mine, IngestJob.state == "invalid")
+        )
+        if "followed_by" not in (json.loads(text) if text else {})
     )
-    return {"uploads": uploads, "waiting_for_fix": waiting or 0, **_paging(total, page)}
+    return {"uploads": uploads, "waiting_for_fix": waiting, **_paging(total, page)}
+
+
+def _upload(job: IngestJob) -> dict[str, Any]:
+    """One upload as the list shows it: one checked again (its review answered, its cells
+    edited) points on to the upload that followed, and waits for no fix."""
+    result = json.loads(job.result_json) if job.result_json else {}
+    followed_by = result.get("followed_by") if isinstance(result, dict) else None
+    return {
+        "id": job.id,
+        "original_name": job.original_name,
+        "state": job.state,
+        "label": "Checked again" if followed_by else UPLOAD_LABELS.get(job.state, job.state),
+        "waiting_for_fix": job.state == "invalid" and not followed_by,
+        "followed_by": followed_by,
+        "dataset_name": job.dataset_name,
+        "version_number": job.version_number,
+        "message": job.message,
+        "created": job.created.isoformat(timespec="seconds") + "Z",
+    }
 
 
 def _signed_in(viewer: Viewer) -> int:

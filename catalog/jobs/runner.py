@@ -243,6 +243,17 @@ class JobRunner:
                 shutil.rmtree(folder, ignore_errors=True)
         return len(dead)
 
+    def followed(self, job_id: str, next_id: str) -> None:
+        """Say that the ended job `job_id` was checked again as `next_id` (its review answered,
+        or its cells edited): its result keeps the next one's id, as "followed_by"."""
+        with self.sessions() as session:
+            job = session.get(IngestJob, job_id)
+            if job is None or job.state in ACTIVE:
+                return
+            result = json.loads(job.result_json) if job.result_json else {}
+            job.result_json = json.dumps({**result, "followed_by": next_id}, default=str)
+            session.commit()
+
     def idle(self) -> bool:
         return self._lanes.idle()
 

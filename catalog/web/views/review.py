@@ -151,4 +151,5 @@ def _check_again(status: dict[str, Any], result: dict[str, Any], review: dict[st
         work=work,
         keep={"form": form, "request": answers},
     )
+    site.jobs.followed(status["id"], new_job)  # "My uploads" then points on to it
     return redirect(url_for("uploads.job", job_id=new_job), code=303)
