@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ingest.compressed import DEFAULT_MAX_MEMBERS, DEFAULT_MAX_UNPACKED_BYTES
+from ingest.compressed import (
+    DEFAULT_MAX_MEMBERS,
+    DEFAULT_MAX_UNPACKED_BYTES,
+    Progress,
+    Unpacked,
+    unpack_table,
+)
 from ingest.errors import CellTooLong, Unsupported
 from ingest.header import pick_header
 from ingest.sniff import detect_delimiter
@@ -30,6 +36,19 @@ class TableLimits:
     max_members: int = DEFAULT_MAX_MEMBERS  # entries of a zip looked through
     max_header_bytes: int = 2_000  # one column's name
     max_cell_bytes: int = 1_000_000  # any one value, in any row (checked as the rows are read)
+
+
+def unpack_within(
+    path: Path, folder: Path, limits: TableLimits, progress: Progress | None = None
+) -> Unpacked:
+    """ingest.compressed.unpack_table within the limits' unpacked size and zip entries."""
+    return unpack_table(
+        path,
+        folder,
+        max_unpacked_bytes=limits.max_unpacked_bytes,
+        max_members=limits.max_members,
+        progress=progress,
+    )
 
 
 def shape_problem(path: Path, limits: TableLimits) -> dict[str, str] | None:

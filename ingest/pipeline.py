@@ -11,11 +11,17 @@ from typing import Any, BinaryIO
 from datastore import Store, VersionRef
 from datastore.query_types import ROW_ID
 from datastore.store import FACTS, PARQUET, RECIPE, REPORT, SCHEMA, Staged, copy_file
-from ingest.compressed import CompressedError, unpack_table
+from ingest.compressed import CompressedError
 from ingest.convert import convert_to_parquet
 from ingest.engine import Progress
 from ingest.errors import CellTooLong
-from ingest.limits import TableLimits, cell_problem, problem_report, shape_report
+from ingest.limits import (
+    TableLimits,
+    cell_problem,
+    problem_report,
+    shape_report,
+    unpack_within,
+)
 from ingest.package import TableFile
 from ingest.recipe import SCHEMA_STEPS, apply_recipe, reading_encoding
 from ingest.schema_steps import apply_schema_steps
@@ -74,13 +80,7 @@ def ingest_file(
         # A compressed upload is read through the one table inside it, unpacked next to it
         # under a name of ours; the original is kept as it came (ingest/compressed.py).
         try:
-            unpacked = unpack_table(
-                original,
-                staged.folder,
-                max_unpacked_bytes=limits.max_unpacked_bytes,
-                max_members=limits.max_members,
-                progress=progress,
-            )
+            unpacked = unpack_within(original, staged.folder, limits, progress)
         except CompressedError as error:
             refused = problem_report(original, error.problem)
             return _refused(store, staged, refused, original, original_name, size)

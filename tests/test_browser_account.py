@@ -46,6 +46,7 @@ def test_my_own_pages_pass_axe_at_both_widths(
     assert page.get_by_text("Published as").count() == 1
     # The GDP upload stopped at its review and was checked again: it waits for no fix.
     assert page.get_by_text("Checked again with your answers").count() == 1
+    assert page.get_by_text("3 uploads, 1 waiting for a fix").count() == 1  # not 2
     check_page(page, shots, "my-uploads")
     page.get_by_role("link", name="My datasets").first.click()
     page.get_by_role("heading", name="My datasets").wait_for()

@@ -38,7 +38,8 @@ from catalog.errors import BadParameter, Conflict, InvalidInput, NotAuthorised, 
 from catalog.params import parse_bool, parse_int, parse_json
 from catalog.site import Site
 from catalog.viewer import Viewer
-from ingest.compressed import CompressedError, unpack_table
+from ingest.compressed import CompressedError
+from ingest.limits import unpack_within
 from ingest.recipe import check_recipe
 from ingest.suggest import suggest_for_file
 
@@ -225,15 +226,9 @@ def _fixes_offered(site: Site, kept: Path) -> dict[str, Any]:
     """The recipe and questions the upload page would offer for the kept original (for a
     compressed one, for the table it holds); none when it is an archive we do not read."""
     original = site.store.kept_original(kept.name)
-    limits = site.table_limits
     with site.store.staging() as scratch:
         try:
-            table = unpack_table(
-                original,
-                scratch.folder,
-                max_unpacked_bytes=limits.max_unpacked_bytes,
-                max_members=limits.max_members,
-            ).path
+            table = unpack_within(original, scratch.folder, site.table_limits).path
         except CompressedError:
             return {}
         found = suggest_for_file(table, legacy_encodings=site.settings.legacy_encoding_list)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from catalog.datasets.reading import dataset_summary
 from catalog.db.models import Dataset, IngestJob, Version
 from catalog.errors import NotAuthorised
+from catalog.jobs.runner import FOLLOWED_BY
 from catalog.viewer import Viewer
 
 PAGE_SIZE = 50
@@ -62,14 +63,18 @@ def own_uploads(session: Session, viewer: Viewer, page: int = 1) -> dict[str, An
         .limit(PAGE_SIZE)
     )
     uploads = [_upload(job) for job in jobs]
-    waiting = sum(  # every one waiting, not only this page's (a few at most: their result)
-        1
-        for (text,) in session.execute(
-            select(IngestJob.result_json).where(mine, IngestJob.state == "invalid")
+    # Every one waiting, not only this page's: counted in the database (a result holds a
+    # whole report), by the key the runner writes when one is checked again.
+    waiting = session.scalar(
+        select(func.count())
+        .select_from(IngestJob)
+        .where(
+            mine,
+            IngestJob.state == "invalid",
+            IngestJob.result_json.not_like(f"%{FOLLOWED_BY}%"),
         )
-        if "followed_by" not in (json.loads(text) if text else {})
     )
-    return {"uploads": uploads, "waiting_for_fix": waiting, **_paging(total, page)}
+    return {"uploads": uploads, "waiting_for_fix": waiting or 0, **_paging(total, page)}
 
 
 def _upload(job: IngestJob) -> dict[str, Any]:

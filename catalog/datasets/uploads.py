@@ -18,9 +18,9 @@ from catalog.db.models import Dataset, User, Version
 from catalog.jobs.runner import FAILED, INVALID, PUBLISHED, JobProgress, JobResult, TimeLimitReached
 from catalog.site import Site
 from catalog.viewer import Viewer
-from ingest.compressed import CompressedError, compression, unpack_table
+from ingest.compressed import CompressedError, compression
 from ingest.errors import WorkbookError
-from ingest.limits import shape_problem
+from ingest.limits import shape_problem, unpack_within
 from ingest.recipe import RecipeError
 from ingest.workbook import is_workbook
 
@@ -110,13 +110,7 @@ def _review(
     version's schema)."""
     limits = site.table_limits
     try:
-        unpacked = unpack_table(
-            path,
-            scratch,
-            max_unpacked_bytes=limits.max_unpacked_bytes,
-            max_members=limits.max_members,
-            progress=progress,
-        )
+        unpacked = unpack_within(path, scratch, limits, progress)
     except CompressedError:
         return {}, []  # nothing to review: the ingest says why in a report, and keeps the file
     table = unpacked.path

@@ -50,6 +50,7 @@ PUBLISHED_THEN = (
     "site's log says which."
 )
 UNEXPECTED = "Something went wrong on our side. Nothing you sent was published."
+FOLLOWED_BY = '"followed_by": "'  # as json.dumps writes the key, for a query to find it
 PROGRESS_INTERVAL_SECONDS = 0.25  # at most four progress writes a second per job and stage
 
 Progress = Callable[[str, int, int], None]
@@ -251,7 +252,8 @@ class JobRunner:
             if job is None or job.state in ACTIVE:
                 return
             result = json.loads(job.result_json) if job.result_json else {}
-            job.result_json = json.dumps({**result, "followed_by": next_id}, default=str)
+            followed = {**result, "followed_by": next_id}
+            job.result_json = json.dumps(followed, ensure_ascii=False, default=str)
             session.commit()
 
     def idle(self) -> bool:
