@@ -106,6 +106,7 @@ LAYERS: list[set[str]] = [
     {"web", "api"},
     {"context"},
     {"startup", "backup"},
+    {"event"},
     {"foi"},
     {"datasets", "accounts"},
     {"site"},

@@ -48,6 +48,11 @@ class User(Base):
     # Carried by each browser session; signing out moves it on, ending every session of
     # the account, copies of its cookie included.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The name shown on pages ("published by Priya Shah"); the username when empty.
+    display_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    email: Mapped[str] = mapped_column(String(300), default="", server_default="")  # optional
+    # A disabled account cannot sign in or use its API tokens; its work stays published.
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
 
 class ApiToken(Base):
@@ -122,6 +127,11 @@ class Dataset(Base):
     private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     state: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
     extras_json: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
+    # When state is "deleted": when and by whom, so it can be restored knowingly.
+    deleted: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    deleted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
 
     organisation: Mapped[Organisation | None] = relationship()
     tags: Mapped[list[Tag]] = relationship(secondary=dataset_tags, order_by=Tag.name)
@@ -285,3 +295,77 @@ class SearchMiss(Base):
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)  # by a site admin
     first_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SiteOption(Base):
+    """A setting the site's organiser changes in the admin area (the sign-up rule, the
+    event's code). The environment's setting is the default until one is stored here."""
+
+    __tablename__ = "site_options"
+
+    key: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="")
+    modified: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class OneTimeLink(Base):
+    """A link that works once: an invitation to make an account ("invitation", with the
+    invitee's name) or a password reset made by an admin ("reset", for `user_id`). Only the
+    token's SHA-256 is kept; the admin sees the link once, when it is made."""
+
+    __tablename__ = "one_time_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")  # whom it is for
+    # reset: the account; invitation: the account it made, once used
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires: Mapped[dt.datetime] = mapped_column(DateTime)
+    used: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class JoinRequest(Base):
+    """Someone asking to join an organisation; its admins approve (choosing the role) or
+    decline. State: pending, approved, declined or withdrawn."""
+
+    __tablename__ = "join_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    decided: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+
+
+class HelpFlag(Base):
+    """ "I need a hand", raised by a volunteer on a report or job page; it shows on the
+    event board until a mentor takes it and marks it done. State: open, taken or done."""
+
+    __tablename__ = "help_flags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    job_id: Mapped[str | None] = mapped_column(String(32), nullable=True)  # the upload, if any
+    page: Mapped[str] = mapped_column(String(500), default="")  # where it was raised
+    note: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    mentor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    created: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    taken: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    done: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
