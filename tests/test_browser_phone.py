@@ -25,6 +25,7 @@ import pytest
 from catalog.accounts.tokens import create_token
 from catalog.accounts.users import create_user
 from catalog.datasets.publishing import DatasetMetadata
+from catalog.foi.deadlines import uk_today
 from tests.browser_support import browser_page, live_server, shots  # noqa: F401
 from tests.conftest import DATA
 from tests.factories import new_dataset
@@ -132,8 +133,8 @@ def build_site(app: Any, site: Any) -> dict[str, Any]:
     sent = upload(client, gdp, None, title="GDP by country", description=LONG_DESCRIPTION, **fields)
     published = reviewed(client, site, finished(client, site, sent))
     assert "Published version 1" in published.text, published.text
-    again = client.get("/account/uploads.json").json["uploads"][0]
-    dataset = again["dataset_name"]
+    first = client.get("/account/uploads.json").json["uploads"][0]
+    dataset = first["dataset_name"]
     second = post_multipart(
         client,
         "/upload",
@@ -157,8 +158,6 @@ def build_site(app: Any, site: Any) -> dict[str, Any]:
     authority = make_authority(site, "Birmingham City Council")
     request_draft = draft(client, "Pothole repairs by ward", "Birmingham City Council")
     sent_request = draft(client, "Library opening hours", "Birmingham City Council")
-    from catalog.foi.deadlines import uk_today
-
     record(client, sent_request, "sent", uk_today())
     for searcher in (app.test_client(), app.test_client()):  # a most wanted search
         searcher.get("/search?q=bus+punctuality")
@@ -166,7 +165,7 @@ def build_site(app: Any, site: Any) -> dict[str, Any]:
         "dataset": dataset,
         "empty": empty,
         "organisation": dataset_org(client, dataset),
-        "published_job": again["id"],
+        "published_job": first["id"],
         "review_job": review_job,
         "rejected_job": rejected_job,
         "questions_job": rejected.headers["Location"].rsplit("/", 1)[-1],
