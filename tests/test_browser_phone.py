@@ -274,12 +274,12 @@ def check_both_widths(page: Any, shots: Path | None, name: str) -> list[str]:
 def sign_in_as(page: Any, server: Any, who: str) -> None:
     if page.get_by_role("button", name="Sign out").count():
         page.get_by_role("button", name="Sign out").first.click()
-        page.get_by_role("link", name="Sign in").wait_for()
+        page.get_by_role("link", name="Sign in", exact=True).first.wait_for()
     if who:
         page.goto(f"{server.url}/login")
-        page.get_by_label("User name").fill(who)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_label("User name", exact=True).fill(who)
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Sign in", exact=True).click()
         page.get_by_role("button", name=f"Sign out {who}").wait_for()
 
 
