@@ -6,6 +6,10 @@
 - Editors and admins of an organisation publish and edit its datasets; its admins also
   manage its members. A dataset with no organisation is edited by its creator.
 - Site administrators (`datastore user create --admin`) may do everything.
+- Who may edit a dataset (can_edit) may also delete it and restore it once deleted
+  (catalog/datasets/editing.py). A deleted dataset leaves every list and search but the
+  site admins' (visible_datasets); its page still shows, as "deleted", to those who may see
+  it, and its organisation's editors restore it from /organisation/<name>/deleted.
 """
 
 from __future__ import annotations
@@ -41,16 +45,21 @@ def visible_organisations(session: Session, viewer: Viewer) -> set[str] | None:
 
 
 def visible_datasets(session: Session, viewer: Viewer) -> ColumnElement[bool]:
-    """can_see() as a query condition on Dataset: for every list, count and feed."""
+    """can_see() as a query condition on Dataset, for every list, count and feed; but a
+    deleted dataset is listed to site admins only (its editors have its organisation's
+    list of deleted datasets, catalog/datasets/editing.py)."""
     public = and_(Dataset.private.is_(False), Dataset.state == "active")
     if viewer.is_admin:
         return true()
     if viewer.id is None:
         return public
-    return or_(
-        public,
-        Dataset.creator_id == viewer.id,
-        Dataset.organisation_id.in_(list(roles(session, viewer))),
+    return and_(
+        Dataset.state == "active",
+        or_(
+            Dataset.private.is_(False),
+            Dataset.creator_id == viewer.id,
+            Dataset.organisation_id.in_(list(roles(session, viewer))),
+        ),
     )
 
 

@@ -8,6 +8,7 @@ from catalog.web.markdown import render_notes
 from catalog.web.views import (
     account,
     authorities,
+    dataset_edit,
     datasets,
     downloads,
     metadata,
@@ -31,6 +32,7 @@ BLUEPRINTS = (
     metadata.blueprint,
     authorities.blueprint,
     account.blueprint,
+    dataset_edit.blueprint,  # a dataset's edit, delete and restore; the deleted lists
     request_page.blueprint,  # "requests": the routes of views/requests.py and request_page.py
 )
 
