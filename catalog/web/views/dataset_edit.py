@@ -22,7 +22,6 @@ from wtforms import (
     SelectChoice,
     SelectField,
     StringField,
-    SubmitField,
     TextAreaField,
 )
 from wtforms.validators import Length
@@ -46,7 +45,9 @@ from catalog.web.answers import json_answer
 from catalog.web.views.sign_in import login_required
 
 blueprint = Blueprint("dataset_edit", __name__)
-BLANK_EXTRAS = 3  # empty extra-field rows offered below the dataset's own
+# Empty extra-field rows offered below the dataset's own: three more after each save (a
+# button adding rows without saving would be the one Enter presses in any field).
+BLANK_EXTRAS = 3
 # Problems named by the data function's (CKAN's) words, shown beside our form's field.
 FORM_FIELDS = {"owner_org": "organisation", "notes": "description", "licence": "licence"}
 
@@ -77,8 +78,6 @@ class EditForm(FlaskForm):
     private = BooleanField("Private: only the organisation's members see it")
     # One more row than may be kept, so that too many is said, not silently dropped.
     extras = FieldList(FormField(ExtraForm), max_entries=MAX_EXTRAS + 1)
-    more = SubmitField("Add another extra field")
-    save = SubmitField("Save changes")
 
 
 class ConfirmForm(FlaskForm):
@@ -101,10 +100,6 @@ def edit(name: str) -> Any:
         del form.organisation  # an editor, not an admin, of its organisation
     if request.method == "GET":
         _fill(form, current_metadata(dataset))
-    elif form.more.data and form.validate_on_submit():  # no change yet: a row more
-        if len(form.extras.entries) < MAX_EXTRAS:
-            form.extras.append_entry()
-        return _page(form, dataset), 200
     elif form.validate_on_submit():
         metadata = _metadata(form)
         try:
