@@ -173,6 +173,10 @@ def test_extras_are_kept_capped_and_named_and_the_form_keeps_what_was_typed(
     assert too_long.status_code == 400
     assert "An extra field's name: Field cannot be longer than 100 characters." in text(too_long)
 
+    rows = {f"extras-{i}-{part}": f"{part}{i}" for i in range(150) for part in ("key", "value")}
+    crowded = edit(room, "eddie", **rows)  # more rows than kept are read: too many is said
+    assert crowded.status_code == 400 and "A dataset has at most 100 extra fields." in text(crowded)
+    assert crowded.text.count('name="extras-') == 2 * 101
     many = [{"key": f"k{i}", "value": "v"} for i in range(101)]
     refused = room.api("eddie", "package_patch", id=room.name, extras=many)
     assert refused.status_code == 400
