@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import RadioField, StringField, TextAreaField
+from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import Length
 
 from catalog.accounts.one_time_links import (
@@ -55,7 +55,9 @@ class ButtonForm(FlaskForm):
 
 
 class RuleForm(FlaskForm):
-    rule = RadioField("Who may make an account", choices=[(r, RULE_LABELS[r]) for r in RULES])
+    rule = RadioField(
+        "Who may make an account", choices=[SelectChoice(r, RULE_LABELS[r]) for r in RULES]
+    )
 
 
 class CodeForm(FlaskForm):
