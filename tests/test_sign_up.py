@@ -65,6 +65,8 @@ def test_with_the_event_code_a_volunteer_signs_up_and_is_signed_in(
 
     organiser = app.test_client()
     make_admin(site, organiser)
+    bad = set_code(organiser, "ab!")
+    assert bad.status_code == 400 and "An event code is 4 to 40 letters" in bad.text
     assert set_code(organiser, "Brum-2026").status_code == 303
     assert "Brum-2026" in organiser.get("/admin/sign-up").text
     assert "Brum-2026" in organiser.get("/admin/sign-up/screen").text

@@ -136,7 +136,11 @@ def sign_up_settings() -> Any:
             set_sign_up_rule(db, rule_form.rule.data or "")
             flash(f"Sign-up: {RULE_LABELS[rule_form.rule.data or '']}.", "success")
         elif action == "code":
-            set_event_code(db, code_form.code.data or "")
+            try:
+                set_event_code(db, code_form.code.data or "")
+            except InvalidInput as error:  # said beside the field, the page as it was
+                code_form.code.errors = [error.message]
+                return _sign_up_page(rule_form, code_form), 400
             flash("The event's code is set. The old one no longer works.", "success")
         elif action == "rotate":
             rotate_event_code(db)
@@ -144,6 +148,11 @@ def sign_up_settings() -> Any:
         else:
             raise InvalidInput("Pick a choice and press its button.")
         return redirect(url_for("admin_accounts.sign_up_settings"), code=303)
+    return _sign_up_page(rule_form, code_form)
+
+
+def _sign_up_page(rule_form: RuleForm, code_form: CodeForm) -> str:
+    db = request_session()
     rule = sign_up_rule(db, current_site().settings.sign_up)
     rule_form.rule.data = rule
     return render_template(
