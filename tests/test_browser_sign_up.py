@@ -1,5 +1,6 @@
 """Sign-up on the event day in a real browser (Chromium through Playwright): the organiser
-sets the event's code on /admin/sign-up, a new volunteer signs up with it and is signed in.
+sets the event's code on /admin/sign-up, a new volunteer signs up with it and is signed in;
+a visitor signs up on the way from the FOI form and comes back to it as they left it.
 Every page of accounts (sign-up, invitations, reset, profile, the admin pages and the
 room's screen) passes axe-core at 1280 px and 390 px and does not scroll sideways."""
 
@@ -11,9 +12,12 @@ from typing import Any
 
 import pytest
 
+from catalog.accounts.sign_up import set_event_code
 from catalog.accounts.users import create_user
 from tests.browser_support import check_page, database_url, page, server, shots  # noqa: F401
+from tests.test_browser_forms import assert_as_typed, fill_request
 from tests.test_browser_journeys import PASSWORD
+from tests.test_requests import make_authority
 
 pytestmark = pytest.mark.browser
 
@@ -89,3 +93,30 @@ def test_the_organiser_sets_a_code_and_a_volunteer_signs_up_with_it(
     page.goto(reset)
     page.get_by_role("heading", name="Set a new password").wait_for()
     check_page(page, shots, "reset")
+
+
+def test_a_visitor_with_no_account_signs_up_from_the_foi_form_and_keeps_the_draft(
+    page: Any, server: Any, site: Any, shots: Path | None
+) -> None:
+    make_authority(site)
+    with site.session() as session:
+        set_event_code(session, "ROOM-4242")
+        session.commit()
+    page.goto(f"{server.url}/requests/new")
+    fill_request(page)
+    page.get_by_role("button", name="Draft my letter").click()
+    page.wait_for_url(re.compile(r"/login\?next="))
+    page.get_by_role("link", name="Sign up").last.click()
+    page.wait_for_url(re.compile(r"/register\?next="))
+    page.get_by_text("After signing up you come back to where you were").wait_for()
+    check_page(page, shots, "sign-up-from-foi")
+    page.get_by_label("The event's code").fill("ROOM-4242")
+    page.get_by_label("Your name as others see it").fill("Lee Smith")
+    page.get_by_label("User name").fill("lee")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Make my account").click()
+    page.get_by_text("Welcome, Lee Smith: you are signed in.").wait_for()
+    assert page.url.startswith(f"{server.url}/requests/new?")
+    assert_as_typed(page)
+    page.get_by_role("button", name="Draft my letter").click()
+    page.wait_for_url(re.compile(r"/request/\d+$"))

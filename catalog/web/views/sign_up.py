@@ -128,7 +128,7 @@ def _sign_up_page(token: str) -> Any:
         form.username.data = _suggested_username(invited)
     status = 200
     if form.validate_on_submit():
-        limits: SignUpLimits = current_site_limits()
+        limits: SignUpLimits = sign_up_limits()
         address = request.remote_addr or ""
         wait = limits.wait(address)
         if wait is not None:
@@ -163,7 +163,7 @@ def _sign_up_page(token: str) -> Any:
     return _page(form, rule, invited, next_url), status
 
 
-def current_site_limits() -> SignUpLimits:
+def sign_up_limits() -> SignUpLimits:
     limits: SignUpLimits = current_app.extensions["sign_up_limits"]
     return limits
 
