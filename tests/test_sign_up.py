@@ -60,6 +60,7 @@ def test_with_the_event_code_a_volunteer_signs_up_and_is_signed_in(
     assert "Sign up" in client.get("/").text  # the default rule is the event's code
     page = client.get("/register")
     assert page.status_code == 200 and "The event&#39;s code" in page.text
+    assert "has not set the event's code yet" in page.text
     refused = sign_up(client, code="ANYTHING")
     assert refused.status_code == 403 and "has not set the event&#39;s code yet" in refused.text
 

@@ -18,7 +18,15 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from catalog.accounts.one_time_links import INVITATION, RESET, LinkUnusable, find_link, use_link
 from catalog.accounts.sign_in_limits import SignUpLimits
-from catalog.accounts.sign_up import CODE, NOBODY, RULES, NewAccount, sign_up, sign_up_rule
+from catalog.accounts.sign_up import (
+    CODE,
+    NOBODY,
+    RULES,
+    NewAccount,
+    event_code,
+    sign_up,
+    sign_up_rule,
+)
 from catalog.accounts.users import (
     MAX_DISPLAY_NAME,
     MAX_EMAIL,
@@ -175,6 +183,7 @@ def _page(form: SignUpForm, rule: str, invited: str | None, next_url: str) -> st
         rule=rule,
         invited=invited,
         ask_code=invited is None and rule == CODE,
+        no_code_yet=invited is None and rule == CODE and not event_code(request_session()),
         closed=invited is None and rule == NOBODY,
         next=next_url,
     )
