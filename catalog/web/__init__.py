@@ -7,6 +7,7 @@ from flask import Flask
 from catalog.web.markdown import render_notes
 from catalog.web.views import (
     account,
+    admin_accounts,
     authorities,
     dataset_edit,
     datasets,
@@ -17,6 +18,7 @@ from catalog.web.views import (
     review,
     schema_hints,
     sign_in,
+    sign_up,
     uploads,
 )
 
@@ -26,6 +28,8 @@ ROUTES_ON_OTHER_BLUEPRINTS = (review, schema_hints)
 BLUEPRINTS = (
     datasets.blueprint,
     sign_in.blueprint,
+    sign_up.blueprint,
+    admin_accounts.blueprint,
     uploads.blueprint,  # with the review's answer (views/review.py) and views/schema_hints.py
     downloads.blueprint,
     organisations.blueprint,
