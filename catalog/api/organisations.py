@@ -13,9 +13,9 @@ from catalog.api.auth import require_token
 from catalog.api.registry import action
 from catalog.context import current_viewer, request_session
 from catalog.datasets.members import add_member, members_of, remove_member
-from catalog.datasets.slugs import check_slug, title_slug
-from catalog.db.models import ROLES, Membership, Organisation
-from catalog.errors import Conflict, InvalidInput, NotAuthorised, NotFound
+from catalog.datasets.organisations import create_organisation
+from catalog.db.models import ROLES, Organisation
+from catalog.errors import InvalidInput, NotAuthorised, NotFound
 from catalog.params import parse_bool
 
 
@@ -44,26 +44,8 @@ def organization_create(params: dict[str, Any]) -> dict[str, Any]:
     viewer = require_token()
     name = str(params.get("name") or "").strip()
     title = str(params.get("title") or name).strip()
-    check_slug(name, "name", "An organization's name")
     db = request_session()
-    if db.scalar(select(Organisation.id).where(Organisation.name == name)) is not None:
-        raise Conflict("That name is taken.", {"name": "Group name already exists in database"})
-    # One organisation per title, whatever its case, spaces and punctuation ("Parks Team",
-    # "parks-team!"): a second one would pass for the first.
-    same = title_slug(title or name)
-    for existing in db.scalars(select(Organisation)):
-        if same in (existing.name, title_slug(existing.title)):
-            raise Conflict(
-                f"There is already an organization called {existing.title} "
-                f"({existing.name}): ask one of its admins to make you a member.",
-                {"title": "An organization of this title exists"},
-            )
-    organisation = Organisation(name=name, title=title or name)
-    db.add(organisation)
-    db.flush()
-    db.add(Membership(organisation_id=organisation.id, user_id=viewer.id, role="admin"))
-    db.flush()
-    return ckan.organization(db, organisation, viewer)
+    return ckan.organization(db, create_organisation(db, viewer, name, title), viewer)
 
 
 @action

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.datasets import reading
 from catalog.datasets.members import ROLE_WORDS, find_organisation, members_of, membership
 from catalog.datasets.permissions import can_manage, who_manages
-from catalog.db.models import ROLES
-from catalog.errors import NotAuthorised
+from catalog.datasets.slugs import check_slug, title_slug
+from catalog.db.models import ROLES, Membership, Organisation
+from catalog.errors import Conflict, NotAuthorised
 from catalog.site import Site
 from catalog.viewer import ANONYMOUS, Viewer
 
@@ -33,6 +35,30 @@ def organisation_details(
         "pages": found["pages"],
         "people": membership(session, viewer, organisation),
     }
+
+
+def create_organisation(session: Session, viewer: Viewer, name: str, title: str) -> Organisation:
+    """A new organisation with `viewer` its admin (the site itself makes one with none).
+    One organisation per title, whatever its case, spaces and punctuation ("Parks Team",
+    "parks-team!"): a second one would pass for the first."""
+    check_slug(name, "name", "An organization's name")
+    title = title.strip() or name
+    if session.scalar(select(Organisation.id).where(Organisation.name == name)) is not None:
+        raise Conflict("That name is taken.", {"name": "Group name already exists in database"})
+    same = title_slug(title)
+    for existing in session.scalars(select(Organisation)):
+        if same in (existing.name, title_slug(existing.title)):
+            raise Conflict(
+                f"There is already an organization called {existing.title} "
+                f"({existing.name}): ask one of its admins to make you a member.",
+                {"title": "An organization of this title exists"},
+            )
+    organisation = Organisation(name=name, title=title)
+    if viewer.id is not None:
+        organisation.members.append(Membership(user_id=viewer.id, role="admin"))  # its maker
+    session.add(organisation)
+    session.flush()
+    return organisation
 
 
 def members_page(session: Session, name: str, viewer: Viewer) -> dict[str, Any]:
