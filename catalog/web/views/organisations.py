@@ -26,7 +26,7 @@ from catalog.web.answers import json_answer
 from catalog.web.views.sign_in import login_required
 
 blueprint = Blueprint("organisations", __name__)
-ROLE_CHOICES = [SelectChoice(r, f"{r.capitalize()}: {members.ROLE_WORDS[r]}") for r in ROLES]
+ROLE_CHOICES = [SelectChoice(r, r.capitalize()) for r in ROLES]  # the pages say what each means
 
 
 class AddMemberForm(FlaskForm):
