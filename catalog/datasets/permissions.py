@@ -139,3 +139,47 @@ def who_grants(session: Session, dataset: Dataset) -> str:
         f"Only the editors and admins of {organisation.title} may; ask {named} "
         "(its admin) to add you as an editor."
     )
+
+
+# Organisations' members (catalog/datasets/members.py) and who to ask for a right.
+
+
+def can_see_members(viewer: Viewer) -> bool:
+    """Who belongs to an organisation, and in which role, is shown to anyone signed in."""
+    return viewer.signed_in or viewer.is_admin
+
+
+def person_label(username: str, display_name: str) -> str:
+    """A person as pages name them: "Priya Shah (priya)", or the username alone."""
+    shown = display_name.strip()
+    return f"{shown} ({username})" if shown and shown != username else username
+
+
+def organisation_admins(session: Session, organisation: Organisation) -> list[str]:
+    """The organisation's admins, as person_label() names them, by username."""
+    found = session.execute(
+        select(User.username, User.display_name)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.organisation_id == organisation.id, Membership.role == "admin")
+        .order_by(User.username)
+    )
+    return [person_label(username, shown) for username, shown in found]
+
+
+def who_manages(
+    session: Session, organisation: Organisation, wanted: str = "add you as an editor"
+) -> str:
+    """Who can grant a right in the organisation, in a sentence for the one refused."""
+    admins = organisation_admins(session, organisation) if organisation.id is not None else []
+    if not admins:
+        return (
+            f"{organisation.title} has no admin yet: ask the site's organiser to {wanted}, "
+            "or to name an admin for it."
+        )
+    shown = admins[:3]
+    if len(admins) > 3:
+        named = ", ".join(shown) + " or another of its admins"
+    else:
+        named = shown[-1] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
+    its = "its admin" if len(admins) == 1 else "its admins"
+    return f"Ask {named} ({its}) to {wanted}."
