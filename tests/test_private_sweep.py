@@ -118,6 +118,7 @@ def fill(rule: Any, h: Hidden) -> list[tuple[str, bool]]:
         "request_id": [str(h.draft_id), str(h.sent_id)],
         "slug": [h.authority],
         "job_id": [h.job_id],
+        "token": ["no-such-link"],  # invitation and reset links: a wrong one shows nothing
     }
     missing = set(rule.arguments) - set(values)
     assert not missing, f"{rule.rule}: give the sweep values for {missing}"

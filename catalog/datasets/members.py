@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.datasets.permissions import (
+    EDITING_ROLES,
     can_manage,
     can_see_members,
     organisation_admins,
@@ -234,6 +235,8 @@ def membership(session: Session, viewer: Viewer, organisation: Organisation) -> 
         "members_shown": shown,
         "your_role": role,
         "can_manage": manages,
+        # its editors and admins see (and restore) its deleted datasets
+        "can_restore": viewer.is_admin or role in EDITING_ROLES,
         "only_admin": only_admin,  # who may not leave: the page says what to do first
         "can_leave": role is not None and not only_admin,
         "can_ask": viewer.signed_in and role is None and not viewer.is_admin and not waiting,
