@@ -7,7 +7,9 @@ from flask import Flask
 from catalog.web.markdown import render_notes
 from catalog.web.views import (
     account,
+    admin_accounts,
     authorities,
+    dataset_edit,
     datasets,
     downloads,
     metadata,
@@ -16,6 +18,7 @@ from catalog.web.views import (
     review,
     schema_hints,
     sign_in,
+    sign_up,
     uploads,
 )
 
@@ -25,12 +28,15 @@ ROUTES_ON_OTHER_BLUEPRINTS = (review, schema_hints)
 BLUEPRINTS = (
     datasets.blueprint,
     sign_in.blueprint,
+    sign_up.blueprint,
+    admin_accounts.blueprint,
     uploads.blueprint,  # with the review's answer (views/review.py) and views/schema_hints.py
     downloads.blueprint,
     organisations.blueprint,
     metadata.blueprint,
     authorities.blueprint,
     account.blueprint,
+    dataset_edit.blueprint,  # a dataset's edit, delete and restore; the deleted lists
     request_page.blueprint,  # "requests": the routes of views/requests.py and request_page.py
 )
 
