@@ -22,10 +22,14 @@ from typing import Any
 
 import pytest
 
+from catalog.accounts.one_time_links import create_invitations, create_reset_link
+from catalog.accounts.sign_up import set_event_code
 from catalog.accounts.tokens import create_token
 from catalog.accounts.users import create_user
+from catalog.datasets.editing import delete_dataset
 from catalog.datasets.publishing import DatasetMetadata
 from catalog.foi.deadlines import uk_today
+from catalog.viewer import Viewer
 from tests.browser_support import browser_page, live_server, shots  # noqa: F401
 from tests.conftest import DATA
 from tests.factories import new_dataset
@@ -93,6 +97,19 @@ def visits(facts: dict[str, Any]) -> dict[str, list[tuple[str, dict[str, Any]]]]
         "/authority/<slug>": [(ANONYMOUS, {})],
         "/authorities/new": [(ADMIN, {})],
         "/authority/<slug>/edit": [(ADMIN, {})],
+        "/account/profile": [(VOLUNTEER, {})],
+        "/register": [(ANONYMOUS, {})],
+        "/register/<token>": [(ANONYMOUS, {})],
+        "/reset/<token>": [(ANONYMOUS, {"token": facts["reset"]})],
+        "/dataset/<name>/edit": [(VOLUNTEER, {})],
+        "/dataset/<name>/delete": [(VOLUNTEER, {})],
+        "/organisation/<name>/members": [(VOLUNTEER, {})],  # its maker, so its admin
+        "/organisation/<name>/deleted": [(VOLUNTEER, {})],
+        "/admin/users": [(ADMIN, {})],
+        "/admin/invitations": [(ADMIN, {})],
+        "/admin/sign-up": [(ADMIN, {})],
+        "/admin/sign-up/screen": [(ADMIN, {})],
+        "/admin/deleted": [(ADMIN, {})],
     }
 
 
@@ -109,6 +126,7 @@ def arguments(rule: str, facts: dict[str, Any]) -> dict[str, Any]:
         "miss_id": 1,
         "user_id": facts["volunteer_id"],
         "username": VOLUNTEER,
+        "token": facts["invitation"],
     }
 
 
@@ -117,8 +135,12 @@ def build_site(app: Any, site: Any) -> dict[str, Any]:
     and functions; what the pages need to be found."""
     with site.session() as session:
         volunteer = create_user(session, VOLUNTEER, PASSWORD)
-        create_user(session, ADMIN, PASSWORD, is_admin=True)
+        admin = create_user(session, ADMIN, PASSWORD, is_admin=True)
+        forgot = create_user(session, "sam", PASSWORD)
         create_token(session, volunteer.id, "my laptop's ckanapi")
+        set_event_code(session, "BRUM-2026")
+        (invitation,) = create_invitations(session, admin.id, ["Ade Okafor"])
+        reset = create_reset_link(session, admin.id, forgot.id)
         volunteer_id = volunteer.id
         session.commit()
     client = app.test_client()
@@ -154,6 +176,11 @@ def build_site(app: Any, site: Any) -> dict[str, Any]:
     assert "was not published" in report.text, report.text
     rejected_job = client.get("/account/uploads.json").json["uploads"][0]["id"]
     empty = new_dataset(site, DatasetMetadata(title="Bus stops, to come"), volunteer_id)
+    mistake = DatasetMetadata(title="Uploaded by mistake", organisation=ORGANISATION)
+    with site.session() as session:  # a deleted dataset, for the lists of deleted ones
+        gone = new_dataset(site, mistake, volunteer_id)
+        delete_dataset(site, session, Viewer.system(), gone)
+        session.commit()
 
     authority = make_authority(site, "Birmingham City Council")
     request_draft = draft(client, "Pothole repairs by ward", "Birmingham City Council")
@@ -173,6 +200,8 @@ def build_site(app: Any, site: Any) -> dict[str, Any]:
         "sent_request": sent_request,
         "authority": authority,
         "volunteer_id": volunteer_id,
+        "invitation": invitation.token,
+        "reset": reset.token,
     }
 
 
@@ -214,15 +243,15 @@ def test_a_page_nobody_visits_fails_the_check(app: Any) -> None:
         "dataset": "gdp", "empty": "bus-stops", "organisation": "open-town",
         "published_job": "a" * 32, "review_job": "b" * 32, "rejected_job": "c" * 32,
         "questions_job": "d" * 32, "draft_request": 1, "sent_request": 2,
-        "authority": "leeds-city-council", "volunteer_id": 1,
+        "authority": "leeds-city-council", "volunteer_id": 1, "invitation": "e", "reset": "f",
     }  # fmt: skip
     assert len(planned(app, facts)) > len(visits(facts))
-    app.add_url_rule("/organisation/<name>/members", "members", lambda name: name)
-    app.add_url_rule("/dataset/<name>/edit", "edit", lambda name: name, methods=["GET", "POST"])
+    app.add_url_rule("/organisation/<name>/board", "board", lambda name: name)
+    app.add_url_rule("/dataset/<name>/move", "move", lambda name: name, methods=["GET", "POST"])
     app.add_url_rule("/day.csv", "export", lambda: "")  # a file, by its name
     with pytest.raises(AssertionError) as failed:
         planned(app, facts)
-    assert "['/organisation/<name>/members', '/dataset/<name>/edit']" in str(failed.value)
+    assert "['/organisation/<name>/board', '/dataset/<name>/move']" in str(failed.value)
 
 
 # What a data table and the report need at 390 px, checked in the page.
