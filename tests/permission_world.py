@@ -1,37 +1,57 @@
-"""The small site the permission table (test_permission_table.py) is checked on, one per test.
+"""The sites the permission table (test_permission_table.py) is checked on: one per role.
 
-One organisation, Openshire, made by "publisher" (so its first admin), holding a public and a
-private dataset; a dataset without an organisation, also publisher's; FOI requests (a draft
-and a sent one of publisher's, and a draft of the acting person's own); API tokens; a "most
-wanted" search; a public body. Every target exists twice, once for each side ("page" and
-"api"), so the page's write and the API's each find the state as it was made: the names end
-in the side (public-page, public-api) and a row's URL and body name them by placeholder
-({public}, {own_draft}, ...).
+A site holds one organisation, Openshire, made by "publisher" (so its first admin), and the
+acting person: anonymous (nobody signed in, no token), outsider (signed in, no membership),
+member, editor, org_admin (roles in Openshire, given by publisher through the API) or
+site_admin. Each signed-in one has a browser session, signed in through /login with its
+CSRF token as the pages require, and an API token. A password costs a quarter of a second
+of CPU to hash, so these sites are made once per role and database (`Worlds`) and every
+test of that role uses its site.
 
-Only the acting person is made besides publisher (a password costs a quarter of a second
-to hash): anonymous (nobody signed in, no token), outsider (signed in, no membership),
-member, editor, org_admin (of Openshire, given by publisher through the API) and site_admin.
-Each signed-in one has a browser session, signed in through /login with its CSRF token as
-the pages require, and an API token.
+What a write is aimed at is made fresh for each test, twice, once for each side ("page" and
+"api"): a public and a private dataset in Openshire, a dataset without an organisation (of
+publisher's, or the acting person's own: "mine"), FOI requests (publisher's draft and sent
+one, a draft of one's own), API tokens, a "most wanted" search, a public body, someone to
+give a role to. Only what the row names is made; the names end in the test's side label
+(`public-page7`, `public-api7`) so that no test finds another's, and a row's URL and body
+name them by placeholder ({public}, {own_draft}, {side}, ...).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import itertools
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.orm import Session
 
 from catalog.accounts.tokens import create_token
 from catalog.accounts.users import create_user
+from catalog.app import create_app
 from catalog.datasets.publishing import DatasetMetadata, create_dataset
-from catalog.db.models import Base, SearchMiss, User
+from catalog.db.models import (
+    ApiToken,
+    Authority,
+    Base,
+    Dataset,
+    InfoRequest,
+    Membership,
+    Organisation,
+    SearchMiss,
+    User,
+)
 from catalog.foi.authorities import save_authority
 from catalog.foi.deadlines import uk_today
 from catalog.foi.drafting import Draft, create_request
 from catalog.foi.steps import change_state
 from catalog.foi.wanted import record_miss
 from catalog.viewer import Viewer
+from tests.conftest import PG_URL, make_settings
 from tests.private_site import sign_in
 from tests.test_web import PASSWORD
 
@@ -48,10 +68,10 @@ class World:
     site: Any
     role: str
     actor_id: int | None
+    publisher_id: int
     browser: Any  # a test client, signed in through /login unless anonymous
     headers: dict[str, str]  # the API token's Authorization header, none for anonymous
     publisher_token: str
-    targets: dict[str, dict[str, str]] = field(default_factory=dict)  # side -> placeholders
 
     def setup_call(self, action: str, body: dict[str, Any]) -> None:
         """An API call by publisher, to make the state."""
@@ -61,9 +81,51 @@ class World:
         assert answer.status_code == 200, answer.text
 
 
-def make_world(app: Any, site: Any, role: str, needs: set[str]) -> World:
-    """The site for one role, with each side's copy of the targets in `needs` (the
-    placeholders a row names: making only those keeps a test to a second or so)."""
+class Worlds:
+    """One site per role on one database kind ("sqlite" or "postgresql"), made when first
+    asked for and closed (its PostgreSQL schema dropped) at the end."""
+
+    def __init__(self, kind: str, folder: Path) -> None:
+        self.kind, self.folder = kind, folder
+        self.made: dict[str, World] = {}
+        self.labels = itertools.count(1)
+        self.stack = ExitStack()
+
+    def world(self, role: str) -> World:
+        if role not in self.made:
+            url = self.stack.enter_context(postgres_schema()) if self.kind == "postgresql" else ""
+            app = create_app(make_settings(self.folder / role, url))
+            self.stack.callback(app.extensions["site"].close)
+            self.made[role] = make_world(app, app.extensions["site"], role)
+        return self.made[role]
+
+    def targets(self, world: World, needs: set[str]) -> dict[str, dict[str, str]]:
+        """Each side's fresh copy of the targets in `needs`, by side."""
+        label = next(self.labels)
+        return {side: make_targets(world, f"{side}{label}", needs) for side in SIDES}
+
+    def close(self) -> None:
+        self.stack.close()
+
+
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A schema of its own on the test server (as tests/conftest.py's database_url makes
+    one for each test), dropped afterwards; the URL that uses it."""
+    engine = create_engine(PG_URL)
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    with engine.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    joiner = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{joiner}options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+def make_world(app: Any, site: Any, role: str) -> World:
     with site.session() as db:
         publisher = create_user(db, "publisher", PASSWORD)
         actor = None
@@ -72,12 +134,13 @@ def make_world(app: Any, site: Any, role: str, needs: set[str]) -> World:
         publisher_token = create_token(db, publisher.id, "setup")[1]
         actor_token = create_token(db, actor.id, "calls")[1] if actor else ""
         db.commit()
-        ids = (publisher.id, actor.id if actor else None)
+        publisher_id, actor_id = publisher.id, actor.id if actor else None
     world = World(
         app,
         site,
         role,
-        ids[1],
+        actor_id,
+        publisher_id,
         app.test_client(),
         {"Authorization": actor_token} if actor_token else {},
         publisher_token,
@@ -86,8 +149,6 @@ def make_world(app: Any, site: Any, role: str, needs: set[str]) -> World:
     if role in ORGANISATION_ROLES:
         grant = {"id": "openshire", "username": username(role), "role": ORGANISATION_ROLES[role]}
         world.setup_call("organization_member_create", grant)
-    for side in SIDES:
-        world.targets[side] = _targets(site, side, needs, *ids)
     if actor is not None:
         sign_in(world.browser, username(role))
     return world
@@ -105,10 +166,9 @@ DATASETS = {  # placeholder: (organisation, private, made by the acting person)
 }
 
 
-def _targets(
-    site: Any, side: str, needs: set[str], publisher_id: int, actor_id: int | None
-) -> dict[str, str]:
+def make_targets(world: World, side: str, needs: set[str]) -> dict[str, str]:
     """One side's copy of what the writes are aimed at: what the placeholders stand for."""
+    site, publisher_id, actor_id = world.site, world.publisher_id, world.actor_id
     publisher = Viewer.user(publisher_id, "publisher")
     # What is "your own" for the acting person; an anonymous visitor has nothing, so theirs
     # is publisher's (they are refused either way).
@@ -164,3 +224,43 @@ def snapshot(site: Any) -> dict[str, list[tuple[Any, ...]]]:
             rows = db.execute(select(*columns)).all()
             found[table.name] = sorted((tuple(r) for r in rows), key=repr)
     return found
+
+
+# What the rows' `done` read: whether a write is there. ------------------------------------
+
+
+def dataset(db: Session, name: str) -> Dataset:
+    return db.scalars(select(Dataset).where(Dataset.name == name)).one()
+
+
+def organisation_of(db: Session, name: str) -> str | None:
+    """The URL name of the organisation of the dataset `name` (None: none, or no dataset)."""
+    found = db.scalar(select(Dataset).where(Dataset.name == name))
+    return found.organisation.name if found is not None and found.organisation else None
+
+
+def role_of(db: Session, organisation: str, user: int | str | None) -> str | None:
+    """The role in `organisation` of the user (by id or username)."""
+    if isinstance(user, str):
+        user = db.scalar(select(User.id).where(User.username == user))
+    return db.scalar(
+        select(Membership.role)
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .where(Organisation.name == organisation, Membership.user_id == user)
+    )
+
+
+def foi_request(db: Session, request_id: str) -> InfoRequest:
+    return db.get_one(InfoRequest, int(request_id))
+
+
+def requester_of(db: Session, title: str) -> int | None:
+    return db.scalar(select(InfoRequest.requester_id).where(InfoRequest.title == title))
+
+
+def token_owner(db: Session, name: str) -> int | None:
+    return db.scalar(select(ApiToken.user_id).where(ApiToken.name == name))
+
+
+def authority_names(db: Session) -> set[str]:
+    return set(db.scalars(select(Authority.name)))
