@@ -20,6 +20,7 @@ suite once fixed, so that the mark is taken off).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -257,7 +258,7 @@ def cases() -> list[Any]:
         pytest.param(
             row,
             role,
-            id=f"{row.name.replace(' ', '-')}-{role}",
+            id=f"{re.sub('[^a-z0-9]+', '-', row.name)}-{role}",
             marks=[pytest.mark.xfail(strict=True, reason=row.xfail[role])]
             if role in row.xfail
             else [],
