@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from catalog.accounts.tokens import create_token
 from catalog.accounts.users import create_user
 from catalog.app import create_app
+from catalog.datasets.editing import delete_dataset
 from catalog.datasets.publishing import DatasetMetadata, create_dataset
 from catalog.db.models import (
     ApiToken,
@@ -163,6 +164,7 @@ DATASETS = {  # placeholder: (organisation, private, made by the acting person)
     "private": ("Openshire", True, False),
     "unowned": ("", False, False),
     "mine": ("", False, True),
+    "deleted": ("Openshire", False, False),  # deleted by publisher once made
 }
 
 
@@ -186,6 +188,8 @@ def make_targets(world: World, side: str, needs: set[str]) -> dict[str, str]:
                 private=private,
             )
             found[key] = create_dataset(site, db, metadata, owner_id if own else publisher_id)
+            if key == "deleted":
+                delete_dataset(site, db, publisher, found[key])
         if needs & {"authority", "own_draft", "others_draft", "others_sent"}:
             body = save_authority(db, Viewer.system(), {"name": f"Leeds {side} Council"})
             found["authority"] = body.slug

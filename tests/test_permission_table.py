@@ -50,6 +50,9 @@ SITE_ADMIN = frozenset({"site_admin"})
 # The upload page's fields for a file whose schema is worked out from it, published at once
 # (without show_columns the page does not stop to show the columns first).
 UPLOAD = {"schema_source": "infer", "licence": "uk-ogl"}
+# The edit page's fields (it takes every detail, as package_update does); an admin of the
+# organisation also chooses its organisation (editors are not offered the choice).
+EDIT = {"licence": "uk-ogl", "organisation": "openshire"}
 LETTER = "Dear {side} council, please send the figures."
 
 
@@ -99,14 +102,14 @@ TABLE = (
     ),
     Row(
         "change the public dataset's details",
-        page=None,  # page being built in issue 15 (the dataset's edit page)
+        page=Page("/dataset/{public}/edit", {**EDIT, "title": "Better title {side}"}),
         api=Api("package_patch", {"id": "{public}", "title": "Better title {side}"}),
         allowed=EDITORS,
         done=lambda db, t, me: dataset(db, t["public"]).title == f"Better title {t['side']}",
     ),
     Row(
         "replace the private dataset's details",
-        page=None,  # page being built in issue 15 (the dataset's edit page)
+        page=Page("/dataset/{private}/edit", {**EDIT, "title": "Redone {side}", "private": "y"}),
         api=Api(
             "package_update",
             {
@@ -123,17 +126,28 @@ TABLE = (
     ),
     Row(
         "change your own dataset without an organisation",
-        page=None,  # page being built in issue 15 (the dataset's edit page)
+        page=Page(
+            "/dataset/{mine}/edit",
+            {**EDIT, "title": "Mine", "organisation": "", "description": "Counted by hand {side}"},
+        ),
         api=Api("package_patch", {"id": "{mine}", "notes": "Counted by hand {side}"}),
         allowed=SIGNED_IN,
         done=lambda db, t, me: dataset(db, t["mine"]).description == f"Counted by hand {t['side']}",
     ),
     Row(
         "delete the public dataset",
-        page=None,  # page being built in issue 15 (delete with a confirmation)
+        page=Page("/dataset/{public}/delete"),
         api=Api("package_delete", {"id": "{public}"}),
         allowed=EDITORS,
         done=lambda db, t, me: dataset(db, t["public"]).state == "deleted",
+    ),
+    Row(
+        "restore a deleted dataset",
+        page=Page("/dataset/{deleted}/restore"),
+        api=Api("package_patch", {"id": "{deleted}", "state": "active"}),
+        allowed=EDITORS,
+        hidden=frozenset({"outsider"}),  # a deleted dataset is seen by its members alone
+        done=lambda db, t, me: dataset(db, t["deleted"]).state == "active",
     ),
     Row(
         "make someone an editor of the organisation",
