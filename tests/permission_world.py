@@ -42,6 +42,7 @@ from catalog.db.models import (
     Dataset,
     InfoRequest,
     Membership,
+    OneTimeLink,
     Organisation,
     SearchMiss,
     User,
@@ -212,8 +213,8 @@ def make_targets(world: World, side: str, needs: set[str]) -> dict[str, str]:
             record_miss(db, f"bus stops {side}")
             query = select(SearchMiss.id).where(SearchMiss.query == f"bus stops {side}")
             found["miss"] = str(db.scalar(query))
-        if "newcomer" in needs:  # someone to give a role to
-            create_user(db, found["newcomer"], PASSWORD)
+        if needs & {"newcomer", "newcomer_id"}:  # someone to give a role to, or disable
+            found["newcomer_id"] = str(create_user(db, found["newcomer"], PASSWORD).id)
         db.commit()
     return found
 
@@ -264,6 +265,12 @@ def requester_of(db: Session, title: str) -> int | None:
 
 def token_owner(db: Session, name: str) -> int | None:
     return db.scalar(select(ApiToken.user_id).where(ApiToken.name == name))
+
+
+def links_for(db: Session, kind: str, **where: Any) -> int:
+    """How many one-time links of `kind` (invitation, reset) there are for user_id or name."""
+    query = select(OneTimeLink.id).where(OneTimeLink.kind == kind).filter_by(**where)
+    return len(db.scalars(query).all())
 
 
 def authority_names(db: Session) -> set[str]:

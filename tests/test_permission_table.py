@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine
 
-from catalog.db.models import ApiToken, SearchMiss
+from catalog.db.models import ApiToken, SearchMiss, SiteOption, User
 from tests.conftest import PG_URL, REQUIRE_PG
 from tests.permission_check import NOBODY, Api, Page, Row, outcome_of, placeholders
 from tests.permission_world import (
@@ -36,6 +36,7 @@ from tests.permission_world import (
     authority_names,
     dataset,
     foi_request,
+    links_for,
     organisation_of,
     requester_of,
     role_of,
@@ -239,6 +240,48 @@ TABLE = (
         allowed=NOBODY,  # not even a site admin's: a token is its owner's alone
         hidden=SIGNED_IN,
         done=lambda db, t, me: db.get(ApiToken, int(t["others_token"])) is None,
+    ),
+    Row(
+        "change your own display name",
+        page=Page("/account/profile", {"display_name": "Shown as {side}"}),
+        api=None,  # the API has no action that changes an account
+        allowed=SIGNED_IN,
+        done=lambda db, t, me: db.get_one(User, me).display_name == f"Shown as {t['side']}",
+    ),
+    Row(
+        "disable someone's account",
+        page=Page("/admin/users/{newcomer_id}/disable"),
+        api=None,  # the API has no action that changes an account
+        allowed=SITE_ADMIN,
+        done=lambda db, t, me: db.get_one(User, int(t["newcomer_id"])).disabled,
+    ),
+    Row(
+        "make someone a site admin",
+        page=Page("/admin/users/{newcomer_id}/admin"),
+        api=None,  # the API has no action that changes an account
+        allowed=SITE_ADMIN,
+        done=lambda db, t, me: db.get_one(User, int(t["newcomer_id"])).is_admin,
+    ),
+    Row(
+        "make a password reset link for someone",
+        page=Page("/admin/users/{newcomer_id}/reset"),
+        api=None,  # the API has no action that makes one-time links
+        allowed=SITE_ADMIN,
+        done=lambda db, t, me: links_for(db, "reset", user_id=int(t["newcomer_id"])) == 1,
+    ),
+    Row(
+        "invite people",
+        page=Page("/admin/invitations", {"names": "Guest {side}"}),
+        api=None,  # the API has no action that makes one-time links
+        allowed=SITE_ADMIN,
+        done=lambda db, t, me: links_for(db, "invitation", name=f"Guest {t['side']}") == 1,
+    ),
+    Row(
+        "set the event's code",
+        page=Page("/admin/sign-up", {"action": "code", "code": "ROOM-{side}"}),
+        api=None,  # the API has no action that changes the site's options
+        allowed=SITE_ADMIN,
+        done=lambda db, t, me: db.get_one(SiteOption, "event_code").value == f"ROOM-{t['side']}",
     ),
     Row(
         "correct a public body",
