@@ -216,6 +216,13 @@ def make_targets(world: World, side: str, needs: set[str]) -> dict[str, str]:
         if needs & {"newcomer", "newcomer_id"}:  # someone to give a role to, or disable
             found["newcomer_id"] = str(create_user(db, found["newcomer"], PASSWORD).id)
         db.commit()
+    if "joined" in needs:  # a member of Openshire, for taking out
+        found["joined"] = f"joined-{side}"
+        with site.session() as db:
+            create_user(db, found["joined"], PASSWORD)
+            db.commit()
+        grant = {"id": "openshire", "username": found["joined"], "role": "member"}
+        world.setup_call("organization_member_create", grant)
     return found
 
 

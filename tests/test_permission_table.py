@@ -152,13 +152,20 @@ TABLE = (
     ),
     Row(
         "make someone an editor of the organisation",
-        page=None,  # page being built in issue 15 (the organisation's members page)
+        page=Page("/organisation/openshire/members", {"username": "{newcomer}", "role": "editor"}),
         api=Api(
             "organization_member_create",
             {"id": "openshire", "username": "{newcomer}", "role": "editor"},
         ),
         allowed=ADMINS,
         done=lambda db, t, me: role_of(db, "openshire", t["newcomer"]) == "editor",
+    ),
+    Row(
+        "take someone out of the organisation",
+        page=Page("/organisation/openshire/members/remove", {"username": "{joined}"}),
+        api=Api("organization_member_delete", {"id": "openshire", "username": "{joined}"}),
+        allowed=ADMINS,
+        done=lambda db, t, me: role_of(db, "openshire", t["joined"]) is None,
     ),
     Row(
         "create an organisation",
