@@ -7,9 +7,11 @@ from flask import Flask
 from catalog.web.markdown import render_notes
 from catalog.web.views import (
     account,
+    admin,
     authorities,
     datasets,
     downloads,
+    help_requests,
     metadata,
     organisations,
     request_page,
@@ -32,6 +34,8 @@ BLUEPRINTS = (
     authorities.blueprint,
     account.blueprint,
     request_page.blueprint,  # "requests": the routes of views/requests.py and request_page.py
+    admin.blueprint,  # the organisers' room: the event board, organisations, the day's export
+    help_requests.blueprint,  # "I need a hand" on the report and job pages
 )
 
 
