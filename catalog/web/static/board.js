@@ -41,8 +41,8 @@
     ]);
   }
 
-  function plural(count, word) {
-    return count + " " + word + (count === 1 ? "" : "s");
+  function waited(minutes) {
+    return minutes < 1 ? "under a minute" : minutes + " minute" + (minutes === 1 ? "" : "s");
   }
 
   function drawHelp(help) {
@@ -79,7 +79,7 @@
       el("p", { class: "board-oldest" }, [
         "Waiting longest for a fix: ",
         el("a", { href: o.url }, [o.file]),
-        " from " + o.who + ", for " + plural(o.waiting_minutes, "minute") + " (since " + o.since + ")",
+        " from " + o.who + ", for " + waited(o.waiting_minutes) + " (since " + o.since + ")",
       ]),
     ];
   }

@@ -44,7 +44,7 @@ def ask() -> Any:
     if flag["already"]:
         flash("You have asked already: a mentor is coming. Stay where you are.", "info")
     else:
-        flash("A mentor has been asked and will come to you. Stay on this page.", "success")
+        flash("Your request for help is sent.", "success")
     return redirect(page, code=303)
 
 
