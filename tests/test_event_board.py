@@ -5,6 +5,7 @@ CSV lists them, mentors take and finish requests, and nobody else sees any of it
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -13,8 +14,10 @@ from typing import Any
 import pytest
 
 from catalog.accounts.users import create_user
+from catalog.app import create_app
 from catalog.event.day import event_day
 from catalog.event.day_export import safe_cell
+from catalog.site import Site
 from tests.test_requests import draft, make_authority
 from tests.test_web import PASSWORD, csrf_token, finished, reviewed, sign_in, upload
 
@@ -178,7 +181,8 @@ def test_asking_for_help_is_checked_before_anything_is_kept(client: Any, site: A
 
     assert ask(note="x" * 501).status_code == 400
     assert ask(page="https://elsewhere.example/").status_code == 400
-    assert ask(page="//elsewhere.example/").status_code == 400
+    for elsewhere in ("//elsewhere.example/", "/\t/elsewhere.example/", "/\\elsewhere.example"):
+        assert ask(page=elsewhere).status_code == 400, elsewhere
     assert lee.post("/help", data={"page": "/", "note": "hi"}).status_code == 400  # no CSRF
     sam = volunteer(client, site, "sam")
     sams = sam.post(
@@ -224,3 +228,14 @@ def test_the_day_is_the_sites_day() -> None:
     assert utc.date == dt.date(2026, 7, 1) and utc.zone_name == "UTC"
     with pytest.raises(ValueError, match="DATASTORE_TIME_ZONE"):
         event_day("Mars/Olympus")
+
+
+def test_a_wrong_time_zone_stops_the_site_at_its_start(settings: Any) -> None:
+    site = Site(dataclasses.replace(settings, time_zone="Europe/Atlantis"))
+    try:
+        with pytest.raises(ValueError, match="DATASTORE_TIME_ZONE must be a time zone name"):
+            create_app(site=site)
+    finally:
+        site.close()
+    london = create_app(dataclasses.replace(settings, time_zone="Europe/London"))
+    london.extensions["site"].close()

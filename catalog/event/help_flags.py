@@ -127,7 +127,7 @@ def day_flags(session: Session, day: EventDay) -> Iterable[dict[str, Any]]:
     return (_plain(row, day) for row in found)
 
 
-def _flags() -> Select[Any]:
+def _flags() -> Select[HelpFlag, str, str, str, str]:
     return (
         select(
             HelpFlag,
@@ -181,7 +181,10 @@ def _local_page(page: str) -> str:
     """A path of this site (never another site's address), within the column's size."""
     parsed = urlparse(page)
     local = not parsed.scheme and not parsed.netloc and page.startswith("/")
-    if not local or page.startswith("//") or "\\" in page or len(page) > MAX_PAGE:
+    # A browser drops tabs and line breaks from an address and reads \ as /: "/\t/x.org"
+    # and "/\\x.org" would lead to another site.
+    odd = any(c.isspace() or not c.isprintable() or c == "\\" for c in page)
+    if not local or odd or page.startswith("//") or len(page) > MAX_PAGE:
         raise InvalidInput(
             "The page asking for help is not one of this site's.", {"page": page[:100]}
         )

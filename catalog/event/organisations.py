@@ -19,7 +19,7 @@ def organisation_overview(session: Session) -> list[dict[str, Any]]:
             select(Membership.organisation_id, func.count()).group_by(Membership.organisation_id)
         ).all()
     )
-    datasets: dict[tuple[int, str], int] = {
+    datasets: dict[tuple[int | None, str], int] = {
         (org_id, state): count
         for org_id, state, count in session.execute(
             select(Dataset.organisation_id, Dataset.state, func.count())

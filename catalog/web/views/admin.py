@@ -19,7 +19,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from catalog.context import current_site, current_viewer, request_session
 from catalog.errors import NotFound
 from catalog.event.board import event_board
-from catalog.event.day import EventDay, event_day
+from catalog.event.day import EventDay, event_day, site_zone
 from catalog.event.day_export import csv_lines, day_record
 from catalog.event.help_flags import finish_flag, take_flag
 from catalog.event.organisations import organisation_overview
@@ -28,6 +28,8 @@ from catalog.web.views.sign_in import login_required
 
 blueprint = Blueprint("admin", __name__)
 SCRIPT_REFRESH_SECONDS = 5  # how often board.js follows the twin (or the setting, if less)
+# A DATASTORE_TIME_ZONE that names no zone stops the app at its start, saying so.
+blueprint.record_once(lambda state: site_zone(state.app.extensions["site"].settings.time_zone))
 
 
 def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:

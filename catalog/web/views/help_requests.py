@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, request
+from flask import Blueprint, flash, g, redirect, request
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Length
@@ -51,7 +51,7 @@ def ask() -> Any:
 @blueprint.app_context_processor
 def help_on_this_page() -> dict[str, Any]:
     """For the pages that offer it: the form, and what became of the viewer's asking."""
-    if request.endpoint not in HELP_PAGES or not current_viewer().signed_in:
-        return {}
+    if request.endpoint not in HELP_PAGES or not current_viewer().signed_in or g.get("failed"):
+        return {}  # (an error page, whose session may not answer, offers none)
     status = flag_status(request_session(), current_viewer(), request.path)
     return {"help_form": HelpForm(formdata=None), "help_flag": status}
