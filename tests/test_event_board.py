@@ -9,6 +9,7 @@ import dataclasses
 import datetime as dt
 import io
 import re
+import zipfile
 from typing import Any
 
 import pytest
@@ -18,8 +19,17 @@ from catalog.app import create_app
 from catalog.event.day import event_day
 from catalog.event.day_export import safe_cell
 from catalog.site import Site
+from tests.factories import spend_workbook
 from tests.test_requests import draft, make_authority
-from tests.test_web import PASSWORD, csrf_token, finished, reviewed, sign_in, upload
+from tests.test_web import (
+    PASSWORD,
+    csrf_token,
+    finished,
+    post_multipart,
+    reviewed,
+    sign_in,
+    upload,
+)
 
 WRONG_TYPES = "invalid/uk-spend-bis-wrong-types/invalid-on-bis-modified-schema.csv"
 WRONG_SCHEMA = "invalid/uk-spend-bis-wrong-types/bis-modified.json"
@@ -58,8 +68,27 @@ def rejected(client: Any, site: Any) -> Any:
     return page
 
 
+def failed(client: Any, site: Any, tmp_path: Any) -> None:
+    """An upload that fails: a workbook whose workbook part is lost."""
+    workbook = spend_workbook(tmp_path / "spend.xlsx")
+    broken = io.BytesIO()
+    with zipfile.ZipFile(workbook) as source, zipfile.ZipFile(broken, "w") as out:
+        for name in source.namelist():
+            if name != "xl/workbook.xml":
+                out.writestr(name, source.read(name))
+    form = {
+        "csrf_token": csrf_token(client, "/upload"),
+        "file": (io.BytesIO(broken.getvalue()), "broken.xlsx"),
+        "schema_source": "infer",
+        "title": "Broken",
+        "licence": "uk-ogl",
+    }
+    page = finished(client, site, post_multipart(client, "/upload", form))
+    assert "could not be read" in page.text
+
+
 def test_the_board_shows_a_published_upload_a_rejected_one_and_a_help_request(
-    client: Any, site: Any
+    client: Any, site: Any, tmp_path: Any
 ) -> None:
     priya, sam, lee = (volunteer(client, site, name) for name in ("priya", "sam", "lee"))
     page = finished(
@@ -70,6 +99,7 @@ def test_the_board_shows_a_published_upload_a_rejected_one_and_a_help_request(
     assert "Published version 1" in page.text
     rejected(sam, site)
     report = rejected(lee, site)
+    failed(sam, site, tmp_path)
     asked = ask_for_help(lee, report, "The amounts column says =SUM(A1) is wrong")
     assert asked.status_code == 303
     assert "A mentor has been asked" in lee.get(asked.headers["Location"]).text
@@ -79,7 +109,7 @@ def test_the_board_shows_a_published_upload_a_rejected_one_and_a_help_request(
     twin = client.get("/admin/board.json").json
     assert board.status_code == 200 and board.headers["Cache-Control"] == "no-store"
     assert '<meta http-equiv="refresh" content="15">' in board.text
-    assert twin["counts"] == {"published": 1, "needs_fixing": 2, "failed": 0, "in_progress": 0}
+    assert twin["counts"] == {"published": 1, "needs_fixing": 2, "failed": 1, "in_progress": 0}
     [shown] = twin["uploads"]["published"]
     assert (shown["file"], shown["who"], shown["dataset_name"]) == ("gdp.csv", "priya", "gdp")
     assert shown["when"] == re.findall(r"\d\d:\d\d", shown["at"])[0]
@@ -93,6 +123,7 @@ def test_the_board_shows_a_published_upload_a_rejected_one_and_a_help_request(
     text = board.text
     assert 'gdp.csv</a> <span class="meta">priya, ' in text and "Published: 1" in text
     assert "Needs fixing: 2" in text and "Waiting longest for a fix" in text
+    assert "Failed: 1" in text and "broken.xlsx</a>" in text
     assert "<strong>lee</strong> asked at" in text and "nobody has taken it yet" in text
     assert "The amounts column says =SUM(A1) is wrong" in text
 
@@ -105,12 +136,14 @@ def test_the_board_shows_a_published_upload_a_rejected_one_and_a_help_request(
         ("published", "priya"),
         ("needs-fixing", "sam"),
         ("needs-fixing", "lee"),
+        ("failed", "sam"),
         ("help", "lee"),
     ]
     assert rows[0]["dataset"] == "gdp" and rows[0]["version"] == "1"
     assert rows[0]["organisation"] == "Open Town" and rows[0]["state"] == "published"
-    assert rows[3]["note"] == "The amounts column says =SUM(A1) is wrong"  # not a formula here
-    assert rows[3]["upload"] == flag["job_id"]
+    assert "could not be read" in rows[3]["note"] and rows[3]["title"] == "broken.xlsx"
+    assert rows[4]["note"] == "The amounts column says =SUM(A1) is wrong"  # not a formula here
+    assert rows[4]["upload"] == flag["job_id"]
 
 
 def test_only_site_admins_see_the_organisers_room(client: Any, site: Any) -> None:

@@ -52,7 +52,7 @@ def event_board(
         if upload["board_state"] in lists:
             lists[upload["board_state"]].append(upload)
     waiting = lists["needs_fixing"]
-    oldest = min(waiting, key=lambda u: (u["since_at"], u["id"])) if waiting else None
+    oldest = min(waiting, key=lambda u: (u["since_stored"], u["id"])) if waiting else None
     moment = now or utcnow()
     if oldest is not None:
         minutes = max(0, int((moment - oldest.pop("since_stored")).total_seconds() // 60))
