@@ -83,8 +83,19 @@ class Settings:
     )
     rate_limit_storage: str = _setting(
         "memory://",
-        "Where sign-in attempts are counted: memory:// for one app process, a Redis URL "
-        "(redis://127.0.0.1:6379) when several processes serve the site.",
+        "Where sign-in and sign-up attempts are counted: memory:// for one app process, a "
+        "Redis URL (redis://127.0.0.1:6379) when several processes serve the site.",
+    )
+    sign_up: str = _setting(
+        "code",
+        "Who may make an account on /register: anyone, code (anyone with the event's code, "
+        "set on /admin/sign-up) or nobody (invitations only). The admin page's choice, once "
+        "made, overrides this.",
+    )
+    sign_up_limit: str = _setting(
+        "60/hour",
+        "Sign-up attempts one address may make in that time (each counts, a wrong code "
+        "too); a room of volunteers often shares one address, so allow for all of them.",
     )
     max_line_bytes: int = _setting(
         1_000_000, "Longest line of an uploaded CSV file (among its first 200), in bytes."

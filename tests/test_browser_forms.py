@@ -100,7 +100,7 @@ def test_a_request_filled_in_before_signing_in_comes_back_as_it_was_left(
     page.get_by_role("button", name="Draft my letter").click()
 
     page.wait_for_url(re.compile(r"/login\?next="))
-    page.get_by_text("Sign in to save your request; the form keeps what you wrote.").wait_for()
+    page.get_by_text("Sign in, or make an account, to save your request").wait_for()
     check_page(page, shots, "login-on-the-way")
     sign_in_here(page)
 

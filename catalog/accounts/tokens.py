@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog.accounts.users import DISABLED
 from catalog.db.models import ApiToken, User, utcnow
-from catalog.errors import InvalidInput, NotFound
+from catalog.errors import InvalidInput, NotAuthorised, NotFound
 
 TOKEN_BYTES = 32
 
@@ -53,7 +54,8 @@ def revoke_token(session: Session, user_id: int, token_id: int) -> None:
 
 
 def user_for_header(session: Session, header: str | None) -> User | None:
-    """The user an Authorization header's token belongs to, or None."""
+    """The user an Authorization header's token belongs to, or None; a disabled
+    account's token is refused in words (NotAuthorised)."""
     if not header:
         return None
     secret = header.strip()
@@ -64,8 +66,16 @@ def user_for_header(session: Session, header: str | None) -> User | None:
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
     if token is None:
         return None
+    user = session.get(User, token.user_id)
+    if user is not None and user.disabled:  # its tokens stop working with it
+        raise NotAuthorised(DISABLED)
     token.last_used = utcnow()
-    return session.get(User, token.user_id)
+    return user
+
+
+def token_digest(secret: str) -> str:
+    """What is kept of a token or a one-time link: its SHA-256, in hex."""
+    return _digest(secret)
 
 
 def _digest(secret: str) -> str:

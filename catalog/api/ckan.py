@@ -177,25 +177,6 @@ def metadata_from_params(params: dict[str, Any], base: DatasetMetadata) -> Datas
     )
 
 
-def current_metadata(dataset: Dataset) -> DatasetMetadata:
-    return DatasetMetadata(
-        title=dataset.title,
-        description=dataset.description,
-        organisation=dataset.organisation.name if dataset.organisation else "",
-        licence_id=dataset.licence_id,
-        tags=[t.name for t in dataset.tags],
-        source_url=dataset.source_url,
-        name=dataset.name,
-        version=dataset.version,
-        author=dataset.author,
-        author_email=dataset.author_email,
-        maintainer=dataset.maintainer,
-        maintainer_email=dataset.maintainer_email,
-        private=dataset.private,
-        extras=json.loads(dataset.extras_json or "{}"),
-    )
-
-
 def search_filters(text: str) -> dict[str, str]:
     """CKAN's fq: `organization:x tags:"two words" res_format:CSV license_id:y`."""
     filters: dict[str, str] = {}

@@ -16,24 +16,26 @@ from catalog.api.auth import caller_id, require_token, token_viewer
 from catalog.api.registry import action
 from catalog.context import current_site, current_viewer, request_session
 from catalog.datasets import reading
-from catalog.datasets.indexing import dataset_document, index_after_commit, search_index
+from catalog.datasets.editing import (
+    KEEP,
+    change_dataset,
+    current_metadata,
+    delete_dataset,
+    editable_dataset,
+    restore_dataset,
+)
+from catalog.datasets.indexing import search_index
 from catalog.datasets.licences import LICENCES
 from catalog.datasets.permissions import (
-    can_manage,
     can_publish_in,
     require_editor,
     require_visible,
     visible_datasets,
     visible_organisations,
 )
-from catalog.datasets.publishing import (
-    DatasetMetadata,
-    apply_metadata,
-    create_dataset,
-    publish_file,
-)
+from catalog.datasets.publishing import DatasetMetadata, create_dataset, publish_file
 from catalog.datasets.tables import find_resource
-from catalog.db.models import Dataset, utcnow
+from catalog.db.models import Dataset
 from catalog.errors import BadParameter, Conflict, InvalidInput, NotAuthorised, NotFound
 from catalog.params import parse_bool, parse_int, parse_json
 from catalog.site import Site
@@ -161,16 +163,10 @@ def package_patch(params: dict[str, Any]) -> dict[str, Any]:
 
 @action
 def package_delete(params: dict[str, Any]) -> None:
-    """Mark a dataset deleted: it leaves search and listings; its files are kept."""
+    """Mark a dataset deleted: it leaves search and listings; its files are kept, and
+    package_patch with state "active" restores it (catalog/datasets/editing.py)."""
     viewer = require_token()
-    db = request_session()
-    dataset = ckan.find_dataset(db, str(params.get("id") or ""))
-    require_visible(db, viewer, dataset)
-    require_editor(db, viewer, dataset)
-    dataset.state = "deleted"
-    dataset.modified = utcnow()  # its search document becomes visible to admins only
-    db.flush()
-    index_after_commit(current_site(), db, dataset_document(dataset))
+    delete_dataset(current_site(), request_session(), viewer, str(params.get("id") or ""))
 
 
 @action
@@ -251,32 +247,27 @@ def _owner(db: Any, params: dict[str, Any]) -> Any:
 
 
 def _change(params: dict[str, Any], *, replace: bool) -> dict[str, Any]:
+    """package_update and package_patch, through editing.change_dataset as the edit page;
+    state "active" restores a deleted dataset first (CKAN's way), "deleted" deletes it."""
     viewer = require_token()
-    db = request_session()
-    dataset = ckan.find_dataset(db, str(params.get("id") or params.get("name") or ""))
-    require_visible(db, viewer, dataset)
-    require_editor(db, viewer, dataset)
-    current = DatasetMetadata(title="") if replace else ckan.current_metadata(dataset)
-    current.name = dataset.name
-    if not params.get("title") and not replace:
-        current.title = dataset.title
-    metadata = ckan.metadata_from_params({k: v for k, v in params.items() if k != "name"}, current)
-    metadata.title = metadata.title if params.get("title") else dataset.title
-    problems = metadata.problems()
-    if problems:
-        raise InvalidInput("The dataset's details are not right.", problems)
-    organisation = _owner(db, params) if "owner_org" in params else dataset.organisation
-    if organisation is not dataset.organisation:
-        old = dataset.organisation
-        if old is not None and not can_manage(db, viewer, old):
-            raise NotAuthorised(
-                f"Only an admin of {old.title} may move its datasets out of it; ask one of "
-                "its admins.",
-                {"owner_org": "you are not an admin of the dataset's organization"},
-            )
-        if not can_publish_in(db, viewer, organisation):
-            raise NotAuthorised("You may not move datasets into this organization.")
-    apply_metadata(db, dataset, metadata, organisation)
-    db.flush()
-    index_after_commit(current_site(), db, dataset_document(dataset))
+    db, site = request_session(), current_site()
+    name = str(params.get("id") or params.get("name") or "")
+    dataset = editable_dataset(db, viewer, name)
+    state = params.get("state")
+    if state not in (None, "", "active", "deleted"):
+        raise BadParameter("state is active or deleted.", {"state": "Not active or deleted"})
+    if state == "active":
+        restore_dataset(site, db, viewer, dataset.name)
+    changes = {k: v for k, v in params.items() if k not in ("name", "id", "state")}
+    if changes or state != "active":
+        current = DatasetMetadata(title="") if replace else current_metadata(dataset)
+        current.name = dataset.name
+        if not params.get("title") and not replace:
+            current.title = dataset.title
+        metadata = ckan.metadata_from_params(changes, current)
+        metadata.title = metadata.title if params.get("title") else dataset.title
+        organisation = _owner(db, params) if "owner_org" in params else KEEP
+        change_dataset(site, db, viewer, dataset, metadata, organisation)
+    if state == "deleted":
+        delete_dataset(site, db, viewer, dataset.name)
     return ckan.package(dataset)

@@ -1,5 +1,6 @@
 """CKAN's organization actions: organization_list, organization_show, and (with a token)
-organization_create and organization_member_create."""
+organization_create, organization_member_create, organization_member_delete and
+member_list. The members are changed by catalog/datasets/members.py, as on the pages."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from catalog.api import ckan
 from catalog.api.auth import require_token
 from catalog.api.registry import action
 from catalog.context import current_viewer, request_session
-from catalog.datasets.permissions import can_manage
-from catalog.datasets.slugs import check_slug, title_slug
-from catalog.db.models import ROLES, Membership, Organisation, User
-from catalog.errors import Conflict, InvalidInput, NotAuthorised, NotFound
+from catalog.datasets.members import add_member, members_of, remove_member
+from catalog.datasets.organisations import create_organisation
+from catalog.db.models import ROLES, Organisation
+from catalog.errors import InvalidInput, NotAuthorised, NotFound
 from catalog.params import parse_bool
 
 
@@ -43,46 +44,66 @@ def organization_create(params: dict[str, Any]) -> dict[str, Any]:
     viewer = require_token()
     name = str(params.get("name") or "").strip()
     title = str(params.get("title") or name).strip()
-    check_slug(name, "name", "An organization's name")
     db = request_session()
-    if db.scalar(select(Organisation.id).where(Organisation.name == name)) is not None:
-        raise Conflict("That name is taken.", {"name": "Group name already exists in database"})
-    # One organisation per title, whatever its case, spaces and punctuation ("Parks Team",
-    # "parks-team!"): a second one would pass for the first.
-    same = title_slug(title or name)
-    for existing in db.scalars(select(Organisation)):
-        if same in (existing.name, title_slug(existing.title)):
-            raise Conflict(
-                f"There is already an organization called {existing.title} "
-                f"({existing.name}): ask one of its admins to make you a member.",
-                {"title": "An organization of this title exists"},
-            )
-    organisation = Organisation(name=name, title=title or name)
-    db.add(organisation)
-    db.flush()
-    db.add(Membership(organisation_id=organisation.id, user_id=viewer.id, role="admin"))
-    db.flush()
-    return ckan.organization(db, organisation, viewer)
+    return ckan.organization(db, create_organisation(db, viewer, name, title), viewer)
 
 
 @action
 def organization_member_create(params: dict[str, Any]) -> dict[str, Any]:
-    """Give a user a role (admin, editor or member) in an organization; its admins only."""
+    """Give a user a role (admin, editor or member) in an organization, or change it; its
+    admins only (catalog/datasets/members.py, as the members page)."""
     viewer = require_token()
-    role = str(params.get("role") or "member")
-    if role not in ROLES:
-        raise InvalidInput(f"role is one of {', '.join(ROLES)}.", {"role": "Unknown role"})
     db = request_session()
     organisation = ckan.find_organisation(db, str(params.get("id") or ""))
-    if not can_manage(db, viewer, organisation):
-        raise NotAuthorised("Only the organization's admins may change its members.")
-    username = str(params.get("username") or "")
-    member = db.scalar(select(User).where(User.username == username))
-    if member is None:
-        raise NotFound(f"There is no user called {username!r}.")
-    found = db.get(Membership, (organisation.id, member.id))
-    if found is None:
-        db.add(Membership(organisation_id=organisation.id, user_id=member.id, role=role))
-    else:
-        found.role = role
-    return {"organization": organisation.name, "username": username, "role": role}
+    done = add_member(
+        db,
+        viewer,
+        organisation,
+        str(params.get("username") or ""),
+        str(params.get("role") or "member"),
+    )
+    return {
+        "organization": organisation.name,
+        "username": done["username"],
+        "role": done["role"],
+        "capacity": done["role"],  # CKAN's word for the role
+    }
+
+
+@action
+def organization_member_delete(params: dict[str, Any]) -> None:
+    """Take a user out of an organization: its admins may take anyone, a member may take
+    themselves; its last admin stays."""
+    viewer = require_token()
+    db = request_session()
+    organisation = ckan.find_organisation(db, str(params.get("id") or ""))
+    remove_member(db, viewer, organisation, str(params.get("username") or ""))
+
+
+@action
+def member_list(params: dict[str, Any]) -> list[list[str]]:
+    """An organization's members as CKAN lists them: [name, "user", capacity] each, to
+    anyone with a token. `capacity` keeps only that role."""
+    viewer = current_viewer()
+    object_type = str(params.get("object_type") or "user")
+    if object_type != "user":
+        raise InvalidInput(
+            "member_list lists an organization's users (object_type user); package_search "
+            "with fq=organization:<name> lists its datasets.",
+            {"object_type": "only user"},
+        )
+    capacity = str(params.get("capacity") or "")
+    if capacity and capacity not in ROLES:
+        raise InvalidInput(f"capacity is one of {', '.join(ROLES)}.", {"capacity": "Unknown role"})
+    db = request_session()
+    organisation = ckan.find_organisation(db, str(params.get("id") or ""))
+    if not viewer.signed_in:
+        raise NotAuthorised(
+            "Who belongs to an organization is shown to signed-in users: send an API token "
+            "in the Authorization header."
+        )
+    return [
+        [m["username"], "user", m["role"]]
+        for m in members_of(db, viewer, organisation)
+        if not capacity or m["role"] == capacity
+    ]

@@ -71,7 +71,10 @@ def dataset_document(dataset: Dataset) -> dict[str, Any]:
 
 
 def index_document(dataset: Dataset, schema: dict[str, Any] | None) -> dict[str, Any]:
-    organisation = dataset.organisation
+    # A deleted dataset is found by the site's admins alone (as visible_datasets lists it):
+    # kept private and under no organisation, no organisation's members find it.
+    deleted = dataset.state != "active"
+    organisation = None if deleted else dataset.organisation
     formats = {Path(v.original_name).suffix.lstrip(".").upper() or "CSV" for v in dataset.versions}
     return search_document(
         dataset.id,
@@ -84,8 +87,7 @@ def index_document(dataset: Dataset, schema: dict[str, Any] | None) -> dict[str,
         (schema or {}).get("fields", []),
         dataset.modified,
         sorted(formats),
-        # A deleted dataset is searched like a private one: by its organisation and admins.
-        dataset.private or dataset.state != "active",
+        dataset.private or deleted,
     )
 
 

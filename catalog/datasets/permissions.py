@@ -6,6 +6,10 @@
 - Editors and admins of an organisation publish and edit its datasets; its admins also
   manage its members. A dataset with no organisation is edited by its creator.
 - Site administrators (`datastore user create --admin`) may do everything.
+- Who may edit a dataset (can_edit) may also delete it and restore it once deleted
+  (catalog/datasets/editing.py). A deleted dataset leaves every list and search but the
+  site admins' (visible_datasets); its page still shows, as "deleted", to those who may see
+  it, and its organisation's editors restore it from /organisation/<name>/deleted.
 """
 
 from __future__ import annotations
@@ -41,16 +45,21 @@ def visible_organisations(session: Session, viewer: Viewer) -> set[str] | None:
 
 
 def visible_datasets(session: Session, viewer: Viewer) -> ColumnElement[bool]:
-    """can_see() as a query condition on Dataset: for every list, count and feed."""
+    """can_see() as a query condition on Dataset, for every list, count and feed; but a
+    deleted dataset is listed to site admins only (its editors have its organisation's
+    list of deleted datasets, catalog/datasets/editing.py)."""
     public = and_(Dataset.private.is_(False), Dataset.state == "active")
     if viewer.is_admin:
         return true()
     if viewer.id is None:
         return public
-    return or_(
-        public,
-        Dataset.creator_id == viewer.id,
-        Dataset.organisation_id.in_(list(roles(session, viewer))),
+    return and_(
+        Dataset.state == "active",
+        or_(
+            Dataset.private.is_(False),
+            Dataset.creator_id == viewer.id,
+            Dataset.organisation_id.in_(list(roles(session, viewer))),
+        ),
     )
 
 
@@ -130,3 +139,47 @@ def who_grants(session: Session, dataset: Dataset) -> str:
         f"Only the editors and admins of {organisation.title} may; ask {named} "
         "(its admin) to add you as an editor."
     )
+
+
+# Organisations' members (catalog/datasets/members.py) and who to ask for a right.
+
+
+def can_see_members(viewer: Viewer) -> bool:
+    """Who belongs to an organisation, and in which role, is shown to anyone signed in."""
+    return viewer.signed_in or viewer.is_admin
+
+
+def person_label(username: str, display_name: str) -> str:
+    """A person as pages name them: "Priya Shah (priya)", or the username alone."""
+    shown = display_name.strip()
+    return f"{shown} ({username})" if shown and shown != username else username
+
+
+def organisation_admins(session: Session, organisation: Organisation) -> list[str]:
+    """The organisation's admins, as person_label() names them, by username."""
+    found = session.execute(
+        select(User.username, User.display_name)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.organisation_id == organisation.id, Membership.role == "admin")
+        .order_by(User.username)
+    )
+    return [person_label(username, shown) for username, shown in found]
+
+
+def who_manages(
+    session: Session, organisation: Organisation, wanted: str = "add you as an editor"
+) -> str:
+    """Who can grant a right in the organisation, in a sentence for the one refused."""
+    admins = organisation_admins(session, organisation) if organisation.id is not None else []
+    if not admins:
+        return (
+            f"{organisation.title} has no admin yet: ask the site's organiser to {wanted}, "
+            "or to name an admin for it."
+        )
+    shown = admins[:3]
+    if len(admins) > 3:
+        named = ", ".join(shown) + " or another of its admins"
+    else:
+        named = shown[-1] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
+    its = "its admin" if len(admins) == 1 else "its admins"
+    return f"Ask {named} ({its}) to {wanted}."

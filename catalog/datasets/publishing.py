@@ -19,17 +19,15 @@ from sqlalchemy.orm import Session
 
 from catalog.datasets.indexing import index_after_commit, index_document, refresh_index
 from catalog.datasets.licences import DEFAULT_LICENCE, licence
-from catalog.datasets.permissions import can_publish_in, require_editor, require_visible
-from catalog.datasets.slugs import is_slug, slug_rule, slugify, title_slug, unique_slug
-from catalog.db.models import (
-    Dataset,
-    IngestJob,
-    Membership,
-    Organisation,
-    Tag,
-    Version,
-    utcnow,
+from catalog.datasets.owners import existing_organisation, owner_for_new_dataset
+from catalog.datasets.permissions import (
+    can_publish_in,
+    require_editor,
+    require_visible,
+    who_manages,
 )
+from catalog.datasets.slugs import is_slug, slug_rule, slugify, unique_slug
+from catalog.db.models import Dataset, IngestJob, Organisation, Tag, Version, utcnow
 from catalog.errors import InvalidInput, NotAuthorised, NotFound
 from catalog.jobs.runner import TimeLimitReached
 from catalog.site import Site
@@ -248,12 +246,12 @@ def check_publish_request(
     _check_metadata(metadata)
     assert metadata is not None
     if metadata.organisation.strip():
-        existing = _existing_organisation(session, metadata.organisation)
+        existing = existing_organisation(session, metadata.organisation)
         if existing is not None and not can_publish_in(session, viewer, existing):
             raise NotAuthorised(
                 f"Only editors of {existing.title} may publish datasets for it. Leave the "
-                "organisation empty to publish under your own name, or ask one of its "
-                "admins to make you an editor.",
+                "organisation empty to publish under your own name, or ask to join it on "
+                f"its page. {who_manages(session, existing)}",
                 {"organisation": "you are not an editor of this organisation"},
             )
 
@@ -281,9 +279,7 @@ def _new_dataset(
     if metadata.name and name in taken:
         raise InvalidInput("That URL name is taken.", {"name": f"{name!r} is already used"})
     unique = unique_slug(name, taken)
-    organisation = _organisation(session, metadata.organisation)
-    # Made now, before the tags' look-ups flush it and give it an id: its creator is its admin.
-    new_organisation = organisation is not None and organisation.id is None
+    organisation = owner_for_new_dataset(session, metadata.organisation, user_id)
     dataset = Dataset(
         key=key,
         name=unique,
@@ -304,8 +300,6 @@ def _new_dataset(
         extras_json=json.dumps(metadata.extras, ensure_ascii=False, sort_keys=True),
     )
     session.add(dataset)
-    if organisation is not None and new_organisation and user_id is not None:
-        organisation.members.append(Membership(user_id=user_id, role="admin"))  # its creator
     try:
         session.flush()
     except IntegrityError:
@@ -351,26 +345,6 @@ def _new_version(dataset: Dataset, result: IngestResult, user_id: int | None) ->
         rows=facts["rows"],
         schema_json=json.dumps(result.schema, ensure_ascii=False),
         creator_id=user_id,
-    )
-
-
-def _organisation(session: Session, title: str) -> Organisation | None:
-    title = title.strip()
-    if not title:
-        return None
-    organisation = _existing_organisation(session, title)
-    name = title_slug(title)
-    if organisation is None:
-        organisation = Organisation(name=name, title=title)
-        session.add(organisation)
-    return organisation
-
-
-def _existing_organisation(session: Session, title: str) -> Organisation | None:
-    """An organisation by its URL name, or by a title (whose URL name it would have)."""
-    title = title.strip()
-    return session.scalar(
-        select(Organisation).where(Organisation.name.in_([title, title_slug(title)]))
     )
 
 

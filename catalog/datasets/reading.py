@@ -360,8 +360,11 @@ def _version_summary(version: Version) -> dict[str, Any]:
         "encoding": version.encoding,
         "delimiter": version.delimiter,
         "sha256": version.sha256,
-        # Who published it (None: the command line, or an account since removed).
-        "published_by": version.creator.username if version.creator else None,
+        # Who published it, by the name they chose (None: the command line, or an account
+        # since removed).
+        "published_by": (version.creator.display_name or version.creator.username)
+        if version.creator
+        else None,
     }
 
 

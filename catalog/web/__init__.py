@@ -8,7 +8,9 @@ from catalog.web.markdown import render_notes
 from catalog.web.views import (
     account,
     admin,
+    admin_accounts,
     authorities,
+    dataset_edit,
     datasets,
     downloads,
     help_requests,
@@ -18,6 +20,7 @@ from catalog.web.views import (
     review,
     schema_hints,
     sign_in,
+    sign_up,
     uploads,
 )
 
@@ -27,12 +30,15 @@ ROUTES_ON_OTHER_BLUEPRINTS = (review, schema_hints)
 BLUEPRINTS = (
     datasets.blueprint,
     sign_in.blueprint,
+    sign_up.blueprint,
+    admin_accounts.blueprint,
     uploads.blueprint,  # with the review's answer (views/review.py) and views/schema_hints.py
     downloads.blueprint,
     organisations.blueprint,
     metadata.blueprint,
     authorities.blueprint,
     account.blueprint,
+    dataset_edit.blueprint,  # a dataset's edit, delete and restore; the deleted lists
     request_page.blueprint,  # "requests": the routes of views/requests.py and request_page.py
     admin.blueprint,  # the organisers' room: the event board, organisations, the day's export
     help_requests.blueprint,  # "I need a hand" on the report and job pages

@@ -15,6 +15,7 @@ from flask import Blueprint, render_template, request, session, url_for
 
 from catalog.context import current_site, current_viewer, request_session
 from catalog.datasets import reading
+from catalog.datasets.editing import deletion_notice
 from catalog.datasets.licences import LICENCES
 from catalog.errors import BadParameter
 from catalog.foi.deadlines import uk_today
@@ -99,6 +100,8 @@ def _dataset_data(name: str) -> dict[str, Any]:
     )
     # The FOI requests this dataset answers (catalog/foi), linked from its page.
     data["foi_requests"] = requests_for_dataset(db, data["id"], uk_today(), viewer=current_viewer())
+    # A deleted one says when and by whom, and offers its restore (catalog/datasets/editing.py).
+    data["deletion"] = deletion_notice(db, current_viewer(), name)
     return data
 
 

@@ -180,7 +180,10 @@ def new() -> Any:
                 **filters,
             }
             back = url_for("requests.new", **{k: v for k, v in kept.items() if v})
-            flash("Sign in to save your request; the form keeps what you wrote.", "info")
+            flash(
+                "Sign in, or make an account, to save your request; the form keeps what you wrote.",
+                "info",
+            )
             return redirect(url_for("auth.login", next=back), code=303)
         created = _create(db, form, similar, today)
         if created is not None:

@@ -1,4 +1,5 @@
-"""Signing in and out. Accounts are made with `datastore user create`."""
+"""Signing in and out, and your own account: password, profile, API tokens. Accounts are
+made on the sign-up page (catalog/web/views/sign_up.py) or with `datastore user create`."""
 
 from __future__ import annotations
 
@@ -13,10 +14,22 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from catalog.accounts.sign_up import sign_up_rule
 from catalog.accounts.tokens import create_token, list_tokens, revoke_token
-from catalog.accounts.users import MIN_PASSWORD_LENGTH, authenticate, end_sessions, set_password
-from catalog.context import current_viewer, request_session, sign_in_limits
-from catalog.errors import NotAuthorised
+from catalog.accounts.users import (
+    MAX_DISPLAY_NAME,
+    MAX_EMAIL,
+    MIN_PASSWORD_LENGTH,
+    authenticate,
+    end_sessions,
+    set_password,
+    update_profile,
+)
+from catalog.context import current_site, current_viewer, request_session, sign_in_limits
+from catalog.db.models import User
+from catalog.errors import InvalidInput, NotAuthorised
+
+MAX_NEXT = 8000  # a `next` longer than this (a draft carried along) goes home instead
 
 blueprint = Blueprint("auth", __name__)
 
@@ -46,6 +59,15 @@ class PasswordForm(FlaskForm):
     )
 
 
+class ProfileForm(FlaskForm):
+    display_name = StringField(
+        "Your name as others see it", validators=[Length(max=MAX_DISPLAY_NAME)]
+    )
+    email = StringField(
+        "Email (optional; this site sends no mail)", validators=[Length(max=MAX_EMAIL)]
+    )
+
+
 def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
@@ -65,22 +87,37 @@ def login() -> Any:
         wait = sign_in_limits().wait(address, username)
         if wait is not None:  # too many wrong passwords: even the right one waits
             form.password.errors.append(
-                f"Too many wrong passwords. Try again in {_in_words(wait)}, or ask the "
+                f"Too many wrong passwords. Try again in {in_words(wait)}, or ask the "
                 "site's organiser to reset your password."
             )
             page = render_template("login.html", form=form)
             return page, 429, {"Retry-After": str(wait)}
-        user = authenticate(request_session(), username, form.password.data or "")
+        try:
+            user = authenticate(request_session(), username, form.password.data or "")
+        except NotAuthorised as refused:  # the right password for a disabled account
+            form.password.errors.append(refused.message)
+            return _login_page(form), 403
         if user is None:
             sign_in_limits().failed(address, username)
         if user is not None:
-            session.clear()
-            session["user_id"] = user.id
-            session["epoch"] = user.session_epoch
+            start_session(user)
             flash(f"Signed in as {user.username}.", "success")
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         form.password.errors.append("That user name and password do not match.")
-    return render_template("login.html", form=form), 200 if request.method == "GET" else 401
+    return _login_page(form), 200 if request.method == "GET" else 401
+
+
+def _login_page(form: LoginForm) -> str:
+    """The sign-in form, with the way to an account the site's sign-up rule allows."""
+    rule = sign_up_rule(request_session(), current_site().settings.sign_up)
+    return render_template("login.html", form=form, rule=rule, next=request.args.get("next"))
+
+
+def start_session(user: User) -> None:
+    """Sign this browser in as `user` (a fresh session: nothing of a visitor's carries on)."""
+    session.clear()
+    session["user_id"] = user.id
+    session["epoch"] = user.session_epoch
 
 
 @blueprint.route("/logout", methods=["POST"])
@@ -93,15 +130,15 @@ def logout() -> Any:
     return redirect(url_for("pages.home"))
 
 
-def _in_words(seconds: int) -> str:
+def in_words(seconds: int) -> str:
     if seconds < 90:
         return f"{seconds} second{'' if seconds == 1 else 's'}"
     return f"{math.ceil(seconds / 60)} minutes"
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only ever redirect within this site."""
-    if not target:
+    if not target or len(target) > MAX_NEXT:
         return url_for("pages.home")
     parsed = urlparse(target)
     if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
@@ -120,14 +157,18 @@ def password() -> Any:
         username = viewer.username or ""
         wait = sign_in_limits().wait(address, username)
         if wait is not None:
-            form.current.errors.append(f"Too many wrong passwords. Try again in {_in_words(wait)}.")
+            form.current.errors.append(f"Too many wrong passwords. Try again in {in_words(wait)}.")
             return (
                 render_template("account_password.html", form=form),
                 429,
                 {"Retry-After": str(wait)},
             )
         db = request_session()
-        if authenticate(db, username, form.current.data or "") is None:
+        try:
+            known = authenticate(db, username, form.current.data or "")
+        except NotAuthorised:
+            known = None
+        if known is None:
             sign_in_limits().failed(address, username)
             form.current.errors.append("That is not your password now.")
             return render_template("account_password.html", form=form), 400
@@ -138,6 +179,27 @@ def password() -> Any:
         return redirect(url_for("account.datasets"))
     status = 400 if request.method == "POST" else 200
     return render_template("account_password.html", form=form), status
+
+
+@blueprint.route("/account/profile", methods=["GET", "POST"])
+@login_required
+def profile() -> Any:
+    """Your display name (shown where your work is named) and an optional email."""
+    db, user_id = request_session(), _user_id()
+    user = db.get(User, user_id)
+    assert user is not None  # the viewer was loaded from it this request
+    form = ProfileForm(data={"display_name": user.display_name, "email": user.email})
+    if form.validate_on_submit():
+        try:
+            update_profile(db, user_id, form.display_name.data or "", form.email.data or "")
+        except InvalidInput as error:
+            for name, problem in error.fields.items():
+                getattr(form, name).errors = [error.message or problem]
+        else:
+            flash("Saved. Your work now shows your name as you wrote it.", "success")
+            return redirect(url_for("auth.profile"), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("account_profile.html", form=form, username=user.username), status
 
 
 @blueprint.route("/account/tokens", methods=["GET", "POST"])
