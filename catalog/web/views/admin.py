@@ -15,6 +15,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask.blueprints import BlueprintSetupState
 
 from catalog.context import current_site, current_viewer, request_session
 from catalog.errors import NotFound
@@ -28,8 +29,12 @@ from catalog.web.views.sign_in import login_required
 
 blueprint = Blueprint("admin", __name__)
 SCRIPT_REFRESH_SECONDS = 5  # how often board.js follows the twin (or the setting, if less)
-# A DATASTORE_TIME_ZONE that names no zone stops the app at its start, saying so.
-blueprint.record_once(lambda state: site_zone(state.app.extensions["site"].settings.time_zone))
+
+
+@blueprint.record_once
+def _check_time_zone(state: BlueprintSetupState) -> None:
+    """A DATASTORE_TIME_ZONE that names no zone stops the app at its start, saying so."""
+    site_zone(state.app.extensions["site"].settings.time_zone)
 
 
 def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
