@@ -20,14 +20,12 @@ name them by placeholder ({public}, {own_draft}, {side}, ...).
 from __future__ import annotations
 
 import itertools
-import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.accounts.tokens import create_token
@@ -53,7 +51,7 @@ from catalog.foi.drafting import Draft, create_request
 from catalog.foi.steps import change_state
 from catalog.foi.wanted import record_miss
 from catalog.viewer import Viewer
-from tests.conftest import PG_URL, make_settings
+from tests.conftest import make_settings, postgres_schema
 from tests.private_site import sign_in
 from tests.test_web import PASSWORD
 
@@ -108,23 +106,6 @@ class Worlds:
 
     def close(self) -> None:
         self.stack.close()
-
-
-@contextmanager
-def postgres_schema() -> Iterator[str]:
-    """A schema of its own on the test server (as tests/conftest.py's database_url makes
-    one for each test), dropped afterwards; the URL that uses it."""
-    engine = create_engine(PG_URL)
-    schema = f"test_{uuid.uuid4().hex[:16]}"
-    with engine.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    joiner = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{joiner}options=-csearch_path%3D{schema}"
-    finally:
-        with engine.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
 
 
 def make_world(app: Any, site: Any, role: str) -> World:
