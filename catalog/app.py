@@ -102,9 +102,9 @@ def _load_viewer() -> None:
     user_id = session.get("user_id")
     if isinstance(user_id, int):
         user = request_session().get(User, user_id)
-        if user is not None and session.get("epoch") == user.session_epoch:
+        if user is not None and not user.disabled and session.get("epoch") == user.session_epoch:
             set_viewer(Viewer.user(user.id, user.username, user.is_admin))
-        else:  # signed out since (or the account is gone): the cookie is worth nothing
+        else:  # signed out since, disabled or gone: the cookie is worth nothing
             session.clear()
 
 

@@ -138,6 +138,16 @@ class Settings:
     )
     page_size: int = _setting(20, "Search results per page.")
     preview_rows: int = _setting(20, "Rows per page in the dataset preview.")
+    time_zone: str = _setting(
+        "",
+        "The site's time zone, an IANA name such as Europe/London: where the event board's "
+        "day starts and ends, and the times it and the day's export show (empty: UTC).",
+    )
+    board_refresh_seconds: int = _setting(
+        15,
+        "Seconds between refreshes of the event board (/admin/board) when the browser runs "
+        "no JavaScript; with it, the board follows its JSON twin every few seconds.",
+    )
     query_memory_mb: int = _setting(
         256,
         "Memory one query's DuckDB may use (a filtered, sorted or distinct page or "

@@ -18,6 +18,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,22 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
         if REQUIRE_PG:
             pytest.fail("DATASTORE_TEST_POSTGRES_URL is not set")
         pytest.skip("PostgreSQL not configured (set DATASTORE_TEST_POSTGRES_URL)")
+    try:
+        with postgres_schema() as url:
+            yield url
+    except SchemaNotMade as error:
+        if REQUIRE_PG:
+            raise error.__cause__ from None
+        pytest.skip(f"PostgreSQL is not answering at {PG_URL}: {error}")
+
+
+class SchemaNotMade(Exception):
+    pass
+
+
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """The URL of a new schema of its own on the test server, dropped afterwards."""
     engine = create_engine(PG_URL)
     schema = f"test_{uuid.uuid4().hex[:16]}"
     try:
@@ -55,14 +72,14 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     except Exception as error:
         engine.dispose()
-        if REQUIRE_PG:
-            raise
-        pytest.skip(f"PostgreSQL is not answering at {PG_URL}: {error.__class__.__name__}")
+        raise SchemaNotMade(error.__class__.__name__) from error
     joiner = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{joiner}options=-csearch_path%3D{schema}"
-    with engine.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
+    try:
+        yield f"{PG_URL}{joiner}options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
 
 
 def make_settings(tmp_path: Path, database_url: str) -> Settings:

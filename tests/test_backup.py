@@ -15,10 +15,8 @@ import io
 import json
 import os
 import re
-import uuid
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +32,7 @@ from catalog.foi.authorities import save_authority
 from catalog.foi.drafting import Draft, create_request
 from catalog.jobs.runner import STOPPED
 from catalog.viewer import Viewer
-from tests.conftest import DATA, PG_URL, Runner, make_settings, wait_for
+from tests.conftest import DATA, PG_URL, Runner, make_settings, postgres_schema, wait_for
 from tests.test_background_upload import job_id, upload_bytes
 from tests.test_kill_safety import write_numbers_csv
 from tests.test_web import PASSWORD, csrf_token, reviewed, sign_in
@@ -64,22 +62,6 @@ def postgres_url() -> Iterator[str]:
         pytest.skip("PostgreSQL not configured (set DATASTORE_TEST_POSTGRES_URL)")
     with postgres_schema() as url:
         yield url
-
-
-@contextmanager
-def postgres_schema() -> Iterator[str]:
-    """The URL of a new PostgreSQL schema, dropped afterwards (as conftest's database_url)."""
-    engine = create_engine(PG_URL)
-    schema = f"test_{uuid.uuid4().hex[:16]}"
-    with engine.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    joiner = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{joiner}options=-csearch_path%3D{schema}"
-    finally:
-        with engine.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
 
 
 def publish(site: Any, path: Path, user_id: int | None = None, **metadata: Any) -> str:

@@ -7,11 +7,13 @@ from flask import Flask
 from catalog.web.markdown import render_notes
 from catalog.web.views import (
     account,
+    admin,
     admin_accounts,
     authorities,
     dataset_edit,
     datasets,
     downloads,
+    help_requests,
     metadata,
     organisations,
     request_page,
@@ -38,6 +40,8 @@ BLUEPRINTS = (
     account.blueprint,
     dataset_edit.blueprint,  # a dataset's edit, delete and restore; the deleted lists
     request_page.blueprint,  # "requests": the routes of views/requests.py and request_page.py
+    admin.blueprint,  # the organisers' room: the event board, organisations, the day's export
+    help_requests.blueprint,  # "I need a hand" on the report and job pages
 )
 
 

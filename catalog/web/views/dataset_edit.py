@@ -15,14 +15,12 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField,
     FieldList,
     Form,
     FormField,
     SelectChoice,
     SelectField,
     StringField,
-    TextAreaField,
 )
 from wtforms.validators import Length
 
@@ -39,9 +37,10 @@ from catalog.datasets.editing import (
     restore_dataset,
 )
 from catalog.datasets.licences import LICENCES
-from catalog.datasets.publishing import MAX_DESCRIPTION, MAX_EXTRAS, DatasetMetadata
+from catalog.datasets.publishing import MAX_EXTRAS, DatasetMetadata
 from catalog.errors import InvalidInput, NotAuthorised
 from catalog.web.answers import json_answer
+from catalog.web.metadata_form import MetadataForm
 from catalog.web.views.sign_in import login_required
 
 blueprint = Blueprint("dataset_edit", __name__)
@@ -60,22 +59,8 @@ class ExtraForm(Form):
     value = StringField("Value", validators=[Length(max=1000)])
 
 
-class EditForm(FlaskForm):
-    title = StringField("Title", validators=[Length(max=300)])
-    description = TextAreaField(
-        "Description (Markdown: **bold**, [links](https://…), lists)",
-        validators=[Length(max=MAX_DESCRIPTION)],
-    )
+class EditForm(MetadataForm):
     organisation = SelectField("Organisation")
-    licence = SelectField("Licence")
-    tags = StringField("Tags (separated by commas)", validators=[Length(max=10000)])
-    source_url = StringField("Source (web address)", validators=[Length(max=1000)])
-    version = StringField("Version of the data (e.g. 2024 Q1)", validators=[Length(max=100)])
-    author = StringField("Author", validators=[Length(max=300)])
-    author_email = StringField("Author's email", validators=[Length(max=300)])
-    maintainer = StringField("Maintainer", validators=[Length(max=300)])
-    maintainer_email = StringField("Maintainer's email", validators=[Length(max=300)])
-    private = BooleanField("Private: only the organisation's members see it")
     # One more row than may be kept, so that too many is said, not silently dropped.
     extras = FieldList(FormField(ExtraForm), max_entries=MAX_EXTRAS + 1)
 

@@ -29,7 +29,6 @@ from wtforms import (
     SelectChoice,
     SelectField,
     StringField,
-    TextAreaField,
 )
 from wtforms.validators import Length, Optional
 
@@ -42,6 +41,7 @@ from catalog.foi.answers import answer_metadata, check_answerable, link_uploaded
 from catalog.foi.reading import get_request
 from catalog.jobs.runner import INVALID, QUEUED
 from catalog.params import parse_int
+from catalog.web.metadata_form import MetadataForm
 from catalog.web.views.sign_in import login_required
 from ingest import group_errors
 from ingest.column_review import LEAVE_OUT, OWN
@@ -68,7 +68,7 @@ STAGES = {
 BYTE_STAGES = {"unpacking", "reading"}
 
 
-class UploadForm(FlaskForm):
+class UploadForm(MetadataForm):
     file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to upload.")])
     schema_source = RadioField(
         "Schema",
@@ -84,21 +84,7 @@ class UploadForm(FlaskForm):
     dataset = StringField(
         "Add as a new version of (URL name)", validators=[Optional(), Length(max=100)]
     )
-    title = StringField("Title", validators=[Length(max=300)])
-    description = TextAreaField(
-        "Description (Markdown: **bold**, [links](https://…), lists)",
-        validators=[Length(max=20000)],
-    )
     organisation = StringField("Organisation", validators=[Length(max=300)])
-    licence = SelectField("Licence", default=DEFAULT_LICENCE)
-    tags = StringField("Tags (separated by commas)", validators=[Length(max=1000)])
-    source_url = StringField("Source (web address)", validators=[Length(max=1000)])
-    version = StringField("Version of the data (e.g. 2024 Q1)", validators=[Length(max=100)])
-    author = StringField("Author", validators=[Length(max=300)])
-    author_email = StringField("Author's email", validators=[Length(max=300)])
-    maintainer = StringField("Maintainer", validators=[Length(max=300)])
-    maintainer_email = StringField("Maintainer's email", validators=[Length(max=300)])
-    private = BooleanField("Private: only the organisation's members see it")
     request_id = HiddenField()  # the FOI request this is the answer to, if any
     allow_copy = BooleanField("Publish it even if this exact file is already published")
     # On by default in the browser; a form sent without it (a script) publishes at once.
