@@ -110,6 +110,9 @@ def visits(facts: dict[str, Any]) -> dict[str, list[tuple[str, dict[str, Any]]]]
         "/admin/sign-up": [(ADMIN, {})],
         "/admin/sign-up/screen": [(ADMIN, {})],
         "/admin/deleted": [(ADMIN, {})],
+        "/admin": [(ADMIN, {})],
+        "/admin/board": [(ADMIN, {})],  # today's uploads: published, needing a fix
+        "/admin/organisations": [(ADMIN, {})],
     }
 
 
