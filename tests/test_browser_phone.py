@@ -9,9 +9,9 @@ scrolling sideways, and search shows its first result before the filters.
 
 The pages come from `app.url_map`: a GET rule that is neither visited (VISITS) nor named
 as not a page (NOT_PAGES, NOT_PAGE_ENDINGS) fails the test, so a page added later is
-checked as soon as it is given who visits it. Unlike the other browser tests this one runs
-on SQLite and on PostgreSQL (conftest's `database_url`): its site is built through the
-database-heavy paths (uploads, reviews, requests) and every page reads it.
+checked as soon as it is given who visits it. As the other browser tests, it runs once, on
+SQLite: what the pages read from each database is tested on both by tests/test_web.py and
+the rest; this one tests how the pages look.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from catalog.datasets.editing import delete_dataset
 from catalog.datasets.publishing import DatasetMetadata
 from catalog.foi.deadlines import uk_today
 from catalog.viewer import Viewer
-from tests.browser_support import browser_page, live_server, shots  # noqa: F401
+from tests.browser_support import browser_page, database_url, live_server, shots  # noqa: F401
 from tests.conftest import DATA
 from tests.factories import new_dataset
 from tests.test_requests import draft, make_authority, record
