@@ -20,6 +20,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from catalog import api, web
 from catalog.accounts.sign_in_limits import SignInLimits
+from catalog.accounts.users import password_hasher
 from catalog.config import Settings
 from catalog.context import (
     current_site,
@@ -50,6 +51,7 @@ TITLES = {
 def create_app(settings: Settings | None = None, site: Site | None = None) -> Flask:
     """Build the app for `settings` (from the environment when not given)."""
     site = site or Site(settings or Settings.from_env())
+    password_hasher(site.settings.password_profile)  # an unknown profile stops it here
     prepare(site)
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config.update(

@@ -75,6 +75,13 @@ class Settings:
         "trusted (0: none; 1 behind one nginx or Caddy), so that addresses and https are real.",
         minimum=0,
     )
+    password_profile: str = _setting(
+        "RFC_9106_LOW_MEMORY",
+        "argon2-cffi's cost profile for new password hashes: RFC_9106_LOW_MEMORY (64 MiB and "
+        "3 passes per hash), RFC_9106_HIGH_MEMORY (2 GiB, 1 pass) or CHEAPEST (for test "
+        "suites only: a stolen database's passwords would be quick to guess). A hash names "
+        "its own cost, so older ones still work and are redone at their next sign-in.",
+    )
     sign_in_limit: str = _setting(
         "10/minute", "Wrong passwords one address may try in that time before it must wait."
     )

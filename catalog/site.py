@@ -31,7 +31,12 @@ class Site:
                 "Arrow memory pool %s is not built in here", self.settings.arrow_memory_pool
             )
         self.engine = make_engine(self.settings.database_url)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Each session carries what the accounts room needs to hash a password.
+        self.sessions = sessionmaker(
+            self.engine,
+            expire_on_commit=False,
+            info={"password_profile": self.settings.password_profile},
+        )
         self.store = Store(self.settings.files_dir)
         self.index = SearchIndex(self.settings.index_dir)
         self.processes = ProcessRegistry(self.settings.data_dir / "processes")

@@ -4,8 +4,9 @@ with Argon2 (argon2-cffi), the name shown on pages and an optional email (no mai
 from __future__ import annotations
 
 import re
+from functools import cache
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,7 +20,23 @@ MAX_EMAIL = 300
 DISABLED = "This account is disabled. Ask the site's organiser to enable it again."
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,63}$")
-_hasher = PasswordHasher()
+PROFILES = ("RFC_9106_LOW_MEMORY", "RFC_9106_HIGH_MEMORY", "CHEAPEST")
+
+
+@cache
+def password_hasher(profile: str) -> PasswordHasher:
+    """The hasher of an argon2-cffi profile (DATASTORE_PASSWORD_PROFILE)."""
+    if profile not in PROFILES:
+        raise ValueError(
+            f"DATASTORE_PASSWORD_PROFILE must be one of {', '.join(PROFILES)}, not {profile!r}"
+        )
+    return PasswordHasher.from_parameters(getattr(profiles, profile))
+
+
+def _hasher_of(session: Session) -> PasswordHasher:
+    """The hasher of the site the session belongs to (catalog/site.py puts its profile in
+    every session); argon2-cffi's own default for a session from elsewhere."""
+    return password_hasher(session.info.get("password_profile", PROFILES[0]))
 
 
 def create_user(
@@ -44,7 +61,7 @@ def create_user(
         )
     user = User(
         username=username,
-        password_hash=_hasher.hash(password),
+        password_hash=_hasher_of(session).hash(password),
         is_admin=is_admin,
         display_name=display_name,
         email=email,
@@ -59,16 +76,16 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     A disabled account with the right password is refused in words (NotAuthorised)."""
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        _hasher.hash(password)  # spend the same time as a real check
+        _hasher_of(session).hash(password)  # spend the same time as a real check
         return None
     try:
-        _hasher.verify(user.password_hash, password)
+        _hasher_of(session).verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return None
     if user.disabled:
         raise NotAuthorised(DISABLED)
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if _hasher_of(session).check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher_of(session).hash(password)
     return user
 
 
@@ -80,7 +97,7 @@ def set_password(session: Session, username: str, password: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         raise NotFound(f"There is no user called {username!r}.")
-    user.password_hash = _hasher.hash(password)
+    user.password_hash = _hasher_of(session).hash(password)
     end_sessions(session, user.id)
     return user
 
