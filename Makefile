@@ -53,11 +53,12 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	else echo "npm not found: the browser tests will be skipped"; fi
 
 # The suite runs in TEST_WORKERS processes (pytest-xdist; each test has its own data folder,
-# PostgreSQL schema and port, so they never meet); TEST_WORKERS=0 runs it in one.
+# PostgreSQL schema and port, so they never meet); TEST_WORKERS=0 runs it in one. A module's
+# tests stay on one worker (--dist loadfile): a journey's steps carry on from each other.
 TEST_WORKERS ?= 2
 
 test: $(STAMP) $(AXE)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

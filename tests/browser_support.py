@@ -8,6 +8,7 @@ DATASTORE_TEST_REQUIRE_BROWSER=1, which turns a skip into a failure.
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import threading
@@ -61,33 +62,55 @@ def live_server(app: Any) -> Iterator[LiveServer]:
         server.close()
 
 
-def browser_page() -> Iterator[Any]:
-    """A fresh Chromium page (headless), closed afterwards."""
-    need_browser()
+_CHROMIUM: dict[str, Any] = {}  # this process's Playwright and Chromium, started once
+
+
+def chromium() -> Any:
+    """This test process's one headless Chromium (started on first use, stopped when the
+    process ends): starting one costs about two seconds, so each test gets a fresh context
+    (its own cookies and storage) in the same browser instead of a browser of its own."""
+    browser = _CHROMIUM.get("browser")
+    if browser is not None and browser.is_connected():
+        return browser
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
+    if "playwright" not in _CHROMIUM:
+        _CHROMIUM["playwright"] = sync_playwright().start()
+        atexit.register(_stop_chromium)
+    browser = _CHROMIUM["playwright"].chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
+    )
+    _CHROMIUM["browser"] = browser
+    return browser
+
+
+def _stop_chromium() -> None:
+    browser = _CHROMIUM.pop("browser", None)
+    if browser is not None and browser.is_connected():
+        browser.close()
+    _CHROMIUM.pop("playwright").stop()
+
+
+def browser_page() -> Iterator[Any]:
+    """A fresh Chromium page (headless) in a context of its own, closed afterwards."""
+    need_browser()
+    context = chromium().new_context(viewport={"width": 1280, "height": 900})
+    try:
+        # axe-core in every page, as the browser's own script (the pages' CSP allows no
+        # inline script, rightly); what the CSP refused is kept for check_page.
+        context.add_init_script(path=str(AXE))
+        page = context.new_page()
+        page.refused = []
+        page.on(
+            "console",
+            lambda message: (
+                "Content Security Policy" in message.text and page.refused.append(message.text)
+            ),
         )
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
-            # axe-core in every page, as the browser's own script (the pages' CSP allows no
-            # inline script, rightly); what the CSP refused is kept for check_page.
-            context.add_init_script(path=str(AXE))
-            page = context.new_page()
-            page.refused = []
-            page.on(
-                "console",
-                lambda message: (
-                    "Content Security Policy" in message.text and page.refused.append(message.text)
-                ),
-            )
-            page.set_default_timeout(30_000)
-            yield page
-            context.close()
-        finally:
-            browser.close()
+        page.set_default_timeout(30_000)
+        yield page
+    finally:
+        context.close()
 
 
 def check_page(page: Any, shots: Path | None = None, name: str = "page") -> None:
