@@ -57,6 +57,7 @@ NOT_PAGES = {
     "/dataset/<name>/v<id:number>/data.<fmt>": "a table's download, in each format",
     "/dataset/<name>/v<id:number>/original": "the file as it was uploaded",
     "/datastore/dump/<resource_id>": "CKAN's download of a table as CSV",
+    "/dataset/<name>/v<id:number>/citation.<fmt>": "a version's citation as BibTeX or RIS",
 }
 NOT_PAGE_ENDINGS = (".json", ".jsonld", ".zip", ".csv", ".ics", ".eml", ".txt")
 

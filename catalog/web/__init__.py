@@ -10,6 +10,7 @@ from catalog.web.views import (
     admin,
     admin_accounts,
     authorities,
+    citation,
     dataset_edit,
     datasets,
     downloads,
@@ -34,6 +35,7 @@ BLUEPRINTS = (
     admin_accounts.blueprint,
     uploads.blueprint,  # with the review's answer (views/review.py) and views/schema_hints.py
     downloads.blueprint,
+    citation.blueprint,  # a version's citation as BibTeX and RIS
     organisations.blueprint,
     metadata.blueprint,
     authorities.blueprint,

@@ -15,8 +15,10 @@ from flask import Blueprint, render_template, request, session, url_for
 
 from catalog.context import current_site, current_viewer, request_session
 from catalog.datasets import reading
+from catalog.datasets.citation import citation, view_of
 from catalog.datasets.editing import deletion_notice
 from catalog.datasets.licences import LICENCES
+from catalog.datasets.same_column import datasets_with_same_columns
 from catalog.errors import BadParameter
 from catalog.foi.deadlines import uk_today
 from catalog.foi.reading import requests_for_dataset
@@ -24,6 +26,7 @@ from catalog.foi.wanted import FEW_RESULTS, normalise_query, record_miss
 from catalog.params import parse_int
 from catalog.search.index import FACETS, SORTS
 from catalog.web.answers import json_answer
+from catalog.web.views.citation import cited_url
 from schemas import library_entries
 
 blueprint = Blueprint("pages", __name__)
@@ -102,6 +105,14 @@ def _dataset_data(name: str) -> dict[str, Any]:
     data["foi_requests"] = requests_for_dataset(db, data["id"], uk_today(), viewer=current_viewer())
     # A deleted one says when and by whom, and offers its restore (catalog/datasets/editing.py).
     data["deletion"] = deletion_notice(db, current_viewer(), name)
+    if data["version"] is not None:
+        # How to cite what is shown (views/citation.py), and the tables it may join with.
+        view = view_of(request.args)
+        number = data["version"]["number"]
+        data["citation"] = citation(data, cited_url(name, number, view), view)
+        data["same_columns"] = datasets_with_same_columns(
+            current_site(), db, data["id"], data["schema"]["fields"], current_viewer()
+        )
     return data
 
 
