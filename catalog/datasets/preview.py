@@ -80,3 +80,12 @@ def _query(view: dict[str, str], limit: int, offset: int) -> Query:
         name = view["sort"].removeprefix("-")
         sort = ((name, view["sort"].startswith("-")),)
     return Query(filters=filters, q=view["q"], sort=sort, limit=limit, offset=offset)
+
+
+def view_query(args: Mapping[str, str]) -> Query:
+    """The rows the preview's view asks for (its filters and words), unsorted and unpaged:
+    what the dataset page's charts draw. A view it cannot read raises QueryError, as the
+    preview's own reading of it does."""
+    view = {name: str(args.get(name, "") or "") for name in PARAMETERS}
+    query = _query(view, 0, 0)
+    return Query(filters=query.filters, q=query.q)

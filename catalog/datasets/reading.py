@@ -14,6 +14,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from catalog.datasets.charts import dataset_charts
 from catalog.datasets.indexing import dataset_document, index_after_commit, search_index
 from catalog.datasets.licences import LICENCES, licence
 from catalog.datasets.permissions import (
@@ -248,6 +249,9 @@ def dataset_details(
             "dialect": task.get("dialect", {}),
         },
         "preview": preview,
+        "charts": dataset_charts(
+            ref.parquet, schema["fields"], profiles, chosen.rows, view or {}, site.query_limits
+        ),
         "profile": {name: _chart(column) for name, column in profiles.items()},
         "changes": changes,
         # The fixes the table was published after, in words (ingest/recipe.py).

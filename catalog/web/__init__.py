@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from catalog.web.charts_svg import chart_svg, number
 from catalog.web.markdown import render_notes
 from catalog.web.views import (
     account,
@@ -52,5 +53,7 @@ def register(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.add_template_filter(render_notes, "markdown")
+    app.add_template_global(chart_svg, "chart_svg")  # the dataset page's charts
+    app.add_template_filter(number, "chart_number")
     app.add_template_filter(lambda d, key: {k: v for k, v in d.items() if k != key}, "dict_without")
     app.add_template_filter(lambda d, key, value: {**d, key: value}, "dict_with")
