@@ -14,6 +14,7 @@ BENCHMARKS: dict[str, str] = {
     "reads": "bench.reads_bench",
     "search": "bench.search_bench",
     "hostile": "bench.hostile_bench",
+    "charts": "bench.charts_bench",
 }
 
 

@@ -215,6 +215,10 @@ def test_a_chart_column_the_table_lacks_is_said_in_words(client: Any, site: Any)
         'There is no number column "Price" here; showing Rate instead.',
         '"median" is not a way to combine values; showing the average.',
     ]
+    # Neither is carried on by the charts' forms.
+    page = client.get(f"/dataset/{name}", query_string={"chart_value": "Price"}).text
+    assert 'name="chart_value" value="Price"' not in page
+    assert "There is no number column &#34;Price&#34; here; showing Rate instead." in page
 
 
 def test_numbers_and_ticks_read_well() -> None:

@@ -19,8 +19,10 @@ UK postcodes are not placed on the map: that needs a postcode lookup, which is n
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,7 +57,40 @@ def dataset_charts(
     limits: QueryLimits,
 ) -> dict[str, Any]:
     """The charts this table can have, drawn over the preview's rows: {"line", "bars",
-    "map"} (each None when no column suits), the choices, and notes in words."""
+    "map"} (each None when no column suits), the choices, and notes in words.
+
+    A published version never changes, so the charts of a version and view are kept (the
+    last CACHED_VIEWS of them, in this process): a line over ten million rows takes about
+    a second to work out, and the same page is mostly asked for again."""
+    view = sorted((k, str(v)) for k, v in args.items() if k not in _NOT_VIEW)
+    key = (str(parquet), tuple(view))
+    with _cache_lock:
+        found = _cache.pop(key, None)
+        if found is not None:
+            _cache[key] = found  # most recently used last
+            return copy.deepcopy(found)
+    charts = _charts(parquet, fields, profile, rows, args, limits)
+    with _cache_lock:
+        _cache[key] = copy.deepcopy(charts)
+        while len(_cache) > CACHED_VIEWS:
+            _cache.pop(next(iter(_cache)))
+    return charts
+
+
+CACHED_VIEWS = 32
+_NOT_VIEW = ("offset", "sort")  # parameters of the page the charts do not depend on
+_cache: dict[tuple[str, tuple[tuple[str, str], ...]], dict[str, Any]] = {}
+_cache_lock = threading.Lock()
+
+
+def _charts(
+    parquet: Path,
+    fields: list[dict[str, Any]],
+    profile: Mapping[str, dict[str, Any]],
+    rows: int,
+    args: Mapping[str, str],
+    limits: QueryLimits,
+) -> dict[str, Any]:
     kinds = {f["name"]: f.get("type") or "string" for f in fields}
     columns = [profile[name] for name in kinds if name in profile]
     times = [c["name"] for c in columns if _is_time(c, kinds[c["name"]])]
@@ -84,7 +119,21 @@ def dataset_charts(
             charts.update(_drawn(parquet, Query(), limits, False, found, args), filtered=False)
     except QueryTooLarge as problem:
         charts["notes"].append(str(problem))
+    charts["choices"] = _kept_choices(charts)
     return charts
+
+
+def _kept_choices(charts: dict[str, Any]) -> dict[str, str]:
+    """The chart parameters that chose what is drawn, for the other charts' forms to keep
+    (one that chose nothing, such as a column the table lacks, is dropped)."""
+    line, bars = charts["line"] or {}, charts["bars"] or {}
+    drawn = {
+        "chart_time": line.get("time"),
+        "chart_value": line.get("value"),
+        "chart_how": line.get("how"),
+        "chart_bars": bars.get("column"),
+    }
+    return {k: v for k, v in charts["choices"].items() if v and v == drawn[k]}
 
 
 @dataclass(frozen=True)
@@ -181,7 +230,8 @@ def _chosen(
     """The column the page's parameter `key` asks for, if it is one of `options`."""
     wanted = str(args.get(key, "") or "")
     if wanted and wanted not in options:
-        notes.append(f'There is no {what} column "{wanted}" here; showing {options[0]} instead.')
+        shown = wanted if len(wanted) <= 100 else wanted[:99] + "…"
+        notes.append(f'There is no {what} column "{shown}" here; showing {options[0]} instead.')
     return wanted if wanted in options else None
 
 
@@ -196,7 +246,7 @@ def _line(
     value = _chosen(args, "chart_value", numbers, "number", notes) or numbers[0]
     how = str(args.get("chart_how", "") or "avg")
     if how not in HOW_LABELS:
-        notes.append(f'"{how}" is not a way to combine values; showing the average.')
+        notes.append(f'"{how[:20]}" is not a way to combine values; showing the average.')
         how = "avg"
     series = table.series(time, value, how, MAX_SERIES_POINTS)
     dated = table.schema.field(time).type
