@@ -238,3 +238,15 @@ def test_numbers_and_ticks_read_well() -> None:
         "0.25",
     ]
     assert nice_ticks(1891, 273135) == [0, 100_000, 200_000, 300_000]
+
+
+@pytest.mark.parametrize("zone", ["", "Z"])
+def test_timestamps_are_grouped_by_day(client: Any, site: Any, tmp_path: Path, zone: str) -> None:
+    start = dt.datetime(2024, 1, 1)
+    rows = [[(start + dt.timedelta(hours=i)).isoformat() + zone, i] for i in range(1000)]
+    name = publish_rows(site, tmp_path, {"reading at": "datetime", "level": "integer"}, rows)
+    line = charts_of(client, name)["line"]
+    assert (line["time"], line["step"], len(line["points"])) == ("reading at", "day", 42)
+    assert line["points"][0] == {"x": 19723.0, "label": "2024-01-01", "value": 11.5, "rows": 24}
+    few = charts_of(client, name, field="level", op="lt", value="48")["line"]
+    assert few["step"] == "" and few["points"][1]["label"] == "2024-01-01 01:00:00"
