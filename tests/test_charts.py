@@ -143,6 +143,11 @@ def test_categories_have_bars_from_the_profile(client: Any, site: Any) -> None:
         {"label": "Wales", "count": 22},
     ]
     assert "current-authority" in bars["categories"]
+    missing = charts_of(client, name, chart_bars="classification")
+    assert missing["bars"]["column"] == "nation"
+    assert missing["notes"] == [
+        'There is no category column "classification" here; showing nation instead.'
+    ]
     chosen = charts_of(client, name, chart_bars="current-authority")["bars"]
     assert [b["label"] for b in chosen["bars"]] == ["true", "false"]
     page = client.get(f"/dataset/{name}").text

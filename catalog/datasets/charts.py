@@ -225,14 +225,18 @@ def _words(name: str) -> list[str]:
 
 
 def _chosen(
-    args: Mapping[str, str], key: str, options: list[str], what: str, notes: list[str]
-) -> str | None:
-    """The column the page's parameter `key` asks for, if it is one of `options`."""
+    args: Mapping[str, str], key: str, options: list[str], default: str, notes: list[str]
+) -> str:
+    """The column the page's parameter `key` asks for, if it is one of `options`; else
+    `default` (with a note in words when it asked for another)."""
     wanted = str(args.get(key, "") or "")
-    if wanted and wanted not in options:
+    if wanted in options:
+        return wanted
+    if wanted:
         shown = wanted if len(wanted) <= 100 else wanted[:99] + "…"
-        notes.append(f'There is no {what} column "{shown}" here; showing {options[0]} instead.')
-    return wanted if wanted in options else None
+        what = {"chart_time": "date", "chart_value": "number"}.get(key, "category")
+        notes.append(f'There is no {what} column "{shown}" here; showing {default} instead.')
+    return default
 
 
 def _line(
@@ -242,8 +246,8 @@ def _line(
     args: Mapping[str, str],
     notes: list[str],
 ) -> dict[str, Any]:
-    time = _chosen(args, "chart_time", times, "date", notes) or _likely_time(times)
-    value = _chosen(args, "chart_value", numbers, "number", notes) or numbers[0]
+    time = _chosen(args, "chart_time", times, _likely_time(times), notes)
+    value = _chosen(args, "chart_value", numbers, numbers[0], notes)
     how = str(args.get("chart_how", "") or "avg")
     if how not in HOW_LABELS:
         notes.append(f'"{how[:20]}" is not a way to combine values; showing the average.')
@@ -317,9 +321,7 @@ def _bars(
     args: Mapping[str, str],
     notes: list[str],
 ) -> dict[str, Any]:
-    name = _chosen(args, "chart_bars", categories, "category", notes) or _fewest(
-        categories, profile
-    )
+    name = _chosen(args, "chart_bars", categories, _fewest(categories, profile), notes)
     if use_profile:  # every row: the column profile counted them when it was published
         column = profile[name]
         top = [(item["value"], item["count"]) for item in column.get("top") or []]
