@@ -239,6 +239,8 @@ def _plain_column(column: pa.ChunkedArray) -> list[Any]:
 def _plain(value: Any) -> Any:
     """A value as JSON (and a page) can carry it."""
     value = json_value(value)
+    if isinstance(value, pa.MonthDayNano):
+        return _duration(value)
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -248,6 +250,14 @@ def _plain(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)  # intervals, UUIDs
+
+
+def _duration(value: pa.MonthDayNano) -> str:
+    """An interval in ISO 8601: P1M2DT3.5S."""
+    months, days, nanoseconds = value
+    date = (f"{months}M" if months else "") + (f"{days}D" if days else "")
+    time = f"T{nanoseconds / 1e9:g}S" if nanoseconds or not date else ""
+    return f"P{date}{time}"
 
 
 def csv_ready(batch: pa.RecordBatch) -> pa.RecordBatch:

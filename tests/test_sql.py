@@ -12,7 +12,9 @@ tables and settings, other statements) is refused in words, with where.
 from __future__ import annotations
 
 import csv
+import html
 import io
+import re
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -164,6 +166,11 @@ def test_the_page_lists_the_tables_each_viewer_may_query(world: dict[str, Any]) 
         assert f'"{HOUSES}"' in listing and f'"{GILTS}-v1"' in listing
     member = page(world, "member", "")
     assert f'"{PRIVATE}"' in member and "Country Code" in member
+    dataset = world["clients"]["visitor"].get(f"/dataset/{HOUSES}").get_data(as_text=True)
+    link = re.search(r'href="(/sql\?q=[^"]+)">Query this table with SQL', dataset)
+    assert link, "the dataset page links its table's SQL"
+    shown = world["clients"]["visitor"].get(html.unescape(link[1]))
+    assert shown.status_code == 200 and "10 rows" in shown.text
 
 
 ESCAPES = {

@@ -33,7 +33,7 @@ def page() -> Any:
     q = _query()
     listed = sql_tables(db, viewer)
     data: dict[str, Any] = {
-        "q": q,
+        "sql": q,  # not "q": the site's search box shows that
         "listed": listed,
         "result": None,
         "error": None,
@@ -80,7 +80,7 @@ def download() -> Any:
 
 
 def _query() -> str:
-    q = request.args.get("q", "")
+    q = request.args.get("q", "").replace("\r\n", "\n")  # a form's line breaks are CRLF
     most = current_site().settings.sql_max_chars
     if len(q) > most:  # before any work: the page says so, with the limit
         raise BadParameter(
