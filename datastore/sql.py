@@ -11,6 +11,7 @@ file readable, no extensions, the configuration locked (datastore/duck.py), with
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -70,7 +71,7 @@ class SqlResult:
 
 def run_sql(sql: str, resolve: Resolver, limits: SqlLimits, max_rows: int) -> SqlResult:
     """The first `max_rows` rows of the answer (and whether there were more)."""
-    batches = stream_sql(sql, resolve, limits)
+    batches = stream_sql(sql, resolve, limits, batch_rows=min(65_536, max_rows + 1))
     schema = next(batches)
     assert isinstance(schema, pa.Schema)
     taken: list[pa.RecordBatch] = []
@@ -104,7 +105,7 @@ def stream_sql(
         spill_limit=f"{limits.memory.spill_mb}MB",
         views=views,
     )
-    timer = threading.Timer(limits.seconds, con.interrupt)
+    timer = threading.Timer(limits.seconds, _interrupt, [con])
     timer.daemon = True
     timer.start()
     paths = {os.fspath(path): name for name, path in views.items()}
@@ -127,6 +128,12 @@ def stream_sql(
     finally:
         timer.cancel()
         con.close()
+
+
+def _interrupt(con: duckdb.DuckDBPyConnection) -> None:
+    """Stop the connection's query; one that ended (and closed) meanwhile needs nothing."""
+    with contextlib.suppress(duckdb.Error):
+        con.interrupt()
 
 
 def _views(sql: str, resolve: Resolver, limits: SqlLimits) -> dict[str, Path]:

@@ -68,6 +68,8 @@ class SqlError(QueryError):
     (`position`, a character offset; None when DuckDB does not say)."""
 
     def __init__(self, reason: str, position: int | None = None, sql: str = "") -> None:
+        # DuckDB's advice to change a setting is no help here: settings are locked.
+        reason = re.sub(r'\s*Use "SET [^"]*" to [^.]*\.', " Simplify the query.", reason)
         self.reason = reason
         self.position = position
         self.line, self.column = where(sql, position) if position is not None else (0, 0)
