@@ -43,6 +43,12 @@ _STATE_FUNCTIONS = {
 }  # fmt: skip
 _STATE_PREFIXES = ("duckdb_", "pragma_", "pg_", "read_", "parquet_", "sniff_", "glob")
 _FILE_FUNCTIONS = ("read_", "parquet_", "glob", "sniff_csv")
+# Functions that make one value as long as a number says: DuckDB allocates such a value
+# outside its memory limit, so the number must be written out and small (the argument's
+# place); printf and format, a width or precision of five digits or more.
+_GROWING = {"repeat": 1, "lpad": 1, "rpad": 1}
+_FORMATTING = ("printf", "format")
+MAX_GROWN = 10_000
 _QUERY_NODES = {"SELECT_NODE", "SET_OPERATION_NODE", "RECURSIVE_CTE_NODE", "CTE_NODE"}
 _TABLE_REFS = {
     "BASE_TABLE", "TABLE_FUNCTION", "JOIN", "SUBQUERY", "EXPRESSION_LIST", "EMPTY",
@@ -243,6 +249,7 @@ class _Walk:
                 f'("{node.get("schema") or node.get("catalog")}.{name}").',
                 node,
             )
+        self.growing(name, node)
         if name in _STATE_FUNCTIONS or name.startswith(_STATE_PREFIXES):
             if name.startswith(_FILE_FUNCTIONS):
                 raise self.refuse(_table_function_refused(name), node)
@@ -251,6 +258,35 @@ class _Walk:
                 "catalogue's tables.",
                 node,
             )
+
+    def growing(self, name: str, node: dict[str, Any]) -> None:
+        """A repeat(), lpad() or rpad() of a count written as a number up to MAX_GROWN; a
+        printf() or format() whose format, written out, has no width of 5 digits or more."""
+        arguments = [
+            a.get("expression", a) for a in node.get("arguments") or node.get("children") or []
+        ]
+        if name in _GROWING:
+            place = _GROWING[name]
+            literal = (arguments[place] if len(arguments) > place else {}).get("literal") or {}
+            text = str(literal.get("text", ""))
+            if not (
+                literal.get("kind") in ("INTEGER", "BIGINT")
+                and text.isdigit()
+                and int(text) <= MAX_GROWN
+            ):
+                raise self.refuse(
+                    f"{name}() here takes its length written as a number up to {MAX_GROWN:,} "
+                    "(a longer value would not fit in a query's memory).",
+                    node,
+                )
+        elif name in _FORMATTING:
+            literal = (arguments[0] if arguments else {}).get("literal") or {}
+            if literal.get("kind") != "STRING" or re.search(r"\d{5,}", str(literal.get("text"))):
+                raise self.refuse(
+                    f"{name}() here takes its format written out in quotes, with widths under "
+                    "10,000 characters.",
+                    node,
+                )
 
 
 def _table_function_refused(name: str) -> str:

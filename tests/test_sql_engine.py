@@ -99,3 +99,24 @@ def test_values_positions_and_the_row_limit(files: dict[str, Path]) -> None:
     assert (refused.value.line, refused.value.column) == (1, 13)
     limited = run_sql("SELECT * FROM range(25)", resolver(files), SqlLimits(), 10)
     assert limited.table.num_rows == 10 and limited.truncated
+
+
+def test_one_value_as_long_as_a_number_says_is_refused(files: dict[str, Path]) -> None:
+    """DuckDB makes such a value outside its memory limit (a 500 MB repeat() took 1 GB)."""
+    for sql in (
+        "SELECT length(repeat('x', 500000000))",
+        "SELECT repeat('x', 10::INT * 1000000)",
+        "SELECT 'x'.repeat(99999999)",
+        "SELECT lpad('7', 300000000, '0')",
+        "SELECT printf('%0300000000d', 1)",
+        "SELECT format('{:>300000000}', 'x')",
+    ):
+        with pytest.raises(SqlError, match="here takes its"):
+            run_sql(sql, resolver(files), SqlLimits(), 10)
+    small = run_sql(
+        "SELECT repeat('ab', 3), lpad('7', 3, '0'), printf('%05d', 7)",
+        resolver(files),
+        SqlLimits(),
+        10,
+    )
+    assert small.lists() == [["ababab", "007", "00007"]]
