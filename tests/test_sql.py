@@ -15,12 +15,15 @@ import csv
 import html
 import io
 import re
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import ckanapi
 import pytest
+from werkzeug.serving import make_server
 
 from catalog.accounts.tokens import create_token
 from catalog.accounts.users import create_user
@@ -317,3 +320,22 @@ def test_a_query_too_long_is_refused_before_it_runs(world: dict[str, Any], site:
     assert world["clients"]["visitor"].get("/sql", query_string={"q": long}).status_code == 400
     missing = api(world, "visitor", "", 400)["error"]
     assert missing["sql"] == ["Missing value"]
+
+
+def test_ckanapi_calls_datastore_search_sql(world: dict[str, Any], app: Any) -> None:
+    """The real client (ckanapi.RemoteCKAN, from PyPI) against a live server, with a token."""
+    live = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=live.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{live.server_port}"
+        ckan = ckanapi.RemoteCKAN(url, apikey=world["tokens"]["member"])
+        found = ckan.action.datastore_search_sql(sql=f'SELECT count(*) AS n FROM "{PRIVATE}"')
+        assert found["records"][0]["n"] > 1000 and found["fields"] == [{"id": "n", "type": "int"}]
+        outsider = ckanapi.RemoteCKAN(url, apikey=world["tokens"]["outsider"])
+        with pytest.raises(ckanapi.ValidationError) as refused:
+            outsider.action.datastore_search_sql(sql=f'SELECT * FROM "{PRIVATE}"')
+        assert "There is no table" in str(refused.value)
+    finally:
+        live.shutdown()
+        thread.join(timeout=10)
