@@ -36,7 +36,10 @@ from datastore.sql_check import (
     check_sql,
 )
 
-__all__ = ["SqlError", "SqlLimits", "SqlResult", "SqlTimeLimit", "run_sql", "stream_sql"]
+__all__ = [
+    "SqlError", "SqlLimits", "SqlResult", "SqlTimeLimit", "char_offset", "csv_ready", "run_sql",
+    "stream_sql",
+]  # fmt: skip
 
 Resolver = Callable[[str], Path | None]
 _LINE = re.compile(r"\n\nLINE (\d+): (.*)\n( *)\^")
@@ -73,12 +76,14 @@ def run_sql(sql: str, resolve: Resolver, limits: SqlLimits, max_rows: int) -> Sq
     """The first `max_rows` rows of the answer (and whether there were more)."""
     batches = stream_sql(sql, resolve, limits, batch_rows=min(65_536, max_rows + 1))
     schema = next(batches)
-    assert isinstance(schema, pa.Schema)
+    if not isinstance(schema, pa.Schema):
+        raise TypeError("stream_sql gives its schema first")
     taken: list[pa.RecordBatch] = []
     count = 0
     try:
         for batch in batches:
-            assert isinstance(batch, pa.RecordBatch)
+            if not isinstance(batch, pa.RecordBatch):
+                raise TypeError("stream_sql gives batches after its schema")
             taken.append(batch)
             count += batch.num_rows
             if count > max_rows:
@@ -111,11 +116,12 @@ def stream_sql(
     paths = {os.fspath(path): name for name, path in views.items()}
     try:
         try:
-            reader = con.sql(sql).to_arrow_reader(batch_rows)
+            relation = con.sql(sql)
+            if relation is None:  # a statement with no answer: never a SELECT
+                raise SqlError("That statement answers no rows; write a SELECT.")
+            reader = relation.to_arrow_reader(batch_rows)
         except duckdb.Error as error:
             raise _error(error, sql, limits, paths) from None
-        except AttributeError:  # no result: DuckDB ran something that answers nothing
-            raise SqlError("That statement answers no rows; write a SELECT.") from None
         yield reader.schema
         while True:
             try:
@@ -287,6 +293,3 @@ def _writable(kind: pa.DataType) -> bool:
         or t.is_string(kind) or t.is_large_string(kind) or t.is_date(kind) or t.is_time(kind)
         or t.is_timestamp(kind) or t.is_null(kind)
     )  # fmt: skip
-
-
-__all__ += ["char_offset", "csv_ready"]

@@ -12,7 +12,7 @@ the query's DuckDB never holds a table they may not see.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ def sql_limits(site: Site, download: bool = False) -> SqlLimits:
     return SqlLimits(seconds=seconds, memory=memory, max_chars=settings.sql_max_chars)
 
 
-def table_resolver(site: Site, session: Session, viewer: Viewer) -> Any:
+def table_resolver(site: Site, session: Session, viewer: Viewer) -> Callable[[str], Path | None]:
     """A function from a table's name (lower case) to its Parquet file, or None when the
     viewer may not see such a table (or there is none: they look the same)."""
 

@@ -66,7 +66,8 @@ def download() -> Any:
         raise BadParameter("Give the query as q: /sql.csv?q=SELECT ...", {"q": "Missing value"})
     parts = stream_viewer_sql(current_site(), request_session(), q, current_viewer())
     schema = next(parts)  # the query is checked and started here: its errors are a 400
-    assert isinstance(schema, pa.Schema)
+    if not isinstance(schema, pa.Schema):
+        raise TypeError("stream_viewer_sql gives its schema first")
     batches = (csv_ready(batch) for batch in parts)
     first = list(_first(batches))  # a failure in the first rows is an error page too
     ready = csv_ready(pa.RecordBatch.from_pylist([], schema=schema)).schema
