@@ -65,6 +65,8 @@ _STATEMENTS = {
     "CALL": "CALL runs DuckDB's own functions",
     "EXPORT": "EXPORT writes files",
     "EXPLAIN": "EXPLAIN shows DuckDB's plan, not the data",
+    "MULTI": "a PIVOT statement is several statements to DuckDB (write it in a SELECT: "
+    "SELECT * FROM t PIVOT (count(*) FOR c IN ('a', 'b')))",
 }
 LIST_HINT = "the tables you may query are listed on the SQL page (/sql)"
 
