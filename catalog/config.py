@@ -165,6 +165,29 @@ class Settings:
         "Disk one query may spill to beyond its memory, in megabytes; a query needing more "
         "fails (a download says so with a 507). Each query running at once has its own.",
     )
+    sql_time_limit: int = _setting(
+        10,
+        "Seconds one query on the SQL page or through datastore_search_sql may run before it "
+        "is stopped and the person told so.",
+    )
+    sql_download_time_limit: int = _setting(
+        600,
+        "Seconds the CSV download of a SQL query's answer (/sql.csv) may take in all before "
+        "it is stopped (the download is then cut, never ended as if whole).",
+    )
+    sql_memory_mb: int = _setting(
+        256,
+        "Memory one SQL query's DuckDB may use, in megabytes; beyond it, it spills as other "
+        "queries do (DATASTORE_QUERY_SPILL_MB).",
+    )
+    sql_row_limit: int = _setting(
+        1000,
+        "Most rows the SQL page and datastore_search_sql show of an answer (the rest are "
+        "said to be left out); the CSV download of it has them all.",
+    )
+    sql_max_chars: int = _setting(
+        10_000, "Longest SQL query accepted, in characters, checked before anything runs."
+    )
     arrow_memory_pool: str = _setting(
         "jemalloc",
         "Allocator for Arrow's memory: jemalloc, mimalloc or system. jemalloc measured faster "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,12 +46,17 @@ def locked_duckdb(
     spill: str | None = None,
     spill_limit: str | None = None,
     keep_order: bool = True,
+    views: Mapping[str, Path] | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """A connection that may read only the folder `readable` (None: no file at all) and
     spills to the folder `spill` (None: never) when a query needs more than `memory_limit`,
     up to `spill_limit` (None: DuckDB's default, 90% of the free disk). `keep_order=False`
     lets results without an ORDER BY come in any order, which a big sort or distinct needs
-    less memory for (with an ORDER BY the order is the ORDER BY's either way)."""
+    less memory for (with an ORDER BY the order is the ORDER BY's either way).
+
+    `views` names Parquet files to be read as views of those names: each file (those
+    files exactly, no folder) is made readable, and the views are made before access is
+    locked, so SQL may read them by name and no other file (datastore/sql.py)."""
     config: dict[str, str | bool | int | float | list[str]] = {
         "memory_limit": memory_limit,
         "threads": THREADS,
@@ -62,8 +68,18 @@ def locked_duckdb(
     if spill is not None and spill_limit is not None:
         config["max_temp_directory_size"] = spill_limit
     con = duckdb.connect(config=config)
+    # Names in SQL never reach the caller's Python variables (DuckDB's replacement scans);
+    # a table a caller means to query is registered by name.
+    con.execute("SET python_enable_replacements = false")
     if readable is not None:
         con.execute("SET allowed_directories = ?", [[os.fspath(readable).rstrip(os.sep) + os.sep]])
+    if views:
+        files = [os.fspath(path) for path in views.values()]
+        con.execute("SET allowed_paths = ?", [files])
+        for name, path in views.items():
+            quoted = '"' + name.replace('"', '""') + '"'
+            literal = "'" + os.fspath(path).replace("'", "''") + "'"  # views take no parameters
+            con.execute(f"CREATE VIEW {quoted} AS SELECT * FROM read_parquet({literal})")  # noqa: S608 (quoted)
     con.execute("SET enable_external_access = false")
     con.execute("SET enable_progress_bar = false")
     con.execute("SET lock_configuration = true")

@@ -62,6 +62,12 @@ NOT_PAGES = {
 NOT_PAGE_ENDINGS = (".json", ".jsonld", ".zip", ".csv", ".ics", ".eml", ".txt")
 
 
+def sql_visits(table: str) -> list[tuple[str, dict[str, Any]]]:
+    """The SQL page, empty and with an answer (its errors, a 400: test_browser_sql.py)."""
+    grouped = f'SELECT "Country Name", max("Value") AS top FROM "{table}" GROUP BY 1'  # noqa: S608
+    return [(ANONYMOUS, {}), (ANONYMOUS, {"q": grouped})]
+
+
 def visits(facts: dict[str, Any]) -> dict[str, list[tuple[str, dict[str, Any]]]]:
     """Who visits each page, with the arguments its rule needs beyond `arguments()`'s (a
     page may be visited more than once: each state that looks different)."""
@@ -73,6 +79,7 @@ def visits(facts: dict[str, Any]) -> dict[str, list[tuple[str, dict[str, Any]]]]
             (ANONYMOUS, {"q": "bus punctuality"}),  # nothing found: ask for it
         ],
         "/schemas": [(ANONYMOUS, {})],
+        "/sql": sql_visits(facts["dataset"]),
         "/dataset/<name>": [(ANONYMOUS, {}), (VOLUNTEER, {"name": facts["empty"]})],
         "/organisation/<name>": [(ANONYMOUS, {})],
         "/login": [(ANONYMOUS, {})],

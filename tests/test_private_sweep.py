@@ -62,6 +62,17 @@ WRITES: dict[str, Any] = {
 }
 
 
+# SQL that would list or read every table if it could (issue 16: the SQL page and API).
+SQL_PROBES = (
+    "SELECT * FROM information_schema.columns",
+    "SELECT * FROM duckdb_views()",
+    "SELECT * FROM duckdb_columns()",
+    'SELECT * FROM "private-on"',  # a "did you mean" would name it
+    'SELECT "ZETAPRIVCOL" FROM "public-one"',  # echoed in capitals only
+    "SHOW ALL TABLES",
+)
+
+
 def secret_words(response: Any) -> list[str]:
     """The secret words in an answer's headers and body (and in a zip's files)."""
     body = response.get_data()
@@ -163,6 +174,9 @@ def sweep_routes(app: Any, sweep: Sweep, h: Hidden) -> None:
         ("/requests/new", {"q": "zetapriv"}),
         ("/authorities.json", {"q": "zeta"}),
         ("/catalog.jsonld", {"page": "2"}),
+        *(("/sql", {"q": q}) for q in SQL_PROBES),
+        ("/sql", {"q": 'SELECT * FROM "private-one"'}),
+        ("/sql.csv", {"q": 'SELECT * FROM "private-one-v2"'}),
         ("/no/such/page", {}),
     ]
     for path, params in extras:
@@ -242,6 +256,12 @@ def sweep_api(sweep: Sweep, h: Hidden) -> None:
         "resource_show": [{"id": r} for r in resources],
         "datastore_search": [{"resource_id": r} for r in resources]
         + [{"resource_id": "public-one", "q": "ZETAPRIVCELL", "distinct": "true"}],
+        "datastore_search_sql": [
+            {"sql": f'SELECT * FROM "{n}{v}"'}  # noqa: S608
+            for n in DATASETS
+            for v in ("", "-v1", "-v2")
+        ]
+        + [{"sql": q} for q in SQL_PROBES],
         "tag_list": [{}, {"query": "zeta", "all_fields": "true"}],
         "license_list": [{}],
         "status_show": [{}],

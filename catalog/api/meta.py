@@ -1,5 +1,6 @@
 """The API about itself and its vocabularies: status_show, help_show, license_list,
-tag_list, and datastore_search (a table's rows, catalog/datasets/tables.py)."""
+tag_list, datastore_search (a table's rows, catalog/datasets/tables.py) and
+datastore_search_sql (SQL over the tables the caller may see, catalog/datasets/sql_tables.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy import select
 
 from catalog.api.registry import ACTIONS, action
 from catalog.context import current_site, current_viewer, request_session
-from catalog.datasets import tables
+from catalog.datasets import sql_tables, tables
 from catalog.datasets.licences import LICENCES
 from catalog.datasets.permissions import visible_datasets
 from catalog.db.models import Dataset, Tag, dataset_tags
@@ -67,3 +68,13 @@ def datastore_search(params: dict[str, Any]) -> dict[str, Any]:
     """A page of a table's rows: CKAN's datastore_search (filters, q, sort, fields, limit,
     offset, distinct, include_total, records_format)."""
     return tables.datastore_search(current_site(), request_session(), params, current_viewer())
+
+
+@action
+def datastore_search_sql(params: dict[str, Any]) -> dict[str, Any]:
+    """Rows answering one read-only SQL SELECT over the tables the caller may see, each
+    named after its dataset ("house-prices") or its resource id ("house-prices-v2"):
+    CKAN's datastore_search_sql (sql; answers fields, records, sql, records_truncated)."""
+    return sql_tables.datastore_search_sql(
+        current_site(), request_session(), params, current_viewer()
+    )

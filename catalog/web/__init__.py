@@ -23,6 +23,7 @@ from catalog.web.views import (
     schema_hints,
     sign_in,
     sign_up,
+    sql,
     uploads,
 )
 
@@ -45,6 +46,7 @@ BLUEPRINTS = (
     request_page.blueprint,  # "requests": the routes of views/requests.py and request_page.py
     admin.blueprint,  # the organisers' room: the event board, organisations, the day's export
     help_requests.blueprint,  # "I need a hand" on the report and job pages
+    sql.blueprint,  # the SQL page and its CSV download
 )
 
 
