@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from datastore.duck import QueryLimits, locked_duckdb
 from datastore.errors import NotFound, QueryError, QueryTooLarge
-from datastore.query_plan import Plan
+from datastore.query_plan import Plan, duck_types
 from datastore.query_types import OPERATORS, ROW_ID, Filter, Query, Result
 from datastore.table import open_parquet, read_rows
 
@@ -45,6 +45,7 @@ __all__ = [
     "iter_query",
     "output_schema",
     "run_query",
+    "types_of",
 ]
 
 NO_LIMITS = QueryLimits()  # 256 MB and no spilling
@@ -131,6 +132,11 @@ def output_schema(parquet: Path, fields: tuple[str, ...] = ()) -> pa.Schema:
     """The Arrow schema of a query's rows (without _id)."""
     schema = _schema(parquet)
     return pa.schema([schema.field(name) for name in _columns(schema, Query(fields=fields))])
+
+
+def types_of(parquet: Path) -> dict[str, str]:
+    """Each column's DuckDB type name ("VARCHAR", "DOUBLE", "DATE", ...), as filters see it."""
+    return duck_types(_schema(parquet))
 
 
 # Reading ---------------------------------------------------------------------------------

@@ -22,8 +22,10 @@ from datastore.errors import QueryError
 from datastore.json_values import json_value
 from datastore.lookup import find_rows
 from datastore.query_types import OPERATORS, ROW_ID, Filter, Query
+from datastore.query_values import read_value
 
-_COMPARE = {"eq": "=", "ne": "<>", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+# "ieq" is "eq" ignoring case: on text; other columns have no case to ignore.
+_COMPARE = {"ieq": "=", "eq": "=", "ne": "<>", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 
 
 class Plan:
@@ -49,7 +51,7 @@ class Plan:
             + ", ".join(self.alias[n] for n in schema.names)
             + ")"
         )
-        self.types = _duck_types(schema)
+        self.types = duck_types(schema)
         self.where = self._where()
         self.total: int | None = None  # known without counting
         self.rows: np.ndarray | None = None  # every row the query matches, when known
@@ -221,13 +223,16 @@ class Plan:
         if item.op in ("contains", "starts"):
             function = "contains" if item.op == "contains" else "starts_with"
             return f"{function}(lower(CAST({column} AS VARCHAR)), lower(?))", [str(item.value)]
+        if item.op == "ieq" and kind == "VARCHAR":
+            return f"lower({column}) = lower(?)", [str(item.value)]
         if item.op == "in":
             values = item.value if isinstance(item.value, list | tuple) else [item.value]
             if not values:
                 return "FALSE", []
             marks = ", ".join(f"CAST(? AS {kind})" for _ in values)
-            return f"{column} IN ({marks})", [_param(v) for v in values]
-        return f"{column} {_COMPARE[item.op]} CAST(? AS {kind})", [_param(item.value)]
+            return f"{column} IN ({marks})", [read_value(name, kind, "in", v) for v in values]
+        value = read_value(name, kind, item.op, item.value)
+        return f"{column} {_COMPARE[item.op]} CAST(? AS {kind})", [value]
 
     def _keyset(self, cursor: str) -> tuple[str, list[Any]]:
         try:
@@ -265,7 +270,7 @@ def _param(value: Any) -> Any:
     return str(value)
 
 
-def _duck_types(schema: pa.Schema) -> dict[str, str]:
+def duck_types(schema: pa.Schema) -> dict[str, str]:
     """Each column's DuckDB type name, as DuckDB reads it from this Arrow schema."""
     return dict(_described_types(schema.serialize().to_pybytes()))
 

@@ -12,7 +12,20 @@ import pyarrow as pa
 from datastore.json_values import json_value
 
 ROW_ID = "_id"  # 1-based position of a row in its file: CKAN's _id, and the keyset tiebreak
-OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "contains", "starts", "null", "notnull")
+OPERATORS = (
+    "eq",
+    "ieq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "in",
+    "contains",
+    "starts",
+    "null",
+    "notnull",
+)
 
 
 @dataclass(frozen=True)
