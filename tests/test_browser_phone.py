@@ -80,7 +80,23 @@ def visits(facts: dict[str, Any]) -> dict[str, list[tuple[str, dict[str, Any]]]]
         ],
         "/schemas": [(ANONYMOUS, {})],
         "/sql": sql_visits(facts["dataset"]),
-        "/dataset/<name>": [(ANONYMOUS, {}), (VOLUNTEER, {"name": facts["empty"]})],
+        "/dataset/<name>": [
+            (ANONYMOUS, {}),
+            (VOLUNTEER, {"name": facts["empty"]}),
+            # a view: its downloads, its address and the columns chosen
+            (
+                ANONYMOUS,
+                {
+                    "field": "Year",
+                    "op": "ge",
+                    "value": "2,010",
+                    "sort": "-Value",
+                    "columns": ["Country Name", "Year", "Value"],
+                },
+            ),
+            # "is" found nothing that "is, ignoring case" finds
+            (ANONYMOUS, {"field": "Country Name", "op": "eq", "value": "afghanistan"}),
+        ],
         "/organisation/<name>": [(ANONYMOUS, {})],
         "/login": [(ANONYMOUS, {})],
         "/upload": [(VOLUNTEER, {})],

@@ -220,8 +220,9 @@ def dataset_details(
     ref = site.store.version(dataset.key, chosen.number)
     schema = json.loads(chosen.schema_json)
     try:
+        field_types = {f["name"]: f.get("type", "string") for f in schema.get("fields", [])}
         preview = preview_table(
-            ref.parquet, view or {}, site.settings.preview_rows, site.query_limits
+            ref.parquet, view or {}, site.settings.preview_rows, site.query_limits, field_types
         )
     except FileNotFound:
         raise NotFound("The table of this version is missing from the data folder.") from None

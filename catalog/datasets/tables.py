@@ -12,7 +12,7 @@ import io
 import json
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from sqlalchemy.orm import Session
 
@@ -21,11 +21,13 @@ from catalog.errors import BadParameter, NotFound
 from catalog.params import parse_bool, parse_int, parse_json
 from catalog.site import Site
 from catalog.viewer import ANONYMOUS, Viewer
-from datastore import VersionRef
+from datastore import FORMATS, VersionRef
 from datastore.query import OPERATORS, Filter, Query, Result, run_query
 
 MAX_LIMIT = 32_000  # CKAN's ckan.datastore.search.rows_max default
 RECORDS_FORMATS = ("objects", "lists", "csv", "tsv")
+# What a search's download links keep: the rows it matches, whatever its page.
+DOWNLOAD_PARAMETERS = ("filters", "q", "sort", "fields", "distinct")
 _CKAN_TYPES = (
     ("int", "int"),
     ("uint", "int"),
@@ -171,6 +173,8 @@ def _q(value: Any) -> str | dict[str, str]:
 
 
 def _sort(value: Any) -> tuple[tuple[str, bool], ...]:
+    """ "name desc, other" or a JSON list of the same (for names holding commas)."""
+    value = parse_json(value, "sort")
     if not value:
         return ()
     parts = value if isinstance(value, list) else str(value).split(",")
@@ -219,6 +223,13 @@ def _links(
             links["next"] = base + "?" + _encode({**start, "after": result.next_cursor})
     else:
         links["next"] = base + "?" + _encode({**start, "offset": query.offset + query.limit})
+    # Every row the search matches (not just this page), as a file: CKAN's dump path with
+    # the same filters, q, sort, fields and distinct (catalog/web/views/downloads.py).
+    view = {k: v for k, v in params.items() if k in DOWNLOAD_PARAMETERS and v not in (None, "")}
+    for fmt in FORMATS:
+        links[f"download_{fmt}"] = f"/datastore/dump/{quote(resource_id)}?" + _encode(
+            {**view, "format": fmt}
+        )
     return links
 
 

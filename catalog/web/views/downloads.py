@@ -2,7 +2,7 @@
 files kept beside it.
 
     /dataset/<name>/v<n>/data.<csv|tsv|json|ndjson|parquet>   the table, or part of it
-    /datastore/dump/<resource id>?format=csv|tsv|json|ndjson   CKAN's dump path
+    /datastore/dump/<resource id>?format=csv|tsv|json|ndjson|parquet   CKAN's dump path
     /dataset/<name>/v<n>/original                              the file as uploaded
     /dataset/<name>/v<n>/schema.json                           the CSV download's schema
     /dataset/<name>/v<n>/report.json                           the validation report
@@ -10,10 +10,12 @@ files kept beside it.
     /dataset/<name>[/v<n>]/datapackage.zip                     a Frictionless Data Package
 
 The table downloads take datastore_search's parameters (filters, q, sort, fields, limit,
-offset) to download just the rows asked for, `bom=true` (a UTF-8 byte order mark, for
-Excel) and `safe=true` (cells starting with = + - @ escaped, so a spreadsheet never runs
-them). The whole table as Parquet is the stored file itself, served with Content-Length,
-ETag and Range; so is the original upload.
+offset) to download just the rows asked for (the dataset page's links of a filtered,
+searched, sorted or narrowed preview are these; the file is then named after the view:
+`house-prices-v3-price-all-gt-200000.csv`, datastore/view_names.py), `bom=true` (a UTF-8
+byte order mark, for Excel) and `safe=true` (cells starting with = + - @ escaped, so a
+spreadsheet never runs them). The whole table as Parquet is the stored file itself,
+served with Content-Length, ETag and Range; so is the original upload.
 
 A streamed download never ends cleanly unless it is whole. Its parameters are checked, and
 its first rows made (a sort or distinct runs then, within the site's query limits), before
@@ -49,6 +51,7 @@ from catalog.errors import BadParameter, NotFound
 from catalog.params import parse_bool
 from datastore import FORMATS, safe_filename, stream_data_package, stream_table
 from datastore.query import Query, QueryTooLarge, iter_query, output_schema
+from datastore.view_names import view_name
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("downloads", __name__)
@@ -64,11 +67,12 @@ def table(name: str, number: int, fmt: str) -> Any:
 
 @blueprint.route("/datastore/dump/<resource_id>")
 def dump(resource_id: str) -> Any:
-    """CKAN's /datastore/dump/<resource_id>?format=csv|tsv|json&bom=true."""
+    """CKAN's /datastore/dump/<resource_id>?format=csv|tsv|json&bom=true (and ndjson and
+    parquet, as the dataset page offers), with datastore_search's filters, q, sort, fields."""
     fmt = request.args.get("format", "csv").lower()
-    if fmt not in FORMATS or fmt == "parquet":
+    if fmt not in FORMATS:
         raise BadParameter(
-            "format must be csv, tsv, json or ndjson.", {"format": f"Unknown format {fmt!r}"}
+            f"format must be one of {', '.join(FORMATS)}.", {"format": f"Unknown format {fmt!r}"}
         )
     return _download(resource_id, fmt, request.args)
 
@@ -83,7 +87,7 @@ def _download(resource_id: str, fmt: str, args: Mapping[str, str]) -> Any:
         else Query(limit=0)
     )
     bom, spreadsheet_safe = parse_bool(args, "bom", False), parse_bool(args, "safe", False)
-    filename = _filename(resource.id, fmt)
+    filename = _filename(resource.id, fmt, view_name(query))
     if fmt == "parquet" and query.whole_table:
         return _send(resource.ref.parquet, FORMATS[fmt].mimetype, filename)
     if not query.plain or query.fields:  # a bad parameter is a 400 before the first byte
@@ -110,8 +114,9 @@ def _download(resource_id: str, fmt: str, args: Mapping[str, str]) -> Any:
     return _attachment(response, filename)
 
 
-def _filename(resource_id: str, fmt: str) -> str:
-    return safe_filename(f"{resource_id}.{FORMATS[fmt].extension}", "download")
+def _filename(resource_id: str, fmt: str, view: str = "") -> str:
+    stem = f"{resource_id}-{view}" if view else resource_id
+    return safe_filename(f"{stem}.{FORMATS[fmt].extension}", "download")
 
 
 def _streamed(chunks: Iterator[bytes], mimetype: str, what: str) -> Response:
