@@ -164,7 +164,9 @@ class Plan:
             if item.op not in ("eq", "in") or item.field not in self.schema.names:
                 continue
             values = item.value if isinstance(item.value, list | tuple) else [item.value]
-            rows = find_rows(parquet, self.schema.names.index(item.field), list(values))
+            kind = self.types[item.field]
+            values = [read_value(item.field, kind, item.op, v) for v in values]  # as typed
+            rows = find_rows(parquet, self.schema.names.index(item.field), values)
             if rows is None:
                 continue
             # The positions are ours (read from the index), never the user's text.

@@ -38,7 +38,8 @@ _DAY_FIRST = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 # Anything a person might mean as a date: used to warn, never to read.
 _LOOKS_LIKE_DATE = re.compile(
-    r"^\s*(\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}|\d{1,2}\s+[A-Za-z]{3,9}\s+\d{4})(\b.*)?$"
+    r"^\s*(\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{4}[/.-]\d{1,2}[/.-]\d{1,2}"
+    r"|\d{1,2}\s+[A-Za-z]{3,9}\s+\d{4})(\b.*)?$"
 )
 _NUMBER_HINT = "type a number such as 200000, 200,000 or £200,000"
 _DATE_HINT = "type it day first, such as 31/01/2020, or as 2020-01-31"

@@ -62,6 +62,8 @@ def table_position(name: str) -> int:
         Filter("code", "eq", "42"),
         Filter("code", "eq", 42),
         Filter("code", "in", [1_000_003, "1000006", 5]),
+        Filter("code", "eq", "1,000,003"),  # typed as people type numbers
+        Filter("code", "in", ["£1,000,006", " 1,000,003 "]),
     ],
 )
 def test_an_index_finds_what_a_scan_finds(table: Path, item: Filter) -> None:
