@@ -64,7 +64,7 @@ def test_the_page_cites_the_version_with_its_address_and_the_files_sha256(
 
 def test_a_filtered_preview_is_cited_with_its_filters(client: Any, site: Any) -> None:
     name = publish(site, GDP, DatasetMetadata("GDP"))
-    view = "field=Year&op=gt&value=2000&sort=-Value"
+    view = "field=Year&op=gt&value=2000&sort=-Value&columns=Year&columns=Value"
     cited = client.get(f"/dataset/{name}.json?{view}&offset=20").json["citation"]
     query = parse_qs(urlsplit(cited["url"]).query)
     assert query == {
@@ -73,6 +73,7 @@ def test_a_filtered_preview_is_cited_with_its_filters(client: Any, site: Any) ->
         "op": ["gt"],
         "value": ["2000"],
         "sort": ["-Value"],
+        "columns": ["Year", "Value"],
     }  # the paging is not part of what is cited
     assert "the rows shown by the filters" in cited["text"]
     page = client.get(f"/dataset/{name}?{view}").text
@@ -80,7 +81,7 @@ def test_a_filtered_preview_is_cited_with_its_filters(client: Any, site: Any) ->
     link = re.search(r'href="([^"]*citation\.bib[^"]*)"', page)
     assert link is not None
     bib = client.get(html.unescape(link[1])).get_data(as_text=True)
-    assert "field=Year" in bib and "op=gt" in bib and "filtered view" in bib
+    assert "field=Year" in bib and "columns=Value" in bib and "filtered view" in bib
     # Parameters that are not the preview's are not cited, and cannot break the address.
     odd = client.get(f"/dataset/{name}/v1/citation.ris?name=x&number=9&fmt=y&version=3")
     assert odd.status_code == 200

@@ -315,4 +315,4 @@ def test_no_read_path_shows_a_private_or_deleted_word(app: Any, site: Any, tmp_p
         sweep_search(sweep)
     for sweep in sweeps:
         assert not sweep.leaks, sweep.leaks
-    assert sum(s.requests for s in sweeps) < 1000  # a few hundred: quick (841 with the citation, charts and SQL)
+    assert sum(s.requests for s in sweeps) < 1000  # 841 with the citation, charts and SQL

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from catalog.datasets.permissions import require_visible
-from catalog.datasets.preview import PARAMETERS
+from catalog.datasets.preview import MAX_COLUMNS, PARAMETERS
 from catalog.db.models import Dataset, Version
 from catalog.errors import NotFound
 from catalog.viewer import Viewer
@@ -28,10 +28,17 @@ _BIBTEX_SPECIAL = re.compile(r"([&%$#_{}~^\\])")
 _BIBTEX_WORDS = {"~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"}
 
 
-def view_of(args: Mapping[str, str]) -> dict[str, str]:
+def view_of(args: Mapping[str, Any]) -> dict[str, Any]:
     """The preview's state in a page's query parameters (catalog/datasets/preview.py's
-    own; paging and anything else are not part of what is cited)."""
-    return {k: str(args[k]) for k in PARAMETERS if k not in NOT_THE_VIEW and args.get(k)}
+    own, with the columns chosen; paging and anything else are not part of what is cited)."""
+    view: dict[str, Any] = {
+        k: str(args[k]) for k in PARAMETERS if k not in NOT_THE_VIEW and args.get(k)
+    }
+    getlist = getattr(args, "getlist", None)
+    columns = [str(c) for c in (getlist("columns") if getlist else []) if c][:MAX_COLUMNS]
+    if columns:
+        view["columns"] = columns
+    return view
 
 
 def cited_version(session: Session, name: str, number: int, viewer: Viewer) -> dict[str, Any]:
@@ -66,7 +73,7 @@ def cited_version(session: Session, name: str, number: int, viewer: Viewer) -> d
     }
 
 
-def citation(dataset: Mapping[str, Any], url: str, view: Mapping[str, str]) -> dict[str, Any]:
+def citation(dataset: Mapping[str, Any], url: str, view: Mapping[str, Any]) -> dict[str, Any]:
     """The parts of a citation of the dataset's shown version (from dataset_details), at
     `url`, the version's stable address (with the view's parameters when it has any)."""
     version = dataset["version"]

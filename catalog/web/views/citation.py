@@ -25,7 +25,7 @@ FORMATS = {
 }
 
 
-def cited_url(name: str, number: int, view: dict[str, str]) -> str:
+def cited_url(name: str, number: int, view: dict[str, Any]) -> str:
     """The version's stable address, with the preview's state when it has one."""
     return url_for("pages.dataset", name=name, version=number, **view, _external=True)
 
