@@ -255,3 +255,26 @@ def test_timestamps_are_grouped_by_day(client: Any, site: Any, tmp_path: Path, z
     assert line["points"][0] == {"x": 19723.0, "label": "2024-01-01", "value": 11.5, "rows": 24}
     few = charts_of(client, name, field="level", op="lt", value="48")["line"]
     assert few["step"] == "" and few["points"][1]["label"] == "2024-01-01 01:00:00"
+
+
+def test_the_preview_and_the_charts_keep_each_others_choices(client: Any, site: Any) -> None:
+    """Changing the filter, the columns or the sort keeps the charts' columns, and drawing
+    another chart keeps the preview's columns: neither form starts the other again."""
+    name = publish_sample(site, "uk-local-authorities")
+    page = client.get(
+        f"/dataset/{name}?chart_bars=current-authority&columns=nation&columns=name"
+    ).text
+    preview = page[page.index('<form class="preview-filter"') :]
+    preview = preview[: preview.index("</form>")]
+    assert '<input type="hidden" name="chart_bars" value="current-authority">' in preview
+    chosen = page[page.index('<form class="preview-columns"') :]
+    assert (
+        '<input type="hidden" name="chart_bars" value="current-authority">'
+        in chosen[: chosen.index("</form>")]
+    )
+    assert "chart_bars=current-authority" in page[page.index('title="Sort by nation"') - 300 :]
+    charts = page[page.index('<section id="charts"') :]
+    for form in charts.split('<form class="chart-choice"')[1:]:
+        form = form[: form.index("</form>")]
+        assert '<input type="hidden" name="columns" value="nation">' in form
+        assert '<input type="hidden" name="columns" value="name">' in form
