@@ -283,7 +283,7 @@ class SearchIndex:
             reader = searcher.reader()  # its postings leave out deleted documents
             found = frozenset()
             if reader.doc_frequency(fieldname, text):
-                found = frozenset(reader.postings(fieldname, text).all_ids())
+                found = frozenset(_ids(reader.postings(fieldname, text)))
             self.matched_terms[key] = found
         return found
 
@@ -332,13 +332,23 @@ class SearchIndex:
         return [int(searcher.stored_fields(d)["id"]) for d in docnums[offset:]]
 
 
+def _ids(postings: Any) -> list[int]:
+    """A postings list's document numbers (Matcher.all_ids, without its generator)."""
+    found, active, docnum, step = [], postings.is_active, postings.id, postings.next
+    while active():
+        found.append(docnum())
+        step()
+    return found
+
+
 def _commonest(counts: Counter[str], limit: int) -> list[tuple[str, int]]:
     """The `limit` commonest values, ties in alphabetical order (sorting only those that
     can make the cut: the column facet has thousands of values)."""
-    if len(counts) > limit:
+    items = list(counts.items())
+    if len(items) > limit:
         least = heapq.nlargest(limit, counts.values())[-1]
-        counts = Counter({value: n for value, n in counts.items() if n >= least})
-    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        items = [item for item in items if item[1] >= least]
+    return sorted(items, key=lambda item: (-item[1], item[0]))[:limit]
 
 
 def _document_values(reader: Any, name: str) -> list[tuple[str, ...]]:
