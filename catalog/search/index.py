@@ -36,7 +36,7 @@ from catalog.search.analysis import (
     parse_query,
     suggest,
 )
-from catalog.search.scoring import Scorer
+from catalog.search.scoring import Scorer, read_postings
 
 WRITER_TIMEOUT_SECONDS = 120
 # The facets, which are also the filters: name -> index field.
@@ -283,7 +283,7 @@ class SearchIndex:
             reader = searcher.reader()  # its postings leave out deleted documents
             found = frozenset()
             if reader.doc_frequency(fieldname, text):
-                found = frozenset(_ids(reader.postings(fieldname, text)))
+                found = frozenset(read_postings(reader.postings(fieldname, text))[0])
             self.matched_terms[key] = found
         return found
 
@@ -332,20 +332,11 @@ class SearchIndex:
         return [int(searcher.stored_fields(d)["id"]) for d in docnums[offset:]]
 
 
-def _ids(postings: Any) -> list[int]:
-    """A postings list's document numbers (Matcher.all_ids, without its generator)."""
-    found, active, docnum, step = [], postings.is_active, postings.id, postings.next
-    while active():
-        found.append(docnum())
-        step()
-    return found
-
-
 def _commonest(counts: Counter[str], limit: int) -> list[tuple[str, int]]:
     """The `limit` commonest values, ties in alphabetical order (sorting only those that
     can make the cut: the column facet has thousands of values)."""
-    items = list(counts.items())
-    if len(items) > limit:
+    items: Iterable[tuple[str, int]] = counts.items()
+    if len(counts) > limit:
         least = heapq.nlargest(limit, counts.values())[-1]
         items = [item for item in items if item[1] >= least]
     return sorted(items, key=lambda item: (-item[1], item[0]))[:limit]
