@@ -5,10 +5,10 @@ included; issue 16 made relevance BM25F (catalog/search/scoring.py) under the sa
 and each size is timed twice in one run, on one index: the ranking of today and the one it
 replaced (title words, then tag words, then the most recently changed: LegacyRanking below),
 with the ratio of their p95s. Documents are generated from a seeded word list (title, a
-~100-word description,
-1-5 of ~200 tags, one of ~50 organisations, one of 6 licences, CSV, 5 to 30 column names),
-indexed straight through catalog.search.index.SearchIndex in index_document's shape, then 200
-seeded one-to-three-word queries are timed through SearchIndex.search (facets counted).
+~100-word description, 1-5 of ~200 tags, one of ~50 organisations, one of 6 licences, CSV,
+5 to 30 column names), indexed straight through catalog.search.index.SearchIndex in
+index_document's shape, then 200 seeded one-to-three-word queries are timed through
+SearchIndex.search (facets counted).
 
     python -m bench search                  # 1k, 10k and 100k
     python -m bench search --sizes 1k,10k
