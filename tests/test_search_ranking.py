@@ -129,7 +129,9 @@ def test_did_you_mean_only_a_suggestion_that_finds_more(tmp_path: Path) -> None:
     assert index.search("housng").suggestion == "housing"
     # housing is Camden's: within another organisation it finds nothing more
     assert index.search("housng", {"organisation": "tfl"}).suggestion is None
-    assert index.search("citiez").suggestion == "cities"  # never a stop word
+    assert index.search("citiez").suggestion == "cities"  # not "its"
+    assert index.search("itz").suggestion is None  # "its" finds everything: before, offered
+    assert index.search("wles").suggestion == "wales"  # the nearest word, not "let"
 
 
 @pytest.fixture

@@ -15,6 +15,14 @@ from whoosh.query import And, Every, Not, Or, Phrase, Prefix, Query, Term
 PREFIX_MIN = 3  # words this long also match as the start of longer words
 PREFIX_CHECKED = 20  # known words a typed start is looked for in, for "did you mean"
 SUGGESTIONS_CHECKED = 5  # nearest words tried, the first the viewer may see taken
+# Never offered as "did you mean": Whoosh's stop words (left out of the index) and the other
+# little words of English, which find nearly everything and are never what was meant.
+LITTLE_WORDS = (
+    "about after all also am any been before but did do does each had has her here his how "
+    "its me more most my no nor off only our out over own same she so some than then "
+    "there these they those too up very was were what which who why"
+)
+NOT_SUGGESTED = STOP_WORDS | frozenset(LITTLE_WORDS.split())
 ANALYZER = StemmingAnalyzer()
 PLAIN = RegexTokenizer() | LowercaseFilter()
 SEARCHED = ("text",)  # every searched word of a dataset, for matching (scoring: scoring.py)
@@ -117,8 +125,9 @@ def suggest(searcher: Any, text: str, visible: Any = None) -> str | None:
         lower = word.lower()
         if lower in STOP_WORDS or known(lower):
             return word
-        for found in corrector.suggest(lower, limit=SUGGESTIONS_CHECKED):
-            if found != lower and found not in STOP_WORDS and seen("spell", found):
+        nearest = corrector.suggest(lower, limit=SUGGESTIONS_CHECKED)
+        for found in sorted(nearest, key=lambda w: _distance(lower, w)):  # stable: then Whoosh's
+            if found != lower and found not in NOT_SUGGESTED and seen("spell", found):
                 changed = True
                 return str(found)
         return word
@@ -131,6 +140,16 @@ def suggest(searcher: Any, text: str, visible: Any = None) -> str | None:
 
     suggestion = re.sub(r"\S+", correct, text)
     return suggestion if changed else None
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance (Whoosh's corrector does not order its words by it)."""
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
+    return row[-1]
 
 
 def _text(term: Any) -> str:
