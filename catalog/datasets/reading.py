@@ -143,6 +143,7 @@ def search_datasets(
         "pages": pages,
         "facets": facets,
         "suggestion": found.suggestion,
+        "partial": found.partial,
     }
 
 

@@ -5,30 +5,54 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from whoosh.analysis import STOP_WORDS, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
 from whoosh.lang.porter import stem
-from whoosh.query import And, AndMaybe, Every, Not, Or, Phrase, Prefix, Query, Term
+from whoosh.query import And, Every, Not, Or, Phrase, Prefix, Query, Term
 
 PREFIX_MIN = 3  # words this long also match as the start of longer words
 PREFIX_CHECKED = 20  # known words a typed start is looked for in, for "did you mean"
 SUGGESTIONS_CHECKED = 5  # nearest words tried, the first the viewer may see taken
+# Never offered as "did you mean": Whoosh's stop words (left out of the index) and the other
+# little words of English, which find nearly everything and are never what was meant.
+LITTLE_WORDS = (
+    "about after all also am any been before but did do does each had has her here his how "
+    "its me more most my no nor off only our out over own same she so some than then "
+    "there these they those too up very was were what which who why"
+)
+NOT_SUGGESTED = STOP_WORDS | frozenset(LITTLE_WORDS.split())
 ANALYZER = StemmingAnalyzer()
 PLAIN = RegexTokenizer() | LowercaseFilter()
-SEARCHED = ("text",)
-BOOSTED = ("title", "tag_text")  # matches here raise a result's score
+SEARCHED = ("text",)  # every searched word of a dataset, for matching (scoring: scoring.py)
 # Of a search's text, what is read: the search page sends no more; the API's q could be 1 MB,
 # 2 s of parsing and a query of half a million words.
 QUERY_CHARS = 500
 WORDS = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
 
 
-def parse_query(text: str) -> tuple[Query, list[str]]:
-    """The query for `text` and its plain (unstemmed) words."""
+@dataclass
+class ParsedQuery:
+    """What a search's text asks for: the query that decides a match, the words that score
+    it (the last one, being typed, also as the start of longer words), and the quoted
+    phrases (their stems) that score extra when a title holds them."""
+
+    query: Query
+    words: list[str] = field(default_factory=list)  # plain (unstemmed), to score and mark
+    prefix: str | None = None  # the word also matched as a prefix
+    phrases: list[list[str]] = field(default_factory=list)
+    loose: Query | None = None  # any of the words: asked when no dataset has them all
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """The query for `text`: every word (or its stem, or for the last word a longer word it
+    starts) and every "phrase" must match; -word and -"phrase" must not."""
     parts: list[Query] = []
     excluded: list[Query] = []
     words: list[str] = []
+    phrases: list[list[str]] = []
+    prefix = None
     # Only the last word matches as the start of longer words (it is the one being typed);
     # expanding every word made a 3-word search walk thousands of postings lists.
     found_words = [t.text for m in WORDS.findall(text) if m[3] for t in PLAIN(m[3])]
@@ -46,57 +70,86 @@ def parse_query(text: str) -> tuple[Query, list[str]]:
             (excluded if minus else parts).append(found)
             if not minus:
                 words.extend(w for w in plain if w not in STOP_WORDS)
+                phrases.append(stems)
             continue
         for plain_word in (t.text for t in PLAIN(word)):
             if plain_word in STOP_WORDS or len(plain_word) < 2:
                 continue
             options: list[Query] = [Term(f, stem(plain_word)) for f in SEARCHED]
             if len(plain_word) >= PREFIX_MIN and not word_minus and plain_word == last:
-                options.extend(Prefix(f, plain_word, boost=0.5) for f in SEARCHED)
+                options.extend(Prefix(f, plain_word) for f in SEARCHED)
+                prefix = plain_word
             (excluded if word_minus else parts).append(Or(options))
             if not word_minus:
                 words.append(plain_word)
     query: Query = And(parts) if parts else Every()
+    loose = Or(parts) if len(parts) > 1 and not phrases else None
     if excluded:
         query = And([query, Not(Or(excluded))])
-    if words:  # matches in titles and tags raise the score, never decide a match
-        boosts = [Term(f, stem(w)) for f in BOOSTED for w in words]
-        query = AndMaybe(query, Or(boosts))
-    return query, words
+        loose = And([loose, Not(Or(excluded))]) if loose is not None else None
+    return ParsedQuery(query, words, prefix, phrases, loose)
 
 
 def suggest(searcher: Any, text: str, visible: Any = None) -> str | None:
     """`text` with its words unknown to the index replaced by the nearest known ones. A word
     is known only from the documents the viewer may see (`visible`, a query; None for all):
-    a private dataset's words are never suggested, nor let on by a suggestion's absence."""
+    a private dataset's words are never suggested, nor let on by a suggestion's absence.
+
+    Only words are corrected: a word the index knows by its stem ("citys", found as "city")
+    is kept, as is anything written with a digit (`£25,000`, `2019/20`, `A40`); a stop word
+    is never offered ("its" for "citys" finds every dataset, since it is no word to search).
+    """
     corrector = searcher.corrector("spell")
     reader = searcher.reader()
     changed = False
 
-    def seen(word: str) -> bool:
-        if visible is None and reader.doc_frequency("spell", word) == 0:
+    def seen(fieldname: str, word: str) -> bool:
+        if visible is None and reader.doc_frequency(fieldname, word) == 0:
             return False
-        found = Term("spell", word) if visible is None else And([Term("spell", word), visible])
+        found = Term(fieldname, word)
+        if visible is not None:
+            found = And([found, visible])
         return not searcher.search(found, limit=1).is_empty()
+
+    def known(word: str) -> bool:
+        if seen("spell", word) or seen("text", stem(word)):
+            return True
+        if len(word) >= PREFIX_MIN:  # the start of a known word: matched as a prefix
+            starts = itertools.islice(reader.expand_prefix("spell", word), PREFIX_CHECKED)
+            return any(seen("spell", _text(term)) for term in starts)
+        return False
 
     def replace(match: re.Match[str]) -> str:
         nonlocal changed
         word = match.group(0)
         lower = word.lower()
-        if lower in STOP_WORDS or seen(lower):
+        if lower in STOP_WORDS or known(lower):
             return word
-        if len(lower) >= PREFIX_MIN:
-            starts = itertools.islice(reader.expand_prefix("spell", lower), PREFIX_CHECKED)
-            if any(seen(_text(term)) for term in starts):
-                return word  # the start of a known word: matched as a prefix
-        for found in corrector.suggest(lower, limit=SUGGESTIONS_CHECKED):
-            if found != lower and seen(found):
+        nearest = corrector.suggest(lower, limit=SUGGESTIONS_CHECKED)
+        for found in sorted(nearest, key=lambda w: _distance(lower, w)):  # stable: then Whoosh's
+            if found != lower and found not in NOT_SUGGESTED and seen("spell", found):
                 changed = True
                 return str(found)
         return word
 
-    suggestion = re.sub(r"[^\W_]{2,}", replace, text)
+    def correct(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if any(c.isdigit() for c in token):  # an amount, a date, a code: not a word
+            return token
+        return re.sub(r"[^\W\d_]{2,}", replace, token)
+
+    suggestion = re.sub(r"\S+", correct, text)
     return suggestion if changed else None
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance (Whoosh's corrector does not order its words by it)."""
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
+    return row[-1]
 
 
 def _text(term: Any) -> str:

@@ -38,13 +38,24 @@ def column_text(fields: list[dict[str, Any]]) -> str:
     """Column names, split at _ - . : and camelCase too, with titles and descriptions."""
     parts: list[str] = []
     for item in fields:
-        name = str(item.get("name", ""))
-        parts.append(name)
-        split = re.sub(r"([a-z])([A-Z])", r"\1 \2", re.sub(r"[_\-.:/]+", " ", name))
-        if split != name:
-            parts.append(split)
+        parts.extend(_name_words(item))
         parts.extend(str(item[k]) for k in ("title", "description") if item.get(k))
     return "\n".join(parts)
+
+
+def _name_words(item: dict[str, Any]) -> list[str]:
+    name = str(item.get("name", ""))
+    split = re.sub(r"([a-z])([A-Z])", r"\1 \2", re.sub(r"[_\-.:/]+", " ", name))
+    return [name, split] if split != name else [name]
+
+
+def column_names(fields: list[dict[str, Any]]) -> str:
+    """The columns' names, as column_text splits them (a field of its own for scoring)."""
+    return "\n".join(word for item in fields for word in _name_words(item))
+
+
+def column_descriptions(fields: list[dict[str, Any]]) -> str:
+    return "\n".join(str(i[k]) for i in fields for k in ("title", "description") if i.get(k))
 
 
 def search_document(
@@ -69,6 +80,9 @@ def search_document(
         "dataset_id": dataset_id,
         "text": "\n".join([title, description, " ".join(tag_names), organisation_title, columns]),
         "title": title,
+        "description": description,
+        "column_names": column_names(fields),
+        "column_descriptions": column_descriptions(fields),
         "title_sort": title.lower(),
         "tags": ",".join(tag_names),
         "tag_text": " ".join(tag_names),

@@ -24,34 +24,40 @@ from typing import Any
 
 from whoosh import index, writing
 from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
-from whoosh.lang.porter import stem
-from whoosh.query import And, AndMaybe, Every, Not, Or, Prefix, Query, Term
+from whoosh.query import And, Every, Not, Or, Prefix, Query, Term
 
 from catalog.errors import Unavailable
 from catalog.search.analysis import (
     ANALYZER,
     PLAIN,
     QUERY_CHARS,
+    ParsedQuery,
     matched_terms,
     parse_query,
     suggest,
 )
+from catalog.search.scoring import Scorer, read_postings
 
 WRITER_TIMEOUT_SECONDS = 120
 # The facets, which are also the filters: name -> index field.
 FACETS = ("organisation", "tags", "licence", "format", "column")
 log = logging.getLogger(__name__)
 SORTS = ("relevance", "title", "modified")
-SUGGEST_BELOW = 3  # offer "did you mean" when fewer results than this
+# Offer "did you mean" when fewer datasets than this have every word, and only a suggestion
+# that more datasets match.
+SUGGEST_BELOW = 3
 FACET_LIMIT = 50  # values counted and shown per facet, the commonest first
 
 SCHEMA = Schema(
     id=ID(stored=True, unique=True),
-    # Everything searched, in one field: a word is one term (and one prefix) to look up,
-    # not one per field. Titles and tags count extra through their own fields.
+    # Everything searched, in one field, to match: a word is one term (and one prefix) to look
+    # up, not one per field. The fields scored (scoring.py), each on its own:
     text=TEXT(analyzer=ANALYZER),
-    title=TEXT(analyzer=ANALYZER, field_boost=3.0, phrase=False),
-    tag_text=TEXT(analyzer=ANALYZER, field_boost=2.0, phrase=False),
+    title=TEXT(analyzer=ANALYZER),  # with positions, for words side by side
+    tag_text=TEXT(analyzer=ANALYZER, phrase=False),
+    description=TEXT(analyzer=ANALYZER, phrase=False),
+    column_names=TEXT(analyzer=ANALYZER, phrase=False),
+    column_descriptions=TEXT(analyzer=ANALYZER, phrase=False),
     spell=TEXT(analyzer=PLAIN, phrase=False),  # unstemmed words, for "did you mean"
     organisation=ID(),
     tags=KEYWORD(commas=True, lowercase=True),
@@ -73,6 +79,7 @@ class SearchResult:
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     suggestion: str | None = None  # "did you mean", from the index's own words
     terms: frozenset[str] = frozenset()  # the index terms that matched, for snippet()
+    partial: bool = False  # no dataset had every word: these have some of them
 
 
 class SearchIndex:
@@ -83,6 +90,8 @@ class SearchIndex:
         self._segments: dict[str, dict[str, list[tuple[str, ...]]]] = {}
         self._values: dict[str, list[tuple[str, ...]]] = {}
         self.matched_terms: dict[tuple[str, Any], frozenset[int]] = {}  # per searcher
+        self._scorer = Scorer()
+        self._columns: dict[str, list[Any]] = {}  # per searcher
 
     # Writing ------------------------------------------------------------------------------
 
@@ -146,8 +155,7 @@ class SearchIndex:
         counts over all matches. Words are stemmed and also match as prefixes; "quoted
         phrases" match in order; -word excludes. Private datasets are left out unless
         `visible_organisations` is None (may see all) or holds their organisation."""
-        text = text[:QUERY_CHARS]
-        text_query, plain_words = parse_query(text)
+        parsed = parse_query(text[:QUERY_CHARS])
         conditions = [
             Term(name, value.lower() if name in _LOWERCASED else value)
             for name, value in (filters or {}).items()
@@ -161,13 +169,22 @@ class SearchIndex:
         with self._lock:
             try:
                 searcher = self._current()
-                matched = self._docs(searcher, And([text_query, *conditions]))
-                ids = self._page(searcher, matched, plain_words, offset, limit, sort)
+                matched = self._docs(searcher, And([parsed.query, *conditions]))
+                every_word = len(matched)
+                partial = False
+                if not matched and parsed.loose is not None:
+                    matched = self._docs(searcher, And([parsed.loose, *conditions]))
+                    partial = bool(matched)
+                ids = self._page(searcher, matched, parsed, offset, limit, sort)
                 facets = self._count(matched, facet_limit)
                 suggestion = None
-                if plain_words and len(matched) < SUGGEST_BELOW:
-                    suggestion = suggest(searcher, text, visible)
-                terms = matched_terms(searcher, plain_words) if plain_words else frozenset()
+                if parsed.words and every_word < SUGGEST_BELOW:
+                    suggestion = suggest(searcher, text[:QUERY_CHARS], visible)
+                    if suggestion is not None:
+                        wanted = And([parse_query(suggestion).query, *conditions])
+                        if len(self._docs(searcher, wanted)) <= every_word:
+                            suggestion = None  # finds no more than what was typed
+                terms = matched_terms(searcher, parsed.words) if parsed.words else frozenset()
             except Exception as error:  # a damaged or half-copied index folder
                 log.exception("the search index in %s cannot be read", self.folder)
                 self._searcher = None
@@ -175,7 +192,7 @@ class SearchIndex:
                     "Search cannot answer right now: its index is damaged and is being "
                     "rebuilt from the catalogue. Try again in a minute."
                 ) from error
-        return SearchResult(ids, len(matched), facets, suggestion, terms)
+        return SearchResult(ids, len(matched), facets, suggestion, terms, partial)
 
     def _current(self) -> Any:
         """The cached searcher, reopened if a writer has committed since."""
@@ -188,7 +205,9 @@ class SearchIndex:
             self._searcher = None
         searcher = self._open().searcher()
         self.matched_terms = {}
+        self._columns = {}
         self._facet_values(searcher)
+        self._scorer.open(searcher)
         self._searcher = searcher
         return searcher
 
@@ -216,9 +235,7 @@ class SearchIndex:
             values = self._values[name]
             counts = Counter(chain.from_iterable(map(values.__getitem__, matched)))
             counts.pop("", None)
-            facets[name] = heapq.nsmallest(
-                limit, counts.items(), key=lambda item: (-item[1], item[0])
-            )
+            facets[name] = _commonest(counts, limit)
         return facets
 
     def _docs(self, searcher: Any, query: Query) -> set[int]:
@@ -236,8 +253,6 @@ class SearchIndex:
                 text = term.decode() if isinstance(term, bytes) else term
                 found |= self._term(searcher, query.fieldname, text)
             return found
-        if isinstance(query, AndMaybe):
-            return self._docs(searcher, query.a)
         if isinstance(query, And):
             positive = [q for q in query.subqueries if not isinstance(q, Not)]
             negative = [q.query for q in query.subqueries if isinstance(q, Not)]
@@ -265,8 +280,18 @@ class SearchIndex:
         key = (fieldname, text)
         found = self.matched_terms.get(key)
         if found is None:
-            found = frozenset(searcher.docs_for_query(Term(fieldname, text)))
+            reader = searcher.reader()  # its postings leave out deleted documents
+            found = frozenset()
+            if reader.doc_frequency(fieldname, text):
+                found = frozenset(read_postings(reader.postings(fieldname, text))[0])
             self.matched_terms[key] = found
+        return found
+
+    def _column(self, searcher: Any, name: str) -> list[Any]:
+        """A sortable column's values as a list, read once per searcher."""
+        found = self._columns.get(name)
+        if found is None:
+            found = self._columns[name] = list(searcher.reader().column_reader(name))
         return found
 
     def _everything(self, searcher: Any) -> set[int]:
@@ -277,34 +302,44 @@ class SearchIndex:
         self,
         searcher: Any,
         matched: set[int],
-        words: list[str],
+        parsed: ParsedQuery,
         offset: int,
         limit: int,
         sort: str,
     ) -> list[int]:
         """One page of the matches' dataset ids.
 
-        Relevance: datasets with the words in their titles first, then in their tags (by how
-        many of the words), then the most recently changed; title and modified sorts read
-        their columns. Only as many as the page needs are ordered.
+        Relevance: BM25F (scoring.py), ties broken by the most recently changed; with no
+        words, the most recently changed first. Title and modified sorts read their
+        columns. Only as many as the page needs are ordered.
         """
         if not matched or limit <= 0:
             return []
         wanted = offset + limit
-        modified = searcher.reader().column_reader("modified")
+        modified = self._column(searcher, "modified")
         if sort == "title":
-            titles = searcher.reader().column_reader("title_sort")
+            titles = self._column(searcher, "title_sort")
             docnums = heapq.nsmallest(wanted, matched, key=lambda d: (titles[d], d))
-        elif sort == "relevance" and words:
-            score: Counter[int] = Counter()
-            for field_name, weight in (("title", 4), ("tag_text", 2)):
-                for word in words:
-                    for d in self._term(searcher, field_name, stem(word)) & matched:
-                        score[d] += weight
-            docnums = heapq.nlargest(wanted, matched, key=lambda d: (score[d], modified[d], -d))
+        elif sort == "relevance" and parsed.words:
+            score = self._scorer.scores(
+                searcher, matched, parsed.words, parsed.prefix, parsed.phrases
+            )
+            docnums = heapq.nlargest(
+                wanted, matched, key=lambda d: (score.get(d, 0.0), modified[d], -d)
+            )
         else:
             docnums = heapq.nlargest(wanted, matched, key=lambda d: (modified[d], -d))
         return [int(searcher.stored_fields(d)["id"]) for d in docnums[offset:]]
+
+
+def _commonest(counts: Counter[str], limit: int) -> list[tuple[str, int]]:
+    """The `limit` commonest values, ties in alphabetical order (sorting only those that
+    can make the cut: the column facet has thousands of values)."""
+    items: Iterable[tuple[str, int]] = counts.items()
+    if len(counts) > limit:
+        least = heapq.nlargest(limit, counts.values())[-1]
+        items = [item for item in items if item[1] >= least]
+    return sorted(items, key=lambda item: (-item[1], item[0]))[:limit]
 
 
 def _document_values(reader: Any, name: str) -> list[tuple[str, ...]]:
