@@ -16,7 +16,7 @@ import heapq
 import logging
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -166,33 +166,57 @@ class SearchIndex:
             allowed = [Term("organisation", o) for o in sorted(visible_organisations)]
             visible = Or([Term("private", False), *allowed])
             conditions.append(visible)
+        with self._reading():
+            searcher = self._current()
+            matched = self._docs(searcher, And([parsed.query, *conditions]))
+            every_word = len(matched)
+            partial = False
+            if not matched and parsed.loose is not None:
+                matched = self._docs(searcher, And([parsed.loose, *conditions]))
+                partial = bool(matched)
+            ids = self._page(searcher, matched, parsed, offset, limit, sort)
+            facets = self._count(matched, facet_limit)
+            suggestion = None
+            if parsed.words and every_word < SUGGEST_BELOW:
+                suggestion = suggest(searcher, text[:QUERY_CHARS], visible)
+                if suggestion is not None:
+                    wanted = And([parse_query(suggestion).query, *conditions])
+                    if len(self._docs(searcher, wanted)) <= every_word:
+                        suggestion = None  # finds no more than what was typed
+            terms = matched_terms(searcher, parsed.words) if parsed.words else frozenset()
+        return SearchResult(ids, len(matched), facets, suggestion, terms, partial)
+
+    def with_column(
+        self, name: str, limit: int, visible_organisations: set[str] | None = None
+    ) -> list[int]:
+        """The ids of up to `limit` datasets with a column called `name` (any case), by
+        title, among those the viewer may see: one term's documents, no facets counted
+        (what "other datasets with the same column" needs for each column of a page)."""
+        query: Query = Term("column", name.lower())
+        if visible_organisations is not None:
+            allowed = [Term("organisation", o) for o in sorted(visible_organisations)]
+            query = And([query, Or([Term("private", False), *allowed])])
+        with self._reading():
+            searcher = self._current()
+            titles = self._column(searcher, "title_sort")
+            found = self._docs(searcher, query)
+            docnums = heapq.nsmallest(limit, found, key=lambda d: (titles[d], d))
+            return [int(searcher.stored_fields(d)["id"]) for d in docnums]
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Holds the searcher's lock; an index that cannot be read (a damaged or
+        half-copied folder) is Unavailable, and its searcher is opened afresh next time."""
         with self._lock:
             try:
-                searcher = self._current()
-                matched = self._docs(searcher, And([parsed.query, *conditions]))
-                every_word = len(matched)
-                partial = False
-                if not matched and parsed.loose is not None:
-                    matched = self._docs(searcher, And([parsed.loose, *conditions]))
-                    partial = bool(matched)
-                ids = self._page(searcher, matched, parsed, offset, limit, sort)
-                facets = self._count(matched, facet_limit)
-                suggestion = None
-                if parsed.words and every_word < SUGGEST_BELOW:
-                    suggestion = suggest(searcher, text[:QUERY_CHARS], visible)
-                    if suggestion is not None:
-                        wanted = And([parse_query(suggestion).query, *conditions])
-                        if len(self._docs(searcher, wanted)) <= every_word:
-                            suggestion = None  # finds no more than what was typed
-                terms = matched_terms(searcher, parsed.words) if parsed.words else frozenset()
-            except Exception as error:  # a damaged or half-copied index folder
+                yield
+            except Exception as error:
                 log.exception("the search index in %s cannot be read", self.folder)
                 self._searcher = None
                 raise Unavailable(
                     "Search cannot answer right now: its index is damaged and is being "
                     "rebuilt from the catalogue. Try again in a minute."
                 ) from error
-        return SearchResult(ids, len(matched), facets, suggestion, terms, partial)
 
     def _current(self) -> Any:
         """The cached searcher, reopened if a writer has committed since."""
