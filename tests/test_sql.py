@@ -284,6 +284,18 @@ def test_the_row_limit_and_the_whole_answer_as_csv(settings: Any, tmp_path: Path
         rows = list(csv.reader(io.StringIO(download.get_data(as_text=True))))
         assert rows[0] == ["Date", "Price (All)"] and len(rows) > 200
         assert rows[1][0] == "1953-02-01"
+        # Over HTTP/1.0 (nginx's default to the app) it is made whole first, with its length.
+        whole = client.get(
+            "/sql.csv",
+            query_string={"q": sql},
+            environ_overrides={"SERVER_PROTOCOL": "HTTP/1.0"},
+            buffered=True,  # read whole and closed, as a server does
+        )
+        assert whole.headers["Content-Length"] == str(len(download.get_data()))
+        assert (
+            whole.get_data() == download.get_data()
+            and "query.csv" in whole.headers["Content-Disposition"]
+        )
         refused = client.get("/sql.csv", query_string={"q": "SELECT * FROM duckdb_tables()"})
         assert refused.status_code == 400
     finally:

@@ -16,20 +16,7 @@ searched, sorted or narrowed preview are these; the file is then named after the
 byte order mark, for Excel) and `safe=true` (cells starting with = + - @ escaped, so a
 spreadsheet never runs them). The whole table as Parquet is the stored file itself,
 served with Content-Length, ETag and Range; so is the original upload.
-
-A streamed download never ends cleanly unless it is whole. Its parameters are checked, and
-its first rows made (a sort or distinct runs then, within the site's query limits), before
-the status is sent, so the usual failures are ordinary error pages: a 400 naming the
-parameter, a 507 for a sort too big for the limits. What fails after the first byte (a
-damaged file, a full disk) is logged here with the dataset and version and handed on to
-the server: it is sent in chunked transfer encoding with no Content-Length, and waitress
-then closes the connection without the last, empty chunk, so the client sees an incomplete
-transfer (curl: "transfer closed with outstanding read data remaining"; Python's
-http.client: IncompleteRead), never the end of a truncated file. HTTP/1.0 has no chunked
-encoding (its body ends where the connection closes, whole or not; nginx speaks it to the
-app unless told `proxy_http_version 1.1`), so over HTTP/1.0 a streamed download is made
-whole first, in a temporary file in <data>/tmp/downloads/ (gone once sent), and sent with
-its Content-Length: a failure is then an error page before the first byte.
+How a table is streamed, and what a failure part-way does, is catalog/web/streaming.py's.
 """
 
 from __future__ import annotations
@@ -38,17 +25,17 @@ import itertools
 import json
 import logging
 import mimetypes
-import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, request, send_file, stream_with_context, url_for
+from flask import Blueprint, Response, request, send_file, url_for
 
 from catalog.context import current_site, current_viewer, request_session
 from catalog.datasets import reading, tables
 from catalog.errors import BadParameter, NotFound
 from catalog.params import parse_bool
+from catalog.web.streaming import streamed_response
 from datastore import FORMATS, safe_filename, stream_data_package, stream_table
 from datastore.query import Query, QueryTooLarge, iter_query, output_schema
 from datastore.view_names import view_name
@@ -109,7 +96,7 @@ def _download(resource_id: str, fmt: str, args: Mapping[str, str]) -> Any:
     mimetype = FORMATS[fmt].mimetype
     if fmt in ("csv", "tsv"):
         mimetype += "; charset=utf-8"
-    response = _streamed(chunks, mimetype, what)
+    response = streamed_response(chunks, mimetype, what)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return _attachment(response, filename)
 
@@ -117,45 +104,6 @@ def _download(resource_id: str, fmt: str, args: Mapping[str, str]) -> Any:
 def _filename(resource_id: str, fmt: str, view: str = "") -> str:
     stem = f"{resource_id}-{view}" if view else resource_id
     return safe_filename(f"{stem}.{FORMATS[fmt].extension}", "download")
-
-
-def _streamed(chunks: Iterator[bytes], mimetype: str, what: str) -> Response:
-    """A response sent as `chunks` are made, with no Content-Length; a failure after the
-    first byte is logged with `what` and raised on, so the server cuts the connection.
-    Over HTTP/1.0, made whole first and sent with its length (module notes)."""
-    if request.environ.get("SERVER_PROTOCOL", "HTTP/1.1") == "HTTP/1.0":
-        return _spooled(chunks, mimetype, what)
-
-    def logged() -> Iterator[bytes]:
-        sent = 0
-        try:
-            for chunk in chunks:
-                yield chunk
-                sent += len(chunk)
-        except Exception:
-            log.exception("download of %s failed after %d bytes; the connection is cut", what, sent)
-            raise
-
-    return Response(stream_with_context(logged()), mimetype=mimetype)
-
-
-def _spooled(chunks: Iterator[bytes], mimetype: str, what: str) -> Response:
-    """The whole download written to a temporary file, then sent with its Content-Length."""
-    folder = current_site().settings.data_dir / "tmp" / "downloads"
-    folder.mkdir(parents=True, exist_ok=True)
-    # Nameless, so gone when closed or on a crash; send_file closes it once sent.
-    handle = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115
-    try:
-        for chunk in chunks:
-            handle.write(chunk)
-        handle.seek(0)
-    except Exception:
-        handle.close()
-        log.exception("download of %s failed before it was sent (HTTP/1.0)", what)
-        raise
-    response = send_file(handle, mimetype=mimetype, conditional=False)  # closes it once sent
-    response.headers.pop("Content-Disposition", None)
-    return response
 
 
 def _probe(query: Query) -> Query:
@@ -219,7 +167,7 @@ def data_package(name: str, number: int | None = None) -> Any:
     )
     chunks = stream_data_package(descriptor, found)
     what = f"{name} version {descriptor['version']} as a data package"
-    response = _streamed(chunks, "application/zip", what)
+    response = streamed_response(chunks, "application/zip", what)
     suffix = f"-v{descriptor['version']}" if number else ""
     return _attachment(response, f"{name}{suffix}-datapackage.zip")
 
