@@ -15,10 +15,8 @@ import contextlib
 import heapq
 import logging
 import threading
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +34,7 @@ from catalog.search.analysis import (
     parse_query,
     suggest,
 )
+from catalog.search.facets import FacetTable, document_values, match_mask
 from catalog.search.scoring import Scorer, read_postings
 
 WRITER_TIMEOUT_SECONDS = 120
@@ -88,7 +87,8 @@ class SearchIndex:
         self._lock = threading.Lock()
         self._searcher: Any = None
         self._segments: dict[str, dict[str, list[tuple[str, ...]]]] = {}
-        self._values: dict[str, list[tuple[str, ...]]] = {}
+        self._tables: dict[str, FacetTable] = {}  # each facet's values, as arrays
+        self._documents = 0  # documents in the searcher, deleted ones included
         self.matched_terms: dict[tuple[str, Any], frozenset[int]] = {}  # per searcher
         self._scorer = Scorer()
         self._columns: dict[str, list[Any]] = {}  # per searcher
@@ -245,22 +245,19 @@ class SearchIndex:
             key = segment.segment_id() if segment is not None else ""  # none: an empty index
             values = self._segments.get(key) if key else None
             if values is None:
-                values = {name: _document_values(reader, name) for name in FACETS}
+                values = {name: document_values(reader, name) for name in FACETS}
             if key:
                 segments[key] = values
             for name in FACETS:
                 combined[name].extend(values[name])
-        self._segments, self._values = segments, combined
+        self._segments = segments
+        self._tables = {name: FacetTable.of(combined[name]) for name in FACETS}
+        self._documents = len(combined[FACETS[0]])
 
     def _count(self, matched: set[int], limit: int) -> dict[str, list[tuple[str, int]]]:
         """The `limit` commonest values of each facet among the matches, with their counts."""
-        facets = {}
-        for name in FACETS:
-            values = self._values[name]
-            counts = Counter(chain.from_iterable(map(values.__getitem__, matched)))
-            counts.pop("", None)
-            facets[name] = _commonest(counts, limit)
-        return facets
+        mask = match_mask(matched, self._documents)
+        return {name: self._tables[name].commonest(mask, limit) for name in FACETS}
 
     def _docs(self, searcher: Any, query: Query) -> set[int]:
         """The documents matching `query`, worked out with sets of document numbers.
@@ -354,22 +351,3 @@ class SearchIndex:
         else:
             docnums = heapq.nlargest(wanted, matched, key=lambda d: (modified[d], -d))
         return [int(searcher.stored_fields(d)["id"]) for d in docnums[offset:]]
-
-
-def _commonest(counts: Counter[str], limit: int) -> list[tuple[str, int]]:
-    """The `limit` commonest values, ties in alphabetical order (sorting only those that
-    can make the cut: the column facet has thousands of values)."""
-    items: Iterable[tuple[str, int]] = counts.items()
-    if len(counts) > limit:
-        least = heapq.nlargest(limit, counts.values())[-1]
-        items = [item for item in items if item[1] >= least]
-    return sorted(items, key=lambda item: (-item[1], item[0]))[:limit]
-
-
-def _document_values(reader: Any, name: str) -> list[tuple[str, ...]]:
-    lists: list[list[str]] = [[] for _ in range(reader.doc_count_all())]
-    if name in reader.indexed_field_names():
-        for value in reader.field_terms(name):
-            for docnum in reader.postings(name, value).all_ids():
-                lists[docnum].append(value)
-    return [tuple(values) for values in lists]
