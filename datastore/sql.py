@@ -175,7 +175,8 @@ def _error(
     text = str(error)
     if isinstance(error, duckdb.InterruptException) or "INTERRUPT Error" in text:
         return SqlTimeLimit(
-            f"The query was stopped after {limits.seconds:g} seconds, the most one query may "
+            f"The query was stopped after {limits.seconds:g} "
+            f"second{'' if limits.seconds == 1 else 's'}, the most one query may "
             "take here. Ask for less: filter with WHERE, group, or join on fewer rows."
         )
     if isinstance(error, duckdb.OutOfMemoryException) or "Out of Memory Error" in text:
