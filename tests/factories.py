@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from catalog.datasets.publishing import DatasetMetadata, create_dataset
+from catalog.search.documents import search_document
 
 
 def new_dataset(site: Any, metadata: DatasetMetadata, user_id: int | None = None) -> str:
@@ -36,3 +38,23 @@ def spend_workbook(path: Any) -> Any:
     book.create_sheet("Notes").append(["Published by the Cabinet Office"])
     book.save(path)
     return path
+
+
+def index_document(
+    number: int, title: str, *, days: int | None = None, **extra: Any
+) -> dict[str, Any]:
+    """A search document for the index alone (no database): dataset `number` titled `title`,
+    changed on day `days` of January 2024 (by default a day from its number), with `extra`
+    for search_document's other fields."""
+    values: dict[str, Any] = {
+        "description": "",
+        "organisation": "",
+        "organisation_title": "",
+        "licence": "uk-ogl",
+        "tags": [],
+        "fields": [],
+        "modified": datetime(2024, 1, days or number % 28 + 1),
+        "formats": ["CSV"],
+    }
+    values.update(extra)
+    return search_document(number, title, **values)

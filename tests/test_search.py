@@ -11,24 +11,12 @@ from typing import Any
 import pytest
 
 from catalog.datasets.publishing import DatasetMetadata, publish_file
-from catalog.search.documents import search_document, snippet
+from catalog.search.documents import snippet
 from catalog.search.index import SearchIndex
 from catalog.startup import prepare
+from tests.factories import index_document
 
-
-def _doc(number: int, title: str, **extra: Any) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "description": "",
-        "organisation": "",
-        "organisation_title": "",
-        "licence": "uk-ogl",
-        "tags": [],
-        "fields": [],
-        "modified": datetime(2024, 1, number % 28 + 1),
-        "formats": ["CSV"],
-    }
-    values.update(extra)
-    return search_document(number, title, **values)
+_doc = index_document
 
 
 @pytest.fixture

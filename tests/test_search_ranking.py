@@ -6,30 +6,17 @@ Each defect's test here failed on the code before the fix (see the commit messag
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from catalog.datasets.publishing import DatasetMetadata, publish_file
-from catalog.search.documents import search_document
 from catalog.search.index import SearchIndex
+from tests.factories import index_document
 
-
-def _doc(number: int, title: str, days: int = 1, **extra: Any) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "description": "",
-        "organisation": "",
-        "organisation_title": "",
-        "licence": "uk-ogl",
-        "tags": [],
-        "fields": [],
-        "modified": datetime(2024, 1, days),
-        "formats": ["CSV"],
-    }
-    values.update(extra)
-    return search_document(number, title, **values)
+_doc = partial(index_document, days=1)
 
 
 def _index(tmp_path: Path, *documents: dict[str, Any]) -> SearchIndex:
