@@ -17,6 +17,8 @@ import io
 import re
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -264,15 +266,23 @@ def test_an_error_says_where_with_a_caret(world: dict[str, Any]) -> None:
     assert "Could not convert string 'x' to INT32" in wrong_type["error"]["message"]
 
 
-def test_the_row_limit_and_the_whole_answer_as_csv(settings: Any, tmp_path: Path) -> None:
-    app = create_app(replace(settings, sql_row_limit=10))
+@contextmanager
+def houses_site(settings: Any, **changes: Any) -> Iterator[Any]:
+    """A test client of a site with `changes` to its settings and house prices published."""
+    app = create_app(replace(settings, **changes))
     try:
         site = app.extensions["site"]
         with site.session() as db:
             user_id = create_user(db, "member", PASSWORD).id
             db.commit()
         publish_sample(site, 0, HOUSES, user_id)
-        client = app.test_client()
+        yield app.test_client()
+    finally:
+        app.extensions["site"].close()
+
+
+def test_the_row_limit_and_the_whole_answer_as_csv(settings: Any, tmp_path: Path) -> None:
+    with houses_site(settings, sql_row_limit=10) as client:
         sql = f'SELECT "Date", "Price (All)" FROM "{HOUSES}" ORDER BY "Date"'
         result = client.get(API, query_string={"sql": sql}).get_json()["result"]
         assert len(result["records"]) == 10 and result["records_truncated"] is True
@@ -298,19 +308,10 @@ def test_the_row_limit_and_the_whole_answer_as_csv(settings: Any, tmp_path: Path
         )
         refused = client.get("/sql.csv", query_string={"q": "SELECT * FROM duckdb_tables()"})
         assert refused.status_code == 400
-    finally:
-        app.extensions["site"].close()
 
 
 def test_a_runaway_query_stops_at_the_time_limit(settings: Any) -> None:
-    app = create_app(replace(settings, sql_time_limit=1))
-    try:
-        site = app.extensions["site"]
-        with site.session() as db:
-            user_id = create_user(db, "member", PASSWORD).id
-            db.commit()
-        publish_sample(site, 0, HOUSES, user_id)
-        client = app.test_client()
+    with houses_site(settings, sql_time_limit=1) as client:
         runaway = (
             f'SELECT count(*) FROM "{HOUSES}" a, "{HOUSES}" b, "{HOUSES}" c, "{HOUSES}" d '
             'WHERE a."Price (All)" + b."Price (All)" > c."Price (All)" + d."Price (All)"'
@@ -322,8 +323,6 @@ def test_a_runaway_query_stops_at_the_time_limit(settings: Any) -> None:
         assert "stopped after 1 second," in answer.get_json()["error"]["message"]
         shown = client.get("/sql", query_string={"q": runaway})
         assert shown.status_code == 400 and "stopped after 1 second," in shown.text
-    finally:
-        app.extensions["site"].close()
 
 
 def test_a_query_too_long_is_refused_before_it_runs(world: dict[str, Any], site: Any) -> None:
