@@ -13,8 +13,12 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from catalog.accounts.users import create_user
+from catalog.datasets.editing import delete_dataset
 from catalog.datasets.publishing import DatasetMetadata, publish_file
+from catalog.viewer import Viewer
 from tests.conftest import DATA
+from tests.private_site import sign_in
+from tests.test_web import PASSWORD
 
 GDP = DATA / "valid/gdp/data/gdp.csv"
 GILTS = DATA / "valid/uk-gilt-yields-10y/data/annual.csv"
@@ -92,7 +96,7 @@ def test_a_private_dataset_has_no_citation_for_those_who_may_not_see_it(
     client: Any, site: Any
 ) -> None:
     with site.session() as session:
-        create_user(session, "priya", "a long enough password")
+        create_user(session, "priya", PASSWORD)
         session.commit()
     name = publish(site, GDP, DatasetMetadata("Hidden GDP", organisation="Open Town", private=True))
     for fmt in ("bib", "ris"):
@@ -125,3 +129,16 @@ def test_datasets_with_the_same_column_name_and_type_are_linked(client: Any, sit
     assert f'/dataset/{world}"' not in page and f'/dataset/{gilts}"' not in page
     assert client.get(f"/dataset/{gilts}.json").json["same_columns"] == []
     assert "Other datasets with the same column" not in client.get(f"/dataset/{gilts}").text
+
+
+def test_a_deleted_dataset_is_no_table_to_join_with_even_for_a_site_admin(
+    client: Any, site: Any
+) -> None:
+    gdp = publish(site, GDP, DatasetMetadata("GDP"))
+    mauna_loa = publish(site, CO2, DatasetMetadata("Carbon dioxide at Mauna Loa"))
+    with site.session() as session:
+        create_user(session, "ana", PASSWORD, is_admin=True)
+        delete_dataset(site, session, Viewer.system(), mauna_loa)
+        session.commit()
+    sign_in(client, "ana")
+    assert client.get(f"/dataset/{gdp}.json").json["same_columns"] == []

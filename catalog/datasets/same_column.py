@@ -68,7 +68,8 @@ def _with_same_type(
 ) -> list[dict[str, str]]:
     query = (
         select(Dataset)
-        .where(Dataset.id.in_(ids), visible_datasets(session, viewer))
+        # A deleted dataset is no table to join with, even for the site admins who see it.
+        .where(Dataset.id.in_(ids), Dataset.state == "active", visible_datasets(session, viewer))
         .options(selectinload(Dataset.versions))
         .order_by(Dataset.title)
     )
