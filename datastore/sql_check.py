@@ -46,8 +46,13 @@ _FILE_FUNCTIONS = ("read_", "parquet_", "glob", "sniff_csv")
 # Functions that make one value as long as a number says: DuckDB allocates such a value
 # outside its memory limit, so the number must be written out and small (the argument's
 # place); printf and format, a width or precision of five digits or more.
-_GROWING = {"repeat": 1, "lpad": 1, "rpad": 1}
+_GROWING = {"repeat": 1, "lpad": 1, "rpad": 1, "list_resize": 1, "array_resize": 1}
 _FORMATTING = ("printf", "format")
+# range() and generate_series() as values (lists): their length from written-out numbers.
+# As tables (FROM range(...)) they stream, and the time limit bounds them.
+_SERIES = ("range", "generate_series")
+# A width given as an argument (printf's *, format's {:>{}}) is a number nobody wrote out.
+_WIDE_FORMAT = re.compile(r"\d{5,}|\*|\{[^{}]*\{")
 MAX_GROWN = 10_000
 _QUERY_NODES = {"SELECT_NODE", "SET_OPERATION_NODE", "RECURSIVE_CTE_NODE", "CTE_NODE"}
 _TABLE_REFS = {
@@ -180,6 +185,7 @@ class _Walk:
     def __init__(self, sql: str) -> None:
         self.sql = sql
         self.tables: list[TableRef] = []
+        self.streamed: set[int] = set()  # range() and the like used as tables, not as values
 
     def refuse(self, reason: str, node: dict[str, Any]) -> SqlError:
         position = char_offset(self.sql, _int(node.get("query_location")))
@@ -194,7 +200,7 @@ class _Walk:
             return
         kind = node.get("type")
         if "class" in node:  # an expression
-            if node["class"] == "FUNCTION":
+            if node["class"] in ("FUNCTION", "WINDOW") and id(node) not in self.streamed:
                 self.function(node)
         elif isinstance(kind, str) and kind.endswith("_NODE"):
             if kind not in _QUERY_NODES:
@@ -240,6 +246,7 @@ class _Walk:
             name = str(function.get("function_name", "")).lower()
             if function.get("schema") or function.get("catalog") or name not in TABLE_FUNCTIONS:
                 raise self.refuse(_table_function_refused(name), node)
+            self.streamed.add(id(function))  # its arguments are still checked
         elif kind == "SHOW_REF" and node.get("query") is None:
             raise self.refuse(f"SHOW lists DuckDB's own tables; {LIST_HINT}.", node)
 
@@ -281,14 +288,47 @@ class _Walk:
                     "(a longer value would not fit in a query's memory).",
                     node,
                 )
-        elif name in _FORMATTING:
-            literal = (arguments[0] if arguments else {}).get("literal") or {}
-            if literal.get("kind") != "STRING" or re.search(r"\d{5,}", str(literal.get("text"))):
+        elif name in _SERIES:
+            count = _series_length(name, arguments)
+            if count is None or count > MAX_GROWN:
                 raise self.refuse(
-                    f"{name}() here takes its format written out in quotes, with widths under "
-                    "10,000 characters.",
+                    f"{name}() as a list here takes its bounds written as whole numbers, for "
+                    f"at most {MAX_GROWN:,} values; for more, use it as a table: "
+                    f"FROM {name}(...).",
                     node,
                 )
+        elif name in _FORMATTING:
+            literal = (arguments[0] if arguments else {}).get("literal") or {}
+            if literal.get("kind") != "STRING" or _WIDE_FORMAT.search(str(literal.get("text"))):
+                raise self.refuse(
+                    f"{name}() here takes its format written out in quotes, with widths under "
+                    "10,000 characters written in it (not given as arguments by * or {}).",
+                    node,
+                )
+
+
+def _series_length(name: str, arguments: list[dict[str, Any]]) -> int | None:
+    """How many values range() or generate_series() makes from written-out whole numbers
+    (None when a bound is not one)."""
+    numbers = []
+    for argument in arguments:
+        literal = argument.get("literal") or {}
+        text = str(literal.get("text", ""))
+        if literal.get("kind") not in ("INTEGER", "BIGINT") or not text.lstrip("-").isdigit():
+            return None
+        numbers.append(int(text))
+    if len(numbers) == 1:
+        start, stop, step = 0, numbers[0], 1
+    elif len(numbers) == 2:
+        start, stop, step = numbers[0], numbers[1], 1
+    elif len(numbers) == 3:
+        start, stop, step = numbers
+    else:
+        return None
+    if step == 0:
+        return 0
+    inclusive = 1 if name == "generate_series" else 0
+    return max(0, (stop - start) // step + inclusive)
 
 
 def _table_function_refused(name: str) -> str:

@@ -110,6 +110,16 @@ def test_one_value_as_long_as_a_number_says_is_refused(files: dict[str, Path]) -
         "SELECT lpad('7', 300000000, '0')",
         "SELECT printf('%0300000000d', 1)",
         "SELECT format('{:>300000000}', 'x')",
+        # A width or a length that is an argument, not written out (each passed the check
+        # once and built 200 MB to 3 GB against a 64 MB limit).
+        "SELECT length(printf('%*d', 200000000, 1))",
+        "SELECT length(format('{:>{}}', 'x', 200000000))",
+        "SELECT len(list_resize([1], 50000000))",
+        "SELECT len(array_resize([1], 50000000))",
+        "SELECT len(range(20000000))",
+        "SELECT len(generate_series(1, 20000000))",
+        "SELECT len(range(0, 10 * 100000000))",
+        "SELECT sum(x) OVER () FROM (SELECT len(range(20000000)) AS x)",
     ):
         with pytest.raises(SqlError, match="here takes its"):
             run_sql(sql, resolver(files), SqlLimits(), 10)
@@ -120,3 +130,16 @@ def test_one_value_as_long_as_a_number_says_is_refused(files: dict[str, Path]) -
         10,
     )
     assert small.lists() == [["ababab", "007", "00007"]]
+    lists = run_sql(
+        "SELECT len(range(5)), generate_series(2020, 2022), len(list_resize([1], 3)) "
+        "FROM range(3) LIMIT 1",  # range() as a table streams, bounded by the time limit
+        resolver(files),
+        SqlLimits(),
+        10,
+    )
+    assert lists.lists() == [[5, [2020, 2021, 2022], 3]]
+
+
+def test_a_window_function_is_checked_as_any_function(files: dict[str, Path]) -> None:
+    with pytest.raises(SqlError, match="current_setting"):
+        run_sql("SELECT current_setting('threads') OVER ()", resolver(files), SqlLimits(), 10)
