@@ -128,6 +128,29 @@ def parse_json(value: Any, name: str) -> Any:
     return value
 
 
+def parse_words(value: Any, name: str = "q") -> str | dict[str, str]:
+    """Words to find in a table (`q`): plain words, or a JSON object of field to words. Text
+    is read as an object only when it is one, so words that merely look like JSON (`[draft]`,
+    `{broken`) are words, the same in the preview's search box, its downloads and the API."""
+    if isinstance(value, str) and value.strip()[:1] == "{":
+        try:
+            value = loads(value)
+        except TooDeep:
+            value = parse_json(value, name)  # says it is nested too deeply
+        except (ValueError, RecursionError):
+            return value
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return {str(k): str(v) for k, v in value.items()}
+    if isinstance(value, (list, bool)):
+        raise BadParameter(
+            f"{name} is words to find, or an object of field names and words.",
+            {name: "Must be text or an object"},
+        )
+    return str(value)
+
+
 def parse_list(params: Mapping[str, Any], name: str) -> list[Any]:
     """A JSON list, or text separated by commas; a single value is a list of one."""
     value = params.get(name) or []

@@ -68,6 +68,11 @@ COUNCIL_VIEWS: list[tuple[dict[str, Any], str]] = [
     ({"field": "pop-2020", "op": "gt", "value": "500,000"}, "pop-2020-gt-500000"),
     ({"q": "borough council"}, "q-borough-council"),
     ({"q": "wales", "sort": "nice-name", "columns": ["nice-name", "nation"]}, "q-wales"),
+    # Words that look like JSON: a list, or broken JSON, is words; an object is words per field,
+    # in the preview as in datastore_search (the download once read them differently)
+    ({"q": "[draft]"}, "q-draft"),
+    ({"q": "{broken"}, "q-broken"),
+    ({"q": '{"nation": "wales"}'}, "q-nation-wales"),
 ]
 
 

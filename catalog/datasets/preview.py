@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from catalog.datasets.cells import cell_texts, numeric_columns
-from catalog.params import parse_int
+from catalog.errors import BadParameter
+from catalog.params import parse_int, parse_words
 from datastore.query import (
     ROW_ID,
     Filter,
@@ -160,7 +161,11 @@ def _query(view: dict[str, Any], limit: int, offset: int, names: list[str]) -> Q
             raise QueryError("columns", f'There is no column "{name}" in this table.')
         chosen |= {name for name, _ in sort}  # the column sorted by is shown too
         fields = (*[name for name in names if name in chosen], ROW_ID)  # with the row "#"
-    return Query(filters=filters, q=view["q"], sort=sort, fields=fields, limit=limit, offset=offset)
+    try:
+        q = parse_words(view["q"])
+    except BadParameter as problem:
+        raise QueryError("q", problem.message) from None
+    return Query(filters=filters, q=q, sort=sort, fields=fields, limit=limit, offset=offset)
 
 
 def view_query(args: Mapping[str, str]) -> Query:

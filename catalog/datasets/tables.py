@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from catalog.datasets import reading
 from catalog.errors import BadParameter, NotFound
-from catalog.params import parse_bool, parse_int, parse_json
+from catalog.params import parse_bool, parse_int, parse_json, parse_words
 from catalog.site import Site
 from catalog.viewer import ANONYMOUS, Viewer
 from datastore import FORMATS, VersionRef
@@ -118,7 +118,7 @@ def query_from_params(params: dict[str, Any], max_limit: int = MAX_LIMIT) -> Que
     """A Query from CKAN's parameters (GET strings or JSON values), each checked by name."""
     return Query(
         filters=_filters(params.get("filters")),
-        q=_q(params.get("q")),
+        q=parse_words(params.get("q")),
         sort=_sort(params.get("sort")),
         fields=_fields(params.get("fields")),
         distinct=parse_bool(params, "distinct", False),
@@ -161,15 +161,6 @@ def _filters(value: Any) -> tuple[Filter, ...]:
         else:
             found.append(Filter(str(name), "eq", wanted))
     return tuple(found)
-
-
-def _q(value: Any) -> str | dict[str, str]:
-    value = parse_json(value, "q")
-    if value is None:
-        return ""
-    if isinstance(value, dict):
-        return {str(k): str(v) for k, v in value.items()}
-    return str(value)
 
 
 def _sort(value: Any) -> tuple[tuple[str, bool], ...]:
