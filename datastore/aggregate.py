@@ -27,6 +27,7 @@ from datastore.errors import NotFound, QueryError, QueryTooLarge
 from datastore.json_values import json_value
 from datastore.query_plan import Plan
 from datastore.query_types import Query
+from datastore.query_values import UNREADABLE_VALUE
 from datastore.table import open_parquet
 
 HOWS = {"avg": "avg", "sum": "sum", "min": "min", "max": "max"}  # how a group's values combine
@@ -194,9 +195,8 @@ class Aggregates:
                 "This chart needs more memory than one query may use here: filter the rows "
                 "first, or choose another column."
             ) from error
-        except (duckdb.ConversionException, duckdb.InvalidInputException) as error:
-            text = str(error).split("\n")[0].removeprefix("Conversion Error: ")
-            raise QueryError("filters", f"A filter value does not fit its field: {text}") from None
+        except (duckdb.ConversionException, duckdb.InvalidInputException):
+            raise QueryError("filters", UNREADABLE_VALUE) from None
 
 
 def _span(step: str, low: Any, high: Any) -> int:

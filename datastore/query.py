@@ -31,6 +31,7 @@ from datastore.duck import QueryLimits, locked_duckdb
 from datastore.errors import NotFound, QueryError, QueryTooLarge
 from datastore.query_plan import Plan, duck_types
 from datastore.query_types import OPERATORS, ROW_ID, Filter, Query, Result
+from datastore.query_values import UNREADABLE_VALUE
 from datastore.table import open_parquet, read_rows
 
 __all__ = [
@@ -271,8 +272,7 @@ def _query_error(error: duckdb.Error, part: str) -> QueryError:
     if isinstance(error, duckdb.OutOfMemoryException):
         raise QueryTooLarge(_TOO_LARGE) from error
     if isinstance(error, duckdb.ConversionException | duckdb.InvalidInputException):
-        text = str(error).split("\n")[0].removeprefix("Conversion Error: ")
-        return QueryError(part, f"A filter value does not fit its field: {text}")
+        return QueryError(part, UNREADABLE_VALUE)
     raise error
 
 

@@ -3,8 +3,12 @@
 Numbers may carry thousands separators and a currency sign ("1,000,000", "£200,000",
 "-£1,250.50"); dates may be written day first, as in the UK ("31/01/2020", "31-01-2020",
 "31.1.2020") or as ISO 8601 ("2020-01-31"); timestamps the same, with a time after the
-date ("31/01/2020 14:30"). A value that cannot be read for its column is a QueryError
-that names the column, repeats the value, and says what would work, in plain words;
+date ("31/01/2020 14:30") and, if it has one, a time zone ("2020-01-31T14:30+01:00", read as
+the UTC the stored values are in). Yes-or-no columns take true/false, yes/no or 1/0; times
+of day take 14:30 or 14:30:05; UUIDs are read as UUIDs; a column of any other type (a
+list, say) is compared with the value as typed, and a value it cannot take is said to be
+so in words of our own (UNREADABLE_VALUE). A value that cannot be read for its column is a
+QueryError that names the column, repeats the value, and says what would work, in plain words;
 DuckDB's own wording ("Could not convert string ... to DOUBLE") never reaches a person.
 
 A text column compared by order (is more than, is less than, ...) with a value that
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -41,6 +46,13 @@ _LOOKS_LIKE_DATE = re.compile(
     r"^\s*(\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{4}[/.-]\d{1,2}[/.-]\d{1,2}"
     r"|\d{1,2}\s+[A-Za-z]{3,9}\s+\d{4})(\b.*)?$"
 )
+# Values of the types people filter by are read before a query runs (read_value); a value
+# DuckDB still cannot convert is for a column of another type, and DuckDB's words for it
+# ("Could not convert string ... to INTEGER[]") would mean nothing to a person.
+UNREADABLE_VALUE = (
+    "A filter value cannot be compared with its column, which holds values of another kind: "
+    "pick rows of it with a value copied from the table, such as its first row's."
+)
 _NUMBER_HINT = "type a number such as 200000, 200,000 or £200,000"
 _DATE_HINT = "type it day first, such as 31/01/2020, or as 2020-01-31"
 
@@ -54,8 +66,17 @@ def read_value(field: str, kind: str, op: str, value: Any) -> Any:
         return _number(field, kind, text, value)
     if kind == "DATE":
         return _date(field, text, value)
-    if kind.startswith("TIMESTAMP") and not kind.endswith("WITH TIME ZONE"):
-        return _timestamp(field, text, value)
+    if kind.startswith("TIMESTAMP"):
+        moment = _timestamp(field, text, value)
+        if kind.endswith("WITH TIME ZONE"):
+            return moment.replace(tzinfo=dt.UTC)
+        return moment
+    if kind == "BOOLEAN":
+        return _boolean(field, text, value)
+    if kind == "TIME":
+        return _time(field, text, value)
+    if kind == "UUID":
+        return _uuid(field, text, value)
     if kind == "VARCHAR" and op in _ORDERING and _LOOKS_LIKE_DATE.match(text):
         if _ISO_DATE.match(text[:10]) and len(text[:10]) == 10:
             return value  # year first, in full: as text it sorts as the dates do
@@ -134,6 +155,7 @@ def _date_parts(text: str) -> tuple[int, int, int] | None:
 
 
 def _timestamp(field: str, text: str, value: str) -> dt.datetime:
+    """A date and time, naive, in UTC when the value gave a zone (as stored values are)."""
     day, _, time = text.replace("T", " ", 1).partition(" ")
     parts = _date_parts(day)
     try:
@@ -141,17 +163,57 @@ def _timestamp(field: str, text: str, value: str) -> dt.datetime:
             raise ValueError(text)
         moment = dt.datetime(*parts)
         if time.strip():
-            clock = dt.time.fromisoformat(time.strip())
-            moment = moment.replace(
-                hour=clock.hour,
-                minute=clock.minute,
-                second=clock.second,
-                microsecond=clock.microsecond,
-            )
+            clock = dt.time.fromisoformat(time.strip().replace(" ", ""))
+            moment = dt.datetime.combine(moment.date(), clock)
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
         return moment
-    except ValueError:
+    except (ValueError, OverflowError):
         raise QueryError(
             "filters",
             f'"{value}" is not a date and time "{field}" can be compared with: type it day '
             "first, such as 31/01/2020 or 31/01/2020 14:30, or as 2020-01-31T14:30.",
+        ) from None
+
+
+_TRUE = ("true", "yes", "y", "1")
+_FALSE = ("false", "no", "n", "0")
+
+
+def _boolean(field: str, text: str, value: str) -> bool:
+    word = text.lower()
+    if word in _TRUE or word in _FALSE:
+        return word in _TRUE
+    raise QueryError(
+        "filters",
+        f'"{field}" holds yes or no, so it cannot be compared with "{value}": type true or '
+        "false, such as true, yes or 1 for yes, false, no or 0 for no.",
+    )
+
+
+_CLOCK = re.compile(r"^\d{1,2}:\d{2}(:\d{2}(\.\d{1,6})?)?$")
+
+
+def _time(field: str, text: str, value: str) -> dt.time:
+    try:
+        if not _CLOCK.match(text):
+            raise ValueError(text)
+        hours, rest = text.split(":", 1)
+        return dt.time.fromisoformat(f"{int(hours):02d}:{rest}")
+    except ValueError:
+        raise QueryError(
+            "filters",
+            f'"{field}" holds times of day, so it cannot be compared with "{value}": type '
+            "hours and minutes on the 24-hour clock, such as 14:30 or 14:30:05.",
+        ) from None
+
+
+def _uuid(field: str, text: str, value: str) -> str:
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        raise QueryError(
+            "filters",
+            f'"{field}" holds identifiers (UUIDs), so it cannot be compared with "{value}": '
+            "type one whole, such as 123e4567-e89b-12d3-a456-426614174000.",
         ) from None

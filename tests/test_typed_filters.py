@@ -175,3 +175,72 @@ def test_dates_show_as_dates(client: Any, site: Any, tmp_path: Path) -> None:
     text = page_text(client, str(timed.dataset_name))
     assert cells(text, 1) == ["2020-01-31 14:30", "1"]
     assert cells(text, 2) == ["2020-01-31 09:05:30", "2"]
+
+
+@pytest.fixture
+def clocked(site: Any, tmp_path: Path) -> str:
+    """A small table with a boolean, a time of day and a date and time."""
+    path = tmp_path / "bus-checks.csv"
+    path.write_text(
+        "stop,staffed,opens,checked\n"
+        "Market Square,true,07:30:00,2020-01-31T14:30:00\n"
+        "Station Road,false,06:15:00,2020-01-31T09:05:30\n"
+        "Bridge End,true,08:00:00,2020-02-01T12:00:00\n",
+        encoding="utf-8",
+    )
+    schema = {
+        "fields": [
+            {"name": "stop", "type": "string"},
+            {"name": "staffed", "type": "boolean"},
+            {"name": "opens", "type": "time"},
+            {"name": "checked", "type": "datetime"},
+        ]
+    }
+    meta = DatasetMetadata("Bus stop checks")
+    published = publish_file(site, path, original_name=path.name, schema=schema, metadata=meta)
+    return str(published.dataset_name)
+
+
+@pytest.mark.parametrize(
+    ("field", "op", "typed", "total"),
+    [
+        ("staffed", "eq", "true", 2),
+        ("staffed", "eq", "No", 1),
+        ("staffed", "ne", "yes", 1),
+        ("opens", "lt", "07:45", 2),
+        ("opens", "eq", "8:00", 1),
+        ("checked", "gt", "31/01/2020 10:00", 2),
+        # a time zone is kept: 15:00 at UTC+01:00 is 14:00 UTC, before the 14:30 check
+        ("checked", "lt", "2020-01-31T15:00+01:00", 1),
+        ("checked", "ge", "2020-01-31T14:30:00Z", 2),
+    ],
+)
+def test_booleans_times_and_zones_are_read_as_typed(
+    client: Any, clocked: str, field: str, op: str, typed: str, total: int
+) -> None:
+    shown = preview(client, clocked, field=field, op=op, value=typed)
+    assert shown["error"] == "" and shown["total"] == total
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "words"),
+    [
+        ("staffed", "1,000", '"staffed" holds yes or no'),
+        ("opens", "half past seven", '"opens" holds times of day'),
+        ("opens", "25:00", '"opens" holds times of day'),
+        ("checked", "2020-01-31T14:30+25:00", "not a date and time"),
+    ],
+)
+def test_a_boolean_or_time_that_cannot_be_read_is_said_plainly(
+    client: Any, clocked: str, councils: str, field: str, typed: str, words: str
+) -> None:
+    text = page_text(client, clocked, field=field, op="gt", value=typed)
+    error = re.search(r'<p class="flash error" role="alert">(.*?)</p>', text)
+    assert error and words in error[1], error
+    assert "such as" in error[1]  # what would work
+    for duckdb_words in ("Could not convert", "BOOL", "TIME", "Conversion Error"):
+        assert duckdb_words not in text
+    answer = search(client, clocked, {field: {"gt": typed}})
+    assert answer.status_code == 400 and words in answer.get_json()["error"]["message"]
+    council = page_text(client, councils, field="current-authority", op="gt", value="1,000")
+    assert '"current-authority" holds yes or no' in council and "BOOL" not in council
