@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lock run test check lint types bench clean
+.PHONY: install lock run test test-faults check lint types bench clean
 
 install: $(STAMP)
 
@@ -59,6 +59,11 @@ TEST_WORKERS ?= 2
 
 test: $(STAMP) $(AXE)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+
+# The fault tests of a scaled-out site (kill -9 an app process or a worker mid-upload,
+# restart PostgreSQL), one at a time and after the suite, as they start servers of their own.
+test-faults: $(STAMP)
+	$(BIN)/python -m pytest -m faults
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
