@@ -16,7 +16,7 @@ from datastore.query_types import Query
 
 _OPS = {
     "eq": "is",
-    "ieq": "is",
+    "ieq": "is-any-case",
     "ne": "not",
     "lt": "lt",
     "le": "le",

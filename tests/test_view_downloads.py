@@ -57,7 +57,7 @@ HOUSE_VIEWS: list[tuple[dict[str, Any], str]] = [
 ]
 COUNCIL_VIEWS: list[tuple[dict[str, Any], str]] = [
     ({"field": "nation", "op": "eq", "value": "Wales"}, "nation-is-wales"),
-    ({"field": "nation", "op": "ieq", "value": "wALES"}, "nation-is-wales"),
+    ({"field": "nation", "op": "ieq", "value": "wALES"}, "nation-is-any-case-wales"),
     ({"field": "nation", "op": "ne", "value": "England"}, "nation-not-england"),
     (
         {"field": "official-name", "op": "contains", "value": "shire"},
