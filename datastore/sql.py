@@ -43,7 +43,14 @@ __all__ = [
 
 Resolver = Callable[[str], Path | None]
 _LINE = re.compile(r"\n\nLINE (\d+): (.*)\n( *)\^")
-_PREFIXES = ("Parser Error: ", "Binder Error: ", "Catalog Error: ", "Conversion Error: ")
+_PREFIXES = (
+    "Parser Error: ",
+    "Binder Error: ",
+    "Catalog Error: ",
+    "Conversion Error: ",
+    "Out of Range Error: ",
+    "Invalid Input Error: ",
+)
 
 
 @dataclass(frozen=True)

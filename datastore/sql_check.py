@@ -171,8 +171,26 @@ def _parser_message(
     found = json.loads(text)
     if found.get("error"):
         reason = str(found.get("error_message") or "").strip()
-        return _capital(reason), char_offset(sql, _int(found.get("position")))
+        position = char_offset(sql, _int(found.get("position")))
+        return _capital(reason) + _hyphen_hint(sql, reason, position), position
     return _capital(str(error).split("\n", 1)[0].removeprefix("Parser Error: ")), None
+
+
+# A table name as a dataset's (house-prices), written without the double quotes it needs.
+_HYPHENATED = re.compile(r'(?<![\w"\'.])[A-Za-z_]\w*(?:-\w+)+')
+
+
+def _hyphen_hint(sql: str, reason: str, position: int | None) -> str:
+    """What to do when the syntax error is the minus sign of an unquoted hyphenated name."""
+    if 'near "-"' not in reason or position is None:
+        return ""
+    for name in _HYPHENATED.finditer(sql):
+        if name.start() <= position < name.end():
+            return (
+                f': a name with a hyphen needs double quotes, as in "{name[0]}", or the '
+                "hyphen is read as a minus sign"
+            )
+    return ""
 
 
 def _capital(text: str) -> str:

@@ -143,3 +143,16 @@ def test_one_value_as_long_as_a_number_says_is_refused(files: dict[str, Path]) -
 def test_a_window_function_is_checked_as_any_function(files: dict[str, Path]) -> None:
     with pytest.raises(SqlError, match="current_setting"):
         run_sql("SELECT current_setting('threads') OVER ()", resolver(files), SqlLimits(), 10)
+
+
+def test_a_name_with_a_hyphen_unquoted_and_an_overflow_are_said_plainly(
+    files: dict[str, Path],
+) -> None:
+    tables = {"wards": files["shown"], "house-prices": files["shown"]}.get
+    with pytest.raises(SqlError) as refused:
+        run_sql("SELECT * FROM house-prices", tables, SqlLimits(), 10)
+    assert 'double quotes, as in "house-prices"' in refused.value.message
+    with pytest.raises(SqlError) as overflow:
+        run_sql("SELECT 2147483647::INTEGER + 1::INTEGER FROM wards", tables, SqlLimits(), 10)
+    assert not overflow.value.message.startswith("Out of Range Error"), overflow.value.message
+    assert overflow.value.message[:1].isupper()
