@@ -10,9 +10,11 @@ page; one more client, signed in, uploads a small CSV every 5 s (CSRF token and 
 browser does). Both sites hold the same data: the sample datasets and the spend table of
 bench/spend.py (--rows rows), published before the clock starts.
 
-The clients are threads of this one process (so at most one core, by Python's GIL), run
+The clients are threads of this one process (so at most one core, by Python's GIL), each
 at a lower priority (--client-nice) so that on a small machine the servers come first;
-client and servers still share the machine's cores, as the figures say.
+client and servers still share the machine's cores, as the figures say (the CPU line: the
+servers' and the clients' CPU seconds over the measured time). The first --warmup seconds
+(10) are asked but not counted (each process's first pages, caches, connection pools).
 
     python -m bench load                          # 32 clients, 120 s each
     python -m bench load --clients 8 --duration 10  # a quick check
@@ -61,8 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, dict[str, Any]] = {}
     with _site(args.out / "load-sqlite", "", csv_path) as (env, name, resource):
         print("\n(i) one embedded `datastore run` (SQLite, waitress)")
-        with _server(env, args.port, 1, [], args.out / "load-sqlite.log"):
-            results["i"] = _measure(args, name, resource)
+        with _server(env, args.port, 1, [], args.out / "load-sqlite.log") as pids:
+            results["i"] = _measure(args, name, resource, pids)
     pg_url = args.postgres_url
     try:
         database = _database(pg_url) if pg_url else None
@@ -77,8 +79,9 @@ def main(argv: list[str] | None = None) -> int:
                      "without workers (`datastore worker` is not in this build: uploads are "
                      "checked in the app processes)"))  # fmt: skip
             run_env = {**env, "DATASTORE_JOB_QUEUE": "postgresql"} if workers else env
-            with _server(run_env, args.port, args.processes, workers, args.out / "load-pg.log"):
-                results["ii"] = _measure(args, name, res)
+            log = args.out / "load-pg.log"
+            with _server(run_env, args.port, args.processes, workers, log) as pids:
+                results["ii"] = _measure(args, name, res, pids)
     if "i" in results and "ii" in results and results["i"]["rate"]:
         ratio = results["ii"]["rate"] / results["i"]["rate"]
         failures = results["i"]["failures"] + results["ii"]["failures"]
@@ -91,6 +94,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench load", description=__doc__)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--duration", type=float, default=120.0, help="seconds per site")
+    parser.add_argument("--warmup", type=float, default=10.0, help="seconds not counted")
     parser.add_argument("--upload-every", type=float, default=5.0, help="seconds")
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
@@ -182,8 +186,9 @@ def _worker_commands(env: dict[str, str], count: int) -> list[list[str]]:
 @contextlib.contextmanager
 def _server(
     env: dict[str, str], port: int, processes: int, workers: list[list[str]], log: Path
-) -> Iterator[None]:
-    """`datastore run` (and the workers) until the block ends; stopped with SIGTERM."""
+) -> Iterator[list[int]]:
+    """`datastore run` (and the workers) until the block ends, stopped with SIGTERM;
+    yields their pids."""
     command = [str(DATASTORE), "run", "--port", str(port), "--processes", str(processes)]
     started: list[subprocess.Popen[bytes]] = []
     with open(log, "wb") as output:
@@ -196,7 +201,7 @@ def _server(
                 if time.monotonic() > deadline or started[0].poll() is not None:
                     raise SystemExit(f"the server did not start; see {log}")
                 time.sleep(0.2)
-            yield
+            yield [process.pid for process in started]
         finally:
             for process in started:
                 process.send_signal(signal.SIGTERM)
@@ -220,7 +225,7 @@ def _status(port: int, path: str) -> int | None:
         return None
 
 
-def _measure(args: argparse.Namespace, name: str, resource: str) -> dict[str, Any]:
+def _measure(args: argparse.Namespace, name: str, resource: str, pids: list[int]) -> dict[str, Any]:
     paths = {
         "search": lambda r: f"/search?q={r.choice(WORDS)}",
         "dataset page": lambda r: f"/dataset/{name}",
@@ -246,9 +251,12 @@ def _measure(args: argparse.Namespace, name: str, resource: str) -> dict[str, An
     examples: list[str] = []
     lock = threading.Lock()
     stop = threading.Event()
+    measuring = threading.Event()  # set after the warm-up: what came before is not counted
 
     def record(kind: str, seconds: float, ok: bool, what: str) -> None:
         with lock:
+            if not measuring.is_set():
+                return
             if ok:
                 timings[kind].append(seconds)
             else:
@@ -257,6 +265,8 @@ def _measure(args: argparse.Namespace, name: str, resource: str) -> dict[str, An
                     examples.append(what)
 
     def client(number: int) -> None:
+        with contextlib.suppress(OSError):  # this thread only (Linux): the servers come first
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), args.client_nice)
         rng = random.Random(number)
         connection = http.client.HTTPConnection("127.0.0.1", args.port, timeout=60)
         while not stop.is_set():
@@ -281,20 +291,26 @@ def _measure(args: argparse.Namespace, name: str, resource: str) -> dict[str, An
     threads.append(
         threading.Thread(target=uploader, args=(args, opener, stop, record, uploads), daemon=True)
     )
-    with contextlib.suppress(OSError):
-        os.nice(args.client_nice)  # this process only; the servers keep their priority
-    began = time.perf_counter()
     for thread in threads:
         thread.start()
+    stop.wait(args.warmup)
+    measuring.set()
+    began, cpu_before, own_before = time.perf_counter(), _cpu_seconds(pids), _own_cpu()
+    busy_before = _machine_busy()
     stop.wait(args.duration)
+    elapsed = time.perf_counter() - began
+    server_cpu, client_cpu = _cpu_seconds(pids) - cpu_before, _own_cpu() - own_before
+    busy = _machine_busy() - busy_before
     stop.set()
     for thread in threads:
         thread.join(timeout=90)
-    elapsed = time.perf_counter() - began
     total = sum(len(timings[kind]) for kind in KINDS)
     failed = sum(failures.values())
     print(f"  {total / elapsed:.1f} requests/s ({total:,} answered in {elapsed:.0f} s), "
           f"{failed} failed")  # fmt: skip
+    print(f"  CPU: app processes {server_cpu:.1f} s, clients {client_cpu:.1f} s, the whole "
+          f"machine {busy:.1f} s (PostgreSQL and anything else included) in {elapsed:.0f} s: "
+          f"{busy / elapsed:.2f} of {os.cpu_count()} cores busy")  # fmt: skip
     print(f"  {'kind':<18}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'failed':>8}")
     for kind, values in timings.items():
         print(f"  {kind:<18}{len(values):>7}{_ms(values, 50):>9}{_ms(values, 95):>9}"
@@ -303,6 +319,40 @@ def _measure(args: argparse.Namespace, name: str, resource: str) -> dict[str, An
     for example in examples:
         print(f"  failed: {example}")
     return {"rate": total / elapsed, "failures": failed}
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time of these processes and their children, from /proc."""
+    total, seen, todo = 0.0, set(), list(pids)
+    tick = os.sysconf("SC_CLK_TCK")
+    while todo and len(seen) < 1000:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+        todo += [int(child) for child in children]
+    return total
+
+
+def _machine_busy() -> float:
+    """CPU seconds the whole machine has spent busy (not idle or waiting), from /proc/stat."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0.0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu() -> float:
+    times = os.times()
+    return times.user + times.system
 
 
 def _ms(values: list[float], percent: int) -> str:
