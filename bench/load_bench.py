@@ -66,13 +66,16 @@ def main(argv: list[str] | None = None) -> int:
         with _server(env, args.port, 1, [], args.out / "load-sqlite.log") as pids:
             results["i"] = _measure(args, name, resource, pids)
     pg_url = args.postgres_url
-    try:
-        database = _database(pg_url) if pg_url else None
-    except Exception as error:  # an unreachable server: report (i) alone
-        print(f"\n(ii) skipped: PostgreSQL at {pg_url} is not answering ({error})")
-        database = None
-    if database is not None:
-        with database as url, _site(args.out / "load-pg", url, csv_path) as (env, name, res):
+    problem = _unreachable(pg_url)
+    if problem:
+        print(f"\n(ii) skipped: PostgreSQL at {pg_url} is not answering ({problem})")
+    else:
+        with _database(pg_url) as url, _site(args.out / "load-pg", url, csv_path) as site:
+            env, name, res = site
+            if args.pg_single:  # where the difference comes from: PostgreSQL, or processes
+                print("\n(i-pg) one `datastore run` (waitress) on PostgreSQL, for comparison")
+                with _server(env, args.port, 1, [], args.out / "load-pg-single.log") as pids:
+                    results["i-pg"] = _measure(args, name, res, pids)
             workers = _worker_commands(env, args.workers)
             print(f"\n(ii) `datastore run --processes {args.processes}` on PostgreSQL, "
                   + (f"{args.workers} `datastore worker` processes" if workers else
@@ -82,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
             log = args.out / "load-pg.log"
             with _server(run_env, args.port, args.processes, workers, log) as pids:
                 results["ii"] = _measure(args, name, res, pids)
+    if "i-pg" in results and "ii" in results and results["i-pg"]["rate"]:
+        ratio = results["ii"]["rate"] / results["i-pg"]["rate"]
+        print(f"\nThroughput ratio (ii)/(i-pg), processes alone: {ratio:.2f}x")
     if "i" in results and "ii" in results and results["i"]["rate"]:
         ratio = results["ii"]["rate"] / results["i"]["rate"]
         failures = results["i"]["failures"] + results["ii"]["failures"]
@@ -98,6 +104,11 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--upload-every", type=float, default=5.0, help="seconds")
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--pg-single",
+        action="store_true",
+        help="also measure one waitress process on PostgreSQL (another D seconds)",
+    )
     parser.add_argument("--rows", type=int, default=20_000, help="rows of the spend table")
     parser.add_argument("--port", type=int, default=8780)
     parser.add_argument("--client-nice", type=int, default=5)
@@ -110,6 +121,21 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--out", type=Path, default=OUT)
     return parser.parse_args(argv)
+
+
+def _unreachable(server_url: str) -> str:
+    """Why PostgreSQL at `server_url` cannot be used ("" when it can)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(server_url, connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as error:  # any reason at all: (ii) is skipped, saying it
+        return str(error).splitlines()[0]
+    finally:
+        engine.dispose()
+    return ""
 
 
 @contextlib.contextmanager

@@ -45,7 +45,8 @@ def uploader(
         started = time.perf_counter()
         try:
             token = _token(opener.open(f"{base}/upload", timeout=60).read().decode())
-            rows = "\n".join(f"{i},ward {i % 7},{i * 3.5 + number}" for i in range(200))
+            tag = uuid.uuid4().hex[:8]  # never the same file twice (that is refused)
+            rows = "\n".join(f"{i},ward {i % 7} {tag},{i * 3.5 + number}" for i in range(200))
             body, boundary = _multipart(
                 {
                     "csrf_token": token,
