@@ -9,6 +9,7 @@ import contextlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -39,6 +40,13 @@ def environment(data_dir: Path, database_url: str, **more: str) -> dict[str, str
         "DATASTORE_THREADS": "4",
         **more,
     }
+
+
+def free_port() -> int:
+    """A port nothing listens on now (the system's choice), for a server of the test's."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def answers(url: str, timeout: float = 10) -> int | None:
@@ -143,8 +151,9 @@ class Load:
             return len(self.answers)
 
 
-# A private PostgreSQL cluster, run as the postgres user (PostgreSQL refuses root).
-PRIVATE_PORT = 55432
+# A private PostgreSQL cluster, run as the postgres user (PostgreSQL refuses root), on a
+# port of its own (DATASTORE_TEST_PRIVATE_PG_PORT, else one the system finds free).
+PRIVATE_PORT = int(os.environ.get("DATASTORE_TEST_PRIVATE_PG_PORT", "0"))
 
 
 def postgres_binaries() -> Path | None:
@@ -190,7 +199,7 @@ class PrivateCluster:
 
 @contextlib.contextmanager
 def private_cluster() -> Iterator[PrivateCluster]:
-    """A PostgreSQL cluster of the test's own on PRIVATE_PORT, removed afterwards; skipped
+    """A PostgreSQL cluster of the test's own, removed afterwards; skipped
     where PostgreSQL's server programs are not installed."""
     binaries = postgres_binaries()
     if binaries is None:
@@ -200,7 +209,7 @@ def private_cluster() -> Iterator[PrivateCluster]:
     folder = Path(tempfile.mkdtemp(prefix="datastore-faults-pg-"))
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres", "postgres")
-    cluster = PrivateCluster(binaries, folder, PRIVATE_PORT)
+    cluster = PrivateCluster(binaries, folder, PRIVATE_PORT or free_port())
     try:
         cluster.init()
         cluster.start()

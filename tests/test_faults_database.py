@@ -19,11 +19,10 @@ from catalog.site import Site
 from catalog.startup import prepare
 from tests.conftest import wait_for
 from tests.factories import new_dataset
-from tests.fault_support import Load, environment, private_cluster, served, workers
+from tests.fault_support import Load, environment, free_port, private_cluster, served, workers
 
 pytestmark = [pytest.mark.faults, pytest.mark.processes]
 
-PORT = 5632
 CLIENTS = 4
 
 
@@ -53,9 +52,10 @@ def test_requests_fail_fast_while_postgresql_restarts_and_recover_alone(tmp_path
             name = new_dataset(site, DatasetMetadata(title="Ward spending"))
         finally:
             site.close()
-        base = f"http://127.0.0.1:{PORT}"
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
         paths = [f"/dataset/{name}", f"/api/3/action/package_show?id={name}", "/search?q=ward"]
-        with served(env, PORT, 2, tmp_path / "server.log") as server:
+        with served(env, port, 2, tmp_path / "server.log") as server:
             before = workers(server.pid)
             with Load(base, paths, clients=CLIENTS) as load:
                 wait_for(lambda: load.count() >= 30, 60, "the load to get going")

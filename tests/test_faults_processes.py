@@ -14,13 +14,13 @@ import pytest
 from catalog.config import Settings
 from catalog.datasets.publishing import DatasetMetadata
 from catalog.site import Site
+from catalog.startup import prepare
 from tests.conftest import PG_URL, postgres_schema, wait_for
 from tests.factories import new_dataset
-from tests.fault_support import Load, environment, served, workers
+from tests.fault_support import Load, environment, free_port, served, workers
 
 pytestmark = [pytest.mark.faults, pytest.mark.postgresql, pytest.mark.processes]
 
-PORT = 5631
 CLIENTS = 4
 
 
@@ -38,17 +38,16 @@ def test_a_killed_app_process_is_replaced_and_only_its_requests_fail(tmp_path: P
             Settings(data_dir=data_dir, database_url=url, secret_key=env["DATASTORE_SECRET_KEY"])
         )
         try:
-            from catalog.startup import prepare
-
             prepare(site)
             name = new_dataset(site, DatasetMetadata(title="Ward spending"))
         finally:
             site.close()
+        port = free_port()
         paths = ["/", f"/dataset/{name}", f"/api/3/action/package_show?id={name}", "/search?q=ward"]
-        with served(env, PORT, 2, tmp_path / "server.log") as server:
+        with served(env, port, 2, tmp_path / "server.log") as server:
             before = workers(server.pid)
             assert len(before) == 2 and live_locks(data_dir) == 2
-            with Load(f"http://127.0.0.1:{PORT}", paths, clients=CLIENTS) as load:
+            with Load(f"http://127.0.0.1:{port}", paths, clients=CLIENTS) as load:
                 wait_for(lambda: load.count() >= 40, 60, "the load to get going")
                 victim = before[0]
                 killed_at = time.monotonic()
