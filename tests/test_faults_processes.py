@@ -63,7 +63,7 @@ def test_a_killed_app_process_is_replaced_and_only_its_requests_fail(tmp_path: P
                 replaced_at = time.monotonic()
                 # The new worker swept up the dead one's lock file when it joined.
                 wait_for(lambda: live_locks(data_dir) == 2, 30, "the dead worker's lock to go")
-                wait_for(lambda: len(load.since(replaced_at)) >= 40, 60, "load after the kill")
+                wait_for(lambda: len(load.since(replaced_at)) >= 150, 90, "load after the kill")
             assert server.poll() is None  # the master lives on
         log = (tmp_path / "server.log").read_text(errors="replace")
 
@@ -72,7 +72,8 @@ def test_a_killed_app_process_is_replaced_and_only_its_requests_fail(tmp_path: P
     # each begun before the kill, and none after (a failure is a dropped connection, never
     # an error page).
     assert len(failed) <= CLIENTS, failed
-    assert all(a.status is None and a.started <= killed_at for a in failed), failed
+    # (begun before the kill, or in the instant it took: os.kill returns before the death)
+    assert all(a.status is None and a.started <= killed_at + 0.5 for a in failed), failed
     assert all(a.status == 200 for a in load.since(killed_at + 0.5)), log[-3000:]
     assert len(load.answers) > 80
-    assert f"Worker (pid:{victim}) was sent SIGKILL" in log or "Booting worker" in log
+    assert f"Worker (pid:{victim}) was sent SIGKILL" in log  # gunicorn saw it, and replaced it
