@@ -5,9 +5,12 @@ machine's shared server; the app is a real `datastore run --processes 2`."""
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +22,16 @@ from catalog.site import Site
 from catalog.startup import prepare
 from tests.conftest import wait_for
 from tests.factories import new_dataset
-from tests.fault_support import Load, environment, free_port, private_cluster, served, workers
+from tests.fault_support import (
+    Load,
+    PrivateCluster,
+    answers,
+    environment,
+    free_port,
+    private_cluster,
+    served,
+    workers,
+)
 
 pytestmark = [pytest.mark.faults, pytest.mark.processes]
 
@@ -37,7 +49,10 @@ def page_while_down(url: str) -> tuple[int, str, float]:
         return int(error.code), body, time.monotonic() - started
 
 
-def test_requests_fail_fast_while_postgresql_restarts_and_recover_alone(tmp_path: Path) -> None:
+@pytest.fixture
+def private_site(tmp_path: Path) -> Iterator[tuple[PrivateCluster, dict[str, str], str]]:
+    """A private PostgreSQL cluster with a catalogue of one dataset on it: the cluster, the
+    environment of the site's processes and the dataset's name."""
     with private_cluster() as cluster:
         admin = create_engine(cluster.url, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
@@ -52,32 +67,37 @@ def test_requests_fail_fast_while_postgresql_restarts_and_recover_alone(tmp_path
             name = new_dataset(site, DatasetMetadata(title="Ward spending"))
         finally:
             site.close()
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        paths = [f"/dataset/{name}", f"/api/3/action/package_show?id={name}", "/search?q=ward"]
-        with served(env, port, 2, tmp_path / "server.log") as server:
-            before = workers(server.pid)
-            with Load(base, paths, clients=CLIENTS) as load:
-                wait_for(lambda: load.count() >= 30, 60, "the load to get going")
-                cluster.stop("fast")
-                stopped_at = time.monotonic()
-                status, page, took = page_while_down(f"{base}/dataset/{name}")
-                wait_for(lambda: len(load.since(stopped_at + 0.5)) >= 20, 60, "load while down")
-                api_status, api_body, _ = page_while_down(
-                    f"{base}/api/3/action/package_show?id={name}"
-                )
-                restarting_at = time.monotonic()
-                cluster.start()
-                back_at = time.monotonic()
-                wait_for(
-                    lambda: any(a.status == 200 for a in load.since(back_at)),
-                    30,
-                    "a request to succeed after PostgreSQL is back",
-                )
-                recovered_at = time.monotonic()
-                wait_for(lambda: len(load.since(recovered_at + 1)) >= 30, 60, "load after")
-            assert workers(server.pid) == before  # nothing restarted
-        log = (tmp_path / "server.log").read_text(errors="replace")
+        yield cluster, env, name
+
+
+def test_requests_fail_fast_while_postgresql_restarts_and_recover_alone(
+    private_site: tuple[PrivateCluster, dict[str, str], str], tmp_path: Path
+) -> None:
+    cluster, env, name = private_site
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    paths = [f"/dataset/{name}", f"/api/3/action/package_show?id={name}", "/search?q=ward"]
+    with served(env, port, 2, tmp_path / "server.log") as server:
+        before = workers(server.pid)
+        with Load(base, paths, clients=CLIENTS) as load:
+            wait_for(lambda: load.count() >= 30, 60, "the load to get going")
+            cluster.stop("fast")
+            stopped_at = time.monotonic()
+            status, page, took = page_while_down(f"{base}/dataset/{name}")
+            wait_for(lambda: len(load.since(stopped_at + 0.5)) >= 20, 60, "load while down")
+            api_status, api_body, _ = page_while_down(f"{base}/api/3/action/package_show?id={name}")
+            restarting_at = time.monotonic()
+            cluster.start()
+            back_at = time.monotonic()
+            wait_for(
+                lambda: any(a.status == 200 for a in load.since(back_at)),
+                30,
+                "a request to succeed after PostgreSQL is back",
+            )
+            recovered_at = time.monotonic()
+            wait_for(lambda: len(load.since(recovered_at + 1)) >= 30, 60, "load after")
+        assert workers(server.pid) == before  # nothing restarted
+    log = (tmp_path / "server.log").read_text(errors="replace")
 
     assert status == 503 and took < 10, (status, took)
     assert "database is not answering; try again in a minute" in page.replace("&#39;", "'")
@@ -91,3 +111,37 @@ def test_requests_fail_fast_while_postgresql_restarts_and_recover_alone(tmp_path
     assert recovered_at - back_at < 30
     after = load.since(recovered_at + 1)
     assert after and all(a.status == 200 for a in after), log[-3000:]
+
+
+def test_a_worker_that_dies_while_postgresql_is_down_is_replaced_when_it_is_back(
+    private_site: tuple[PrivateCluster, dict[str, str], str], tmp_path: Path
+) -> None:
+    """A replacement worker cannot join the site without its database: it waits (and
+    makes way for another after a while) instead of failing to boot, which would make
+    gunicorn stop the whole server."""
+    cluster, env, name = private_site
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/dataset/{name}"
+    log = tmp_path / "server.log"
+    with served(env, port, 2, log) as server:
+        before = workers(server.pid)
+        cluster.stop("fast")
+        wait_for(lambda: answers(url) == 503, 30, "a 503 while PostgreSQL is down")
+        os.kill(before[0], signal.SIGKILL)
+        wait_for(lambda: before[0] not in workers(server.pid), 30, "the worker to go")
+        wait_for(lambda: len(workers(server.pid)) == 2, 30, "gunicorn to start another")
+        wait_for(lambda: "this worker waits for it" in log.read_text(), 30, "it to wait")
+        assert answers(url) == 503  # the other worker answers meanwhile
+        cluster.start()
+        wait_for(lambda: answers(url) == 200, 60, "the page again")
+        # The replacement joins the site: it registers, and sweeps the dead one's lock.
+        wait_for(lambda: live_locks(env) == 2, 60, "the replacement to join the site")
+        after = workers(server.pid)
+        assert server.poll() is None and len(after) == 2 and before[0] not in after
+        assert [answers(url) for _ in range(20)] == [200] * 20
+    assert "Worker failed to boot" not in log.read_text()
+
+
+def live_locks(env: dict[str, str]) -> int:
+    folder = Path(env["DATASTORE_DATA_DIR"]) / "processes"
+    return len([path for path in folder.glob("*.lock") if path.stem != "startup"])

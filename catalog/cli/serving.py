@@ -16,11 +16,15 @@ several processes waiting on its file lock would answer slower than one.
 from __future__ import annotations
 
 import logging
+import sys
+import time
 from typing import Any
 
 from catalog.config import Settings
 
 log = logging.getLogger(__name__)
+
+BOOT_WAIT = 40  # seconds; less than gunicorn's `timeout` below, which would kill it first
 
 SQLITE_REFUSAL = (
     "--processes {processes} needs a PostgreSQL catalogue, and this one is a SQLite file. "
@@ -85,16 +89,35 @@ def serve_processes(settings: Settings, host: str, port: int, processes: int) ->
 def worker_app(settings: Settings) -> Any:
     """The app of one gunicorn worker: a Site of its own, joined as any process joins
     (create_app prepares it: migrations are at head already, so that only registers this
-    worker and sweeps up after dead processes)."""
+    worker and sweeps up after dead processes).
+
+    A worker that starts while PostgreSQL is not answering (one replacing a worker that
+    died during a restart of PostgreSQL) waits for it, up to BOOT_WAIT seconds, then exits
+    for gunicorn to start another: a worker that raised while booting would make gunicorn
+    stop the whole server."""
     from catalog.app import create_app  # lazy: start-up time
+    from catalog.errors import database_down  # lazy: start-up time
     from catalog.site import Site  # lazy: start-up time
 
-    site = Site(settings)
-    try:
-        return create_app(site=site)
-    except BaseException:
-        site.close()
-        raise
+    deadline = time.monotonic() + BOOT_WAIT
+    for attempt in range(1000):
+        site = Site(settings)
+        try:
+            return create_app(site=site)
+        except Exception as error:
+            site.close()
+            if not database_down(error):
+                raise
+            if time.monotonic() > deadline:
+                log.warning("the database is still not answering; this worker makes way")
+                sys.exit(1)  # not a boot error: gunicorn starts another worker
+            if attempt == 0:
+                log.warning("the database is not answering; this worker waits for it")
+            time.sleep(1)
+        except BaseException:
+            site.close()
+            raise
+    raise RuntimeError("unreachable")  # the deadline ends the loop long before
 
 
 def _close_worker_site(_server: Any, worker: Any) -> None:
