@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from catalog.cli.serving import gunicorn_options, refusal
 from catalog.config import Settings
+from tests.conftest import Runner, make_settings
+from tests.fault_support import free_port
 
 
 def test_a_sqlite_catalogue_refuses_several_processes_and_says_why(sqlite_runner) -> None:
@@ -26,3 +28,13 @@ def test_gunicorn_trusts_no_forwarded_header_of_its_own() -> None:
     assert (options["workers"], options["worker_class"], options["threads"]) == (2, "gthread", 3)
     assert options["secure_scheme_headers"] == {} and options["forwarded_allow_ips"] == ""
     assert options["preload_app"] is False
+
+
+def test_a_database_that_is_not_answering_is_said_in_plain_words(tmp_path) -> None:
+    url = f"postgresql+psycopg://postgres:hidden@127.0.0.1:{free_port()}/nowhere"
+    result = Runner(make_settings(tmp_path, url))("run", "--processes", "2")
+    assert result.exit_code == 1
+    assert "The catalogue's database (postgresql+psycopg://postgres:***@127.0.0.1:" in result.output
+    assert "is not answering: connection failed" in result.output
+    assert "Start PostgreSQL, or check DATASTORE_DATABASE_URL" in result.output
+    assert "hidden" not in result.output and "Traceback" not in result.output

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from catalog.cli.admin import backup, restore, user
-from catalog.cli.opening import open_site
+from catalog.cli.opening import open_site, prepare_site
 from catalog.config import Settings, setting_help
 from catalog.datasets.licences import DEFAULT_LICENCE
 from catalog.errors import CatalogError
@@ -72,7 +72,6 @@ def run(ctx: click.Context, host: str | None, port: int | None, processes: int |
     from catalog.cli.serving import refusal, serve_processes  # lazy: start-up time
     from catalog.datasets.samples import load_samples  # lazy: start-up time
     from catalog.site import Site  # lazy: start-up time
-    from catalog.startup import prepare  # lazy: start-up time
 
     settings: Settings = ctx.obj
     processes = processes or settings.processes
@@ -81,7 +80,7 @@ def run(ctx: click.Context, host: str | None, port: int | None, processes: int |
         raise click.UsageError(reason)
     site = Site(settings)
     try:
-        prepare(site)
+        prepare_site(site)
         if site.settings.load_samples:
             count = load_samples(site)
             if count:
