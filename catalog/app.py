@@ -15,7 +15,7 @@ from typing import Any
 from flask import Flask, g, jsonify, render_template, request, session
 from flask.json.provider import DefaultJSONProvider
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from catalog import api, web
@@ -30,7 +30,7 @@ from catalog.context import (
     set_viewer,
 )
 from catalog.db.models import User
-from catalog.errors import ErrorAnswer, describe_error, error_body
+from catalog.errors import ErrorAnswer, database_down, describe_error, error_body
 from catalog.params import IdConverter, refuse_nul
 from catalog.site import Site
 from catalog.startup import prepare
@@ -167,14 +167,20 @@ def _security_headers(response: Any) -> Any:
 def _handle_error(error: Exception) -> Any:
     """Every error, answered once: JSON for the API, a page for everything else."""
     g.failed = True  # nothing the request did is committed
+    original = getattr(error, "original_exception", None)
+    if isinstance(error, InternalServerError) and isinstance(original, Exception):
+        error = original  # raised after the view (its commit, say)
     answer, title = _answer(error)
+    if database_down(error):
+        log.warning("the database is not answering (%s): %s", request.path, error)
+    headers = {"Retry-After": "30"} if answer.status == 503 else {}
     # The API, the datastore and every JSON twin of a page answer in the API's JSON body.
     if request.path.startswith(("/api/", "/datastore/")) or request.path.endswith(
         (".json", ".jsonld")
     ):
         body = error_body(answer.status, answer.message, answer.fields, request.url)
         body["error"].update(answer.details)
-        return jsonify(body), answer.status
+        return jsonify(body), answer.status, headers
     title = title or TITLES.get(answer.status, "Error")
     page = render_template(
         "error.html",
@@ -183,7 +189,7 @@ def _handle_error(error: Exception) -> Any:
         message=answer.message,
         fields=answer.fields,
     )
-    return page, answer.status
+    return page, answer.status, headers
 
 
 def _cut_off() -> bool:

@@ -41,7 +41,14 @@ class Settings:
     )
     host: str = _setting("127.0.0.1", "Address `datastore run` listens on.")
     port: int = _setting(5000, "Port `datastore run` listens on.")
-    threads: int = _setting(8, "Worker threads of the web server started by `datastore run`.")
+    threads: int = _setting(
+        8, "Worker threads of the web server started by `datastore run` (in each process)."
+    )
+    processes: int = _setting(
+        1,
+        "App processes `datastore run` serves with (gunicorn, pre-forked; above 1 needs a "
+        "PostgreSQL catalogue). 1: one waitress process, as on a laptop.",
+    )
     ingest_workers: int = _setting(
         1,
         "Uploads from the web page checked and published at once by each app process, in "

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import exc as database_errors
+
 import datastore
 import schemas
 from datastore.query import QueryError, QueryTooLarge
@@ -85,10 +87,36 @@ _LOWER: dict[type[Exception], int] = {
 }
 
 
+DATABASE_DOWN = (
+    "The catalogue's database is not answering; try again in a minute. Nothing you sent "
+    "was published. (If you run this site: PostgreSQL is stopped, restarting or out of "
+    "reach; the site carries on by itself as soon as it answers again.)"
+)
+
+
+def database_down(error: Exception) -> bool:
+    """Whether `error` says PostgreSQL cannot be reached or is going down or starting up
+    (not that a query was wrong or cancelled, nor SQLite's "database is locked")."""
+    if not isinstance(error, database_errors.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    original = error.orig
+    if not type(original).__module__.startswith("psycopg"):
+        return False
+    # No SQLSTATE: the client could not connect or lost the connection; class 08 is a
+    # connection exception; 57P01-57P03: the server is shutting down or starting up.
+    state = getattr(original, "sqlstate", None) or ""
+    kinds = (database_errors.OperationalError, database_errors.InterfaceError)
+    return isinstance(error, kinds) and (not state or state.startswith(("08", "57P")))
+
+
 def describe_error(error: Exception) -> ErrorAnswer | None:
     """The status and words for an exception we know; None for anything unexpected."""
     if isinstance(error, CatalogError):
         return ErrorAnswer(error.status, error.message, error.fields, error.details)
+    if database_down(error):
+        return ErrorAnswer(503, DATABASE_DOWN)
     for kind in type(error).__mro__:
         status = _LOWER.get(kind)
         if status is None:

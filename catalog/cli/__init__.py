@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from catalog.cli.admin import backup, restore, user
-from catalog.cli.opening import open_site
+from catalog.cli.opening import open_site, prepare_site
 from catalog.config import Settings, setting_help
 from catalog.datasets.licences import DEFAULT_LICENCE
 from catalog.errors import CatalogError
@@ -58,26 +58,50 @@ def init(ctx: click.Context) -> None:
 @main.command()
 @click.option("--host", default=None, help="Address to listen on (default: DATASTORE_HOST).")
 @click.option("--port", type=int, default=None, help="Port (default: DATASTORE_PORT).")
+@click.option(
+    "--processes",
+    type=click.IntRange(min=1),
+    default=None,
+    help="App processes (default: DATASTORE_PROCESSES). Above 1: gunicorn's pre-forked "
+    "workers, for a PostgreSQL catalogue only.",
+)
 @click.pass_context
-def run(ctx: click.Context, host: str | None, port: int | None) -> None:
+def run(ctx: click.Context, host: str | None, port: int | None, processes: int | None) -> None:
     """Serve the site (with the sample datasets on first start)."""
-    from waitress import serve  # lazy: start-up time
-
     from catalog.app import create_app  # lazy: start-up time
+    from catalog.cli.serving import refusal, serve_processes  # lazy: start-up time
     from catalog.datasets.samples import load_samples  # lazy: start-up time
+    from catalog.site import Site  # lazy: start-up time
 
-    site = open_site(ctx)
-    if site.settings.load_samples:
-        count = load_samples(site)
-        if count:
-            click.echo(f"Published {count} sample datasets.")
-    app = create_app(site=site)
+    settings: Settings = ctx.obj
+    processes = processes or settings.processes
+    reason = refusal(settings, processes)
+    if reason:
+        raise click.UsageError(reason)
+    site = Site(settings)
+    try:
+        prepare_site(site)
+        if site.settings.load_samples:
+            count = load_samples(site)
+            if count:
+                click.echo(f"Published {count} sample datasets.")
+    except BaseException:
+        site.close()
+        raise
     host = host or site.settings.host
     port = port or site.settings.port
-    click.echo(
-        f"Serving the open datastore on http://{host}:{port} (data in {site.settings.data_dir})"
-    )
-    serve(app, host=host, port=port, threads=site.settings.threads)
+    address = f"http://{host}:{port} (data in {site.settings.data_dir})"
+    if processes > 1:
+        # Start-up work is done; nothing this process opened may cross the fork.
+        site.close()
+        click.echo(f"Serving the open datastore on {address} with {processes} processes")
+        serve_processes(site.settings, host, port, processes)
+        return
+    ctx.call_on_close(site.close)
+    from waitress import serve  # lazy: start-up time
+
+    click.echo(f"Serving the open datastore on {address}")
+    serve(create_app(site=site), host=host, port=port, threads=site.settings.threads)
 
 
 @main.command()

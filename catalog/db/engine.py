@@ -11,6 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+CONNECT_TIMEOUT = 5  # seconds to reach PostgreSQL (unless the URL says connect_timeout=)
 
 
 def make_engine(url: str) -> Engine:
@@ -25,7 +26,12 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # When PostgreSQL is down, a request fails within seconds (a 503, catalog/errors.py)
+    # rather than waiting on the system's connect timeout; the pre-ping finds a pooled
+    # connection that a restart of PostgreSQL broke and opens a new one, so the site
+    # recovers by itself as soon as the server answers again.
+    connect_args = {} if "connect_timeout=" in url else {"connect_timeout": CONNECT_TIMEOUT}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
 def migrate(engine: Engine) -> None:
