@@ -15,7 +15,10 @@ def open_site(ctx: click.Context) -> Any:
     from catalog.site import Site  # lazy: start-up time
     from catalog.startup import prepare  # lazy: start-up time
 
-    site = Site(ctx.obj)
+    try:
+        site = Site(ctx.obj)
+    except ValueError as error:  # a setting that cannot work (catalog/jobs/queue.py, say)
+        raise click.UsageError(str(error)) from None
     ctx.call_on_close(site.close)
     prepare(site)
     return site
