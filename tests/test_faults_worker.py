@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from catalog.app import create_app
 from catalog.db.models import Dataset, IngestJob, Version
+from catalog.jobs.queue import GAVE_UP, MAX_ATTEMPTS
 from catalog.jobs.runner import STOPPED_AFTER
 from tests.conftest import wait_for
 from tests.test_background_upload import job_id, upload_bytes
@@ -156,4 +157,36 @@ def test_a_worker_killed_after_the_publish_leaves_it_published_once(site_and_cli
     assert (status["state"], status["message"]) == ("published", STOPPED_AFTER), status
     check_nothing_half_published(site, status)
     assert f"Rows 1 to 20 of {ROWS:,}" in client.get(status["dataset_url"]).text
+    reupload_publishes(site, client, big_file, tmp_path)
+
+
+def test_an_upload_whose_workers_all_die_fails_saying_so(site_and_client, tmp_path):
+    """Killed at each of its three starts, the upload is failed by the next worker with a
+    message that says what happened, and nothing is published."""
+    site, client = site_and_client
+    big_file = write_numbers_csv(tmp_path / "upload", rows=ROWS)[0]
+    job = job_id(upload_bytes(client, big_file.read_bytes(), "numbers.csv", title="Numbers"))
+    killed: list[str] = []
+    for attempt in range(MAX_ATTEMPTS):
+        worker = Worker(site.settings, tmp_path / f"worker-{attempt}.log")
+        try:
+
+            def claimed() -> bool:
+                found = row(site, job)
+                assert found.state in ("queued", "running"), (found.state, found.message)
+                return found.state == "running" and found.process_id not in {
+                    site.processes.id,
+                    *killed,
+                }
+
+            wait_for(claimed, 120, f"start {attempt + 1} of the upload")
+            killed.append(row(site, job).process_id)
+        finally:
+            worker.kill()
+    with workers(site.settings, tmp_path / "last") as [last]:
+        wait_for(lambda: row(site, job).state == "failed", 120, "the upload to be failed")
+    status = client.get(f"/uploads/{job}.json").json
+    assert status["message"] == GAVE_UP.format(attempts=MAX_ATTEMPTS), (status, last.output())
+    assert f"stopped before it was done, {MAX_ATTEMPTS} times" in client.get(f"/uploads/{job}").text
+    check_nothing_half_published(site, status)
     reupload_publishes(site, client, big_file, tmp_path)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import Any
 
 import procrastinate
@@ -42,6 +43,7 @@ MAX_ATTEMPTS = 3  # starts of one job by workers that died before it ended
 STALLED_SECONDS = 30  # a worker silent this long (no heartbeat) has lost its jobs
 HEARTBEAT_SECONDS = 5
 SWEEP_SECONDS = 0.5
+CONFIRM_SECONDS = 2  # a dead owner named this long, not just before its worker's own
 AT_ONCE_PRIORITY = 10  # a file refused from its first lines goes before the others
 _SCHEMA_LOCK = 7_171_717  # the advisory lock held while the queue's tables are made
 GAVE_UP = (
@@ -102,6 +104,13 @@ class PostgresQueue:
         )
         task.defer(job_id=job_id, spec=spec)
 
+    def waiting(self) -> set[str]:
+        """The upload jobs the queue holds, waiting or being run."""
+        manager = self._opened().job_manager
+        held = [*manager.list_jobs(task=TASK, status="todo")]
+        held += manager.list_jobs(task=TASK, status="doing")
+        return {str(job.task_kwargs.get("job_id", "")) for job in held}
+
     def close(self) -> None:
         if self._app is not None:
             self._app.close()
@@ -148,17 +157,23 @@ def run_workers(runner: JobRunner, database_url: str, concurrency: int) -> None:
 
 
 async def _sweep_forever(app: procrastinate.App, runner: JobRunner) -> None:
+    suspects: dict[int, tuple[str, float]] = {}
     while True:
         try:
-            await sweep_stalled(app, runner)
+            await sweep_stalled(app, runner, suspects)
         except Exception:  # a database down for a moment: the next sweep tries again
             log.warning("could not look for uploads of workers that stopped", exc_info=True)
         await asyncio.sleep(SWEEP_SECONDS)
 
 
-async def sweep_stalled(app: procrastinate.App, runner: JobRunner) -> int:
+async def sweep_stalled(
+    app: procrastinate.App, runner: JobRunner, suspects: dict[int, tuple[str, float]]
+) -> int:
     """Put back in the queue (or fail, past MAX_ATTEMPTS) the uploads of workers that died.
-    Returns how many were found."""
+    Returns how many. A job whose row names a dead process is judged only once it has named
+    that same process for CONFIRM_SECONDS: a worker that has just taken a job queued by an
+    app process since stopped writes its own id a moment later (JobRunner.run_claimed).
+    `suspects` (procrastinate job id: (process, since when)) is kept from sweep to sweep."""
     manager = app.job_manager
     doing = await manager.list_jobs_async(status="doing", task=TASK)
     silent = {
@@ -167,13 +182,26 @@ async def sweep_stalled(app: procrastinate.App, runner: JobRunner) -> int:
             task_name=TASK, seconds_since_heartbeat=STALLED_SECONDS
         )
     }
-    found = 0
+    now, found = time.monotonic(), 0
     for job in doing:
+        assert job.id is not None
         job_id = str(job.task_kwargs.get("job_id", ""))
         owner = await asyncio.to_thread(runner.owner, job_id)
-        if owner is None or (job.id not in silent and runner.processes.is_alive(owner)):
-            continue  # not ours to judge (no such row), or its worker is at work
-        assert job.id is not None
+        if owner is None:  # the upload ended; its worker died before telling the queue
+            if job.id in silent:
+                await manager.finish_job_by_id_async(
+                    job.id, status=jobs.Status.SUCCEEDED, delete_job=True
+                )
+            continue
+        if job.id not in silent and runner.processes.is_alive(owner):
+            suspects.pop(job.id, None)
+            continue  # its worker is at work
+        first = suspects.setdefault(job.id, (owner, now))
+        if job.id not in silent and (first[0] != owner or now - first[1] < CONFIRM_SECONDS):
+            if first[0] != owner:
+                suspects[job.id] = (owner, now)
+            continue
+        suspects.pop(job.id, None)
         found += 1
         if job.attempts + 1 >= MAX_ATTEMPTS:
             log.warning("upload %s: its worker stopped %d times; failing it", job_id, MAX_ATTEMPTS)
@@ -187,4 +215,6 @@ async def sweep_stalled(app: procrastinate.App, runner: JobRunner) -> int:
         await asyncio.to_thread(runner.requeue, job_id, owner)
         with contextlib.suppress(exceptions.ConnectorException):
             await manager.retry_job_by_id_async(job.id, retry_at=utils.utcnow())
+    for gone in set(suspects) - {job.id for job in doing}:
+        del suspects[gone]
     return found

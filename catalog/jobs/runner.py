@@ -78,6 +78,8 @@ class Queue(Protocol):
 
     def defer(self, job_id: str, spec: dict[str, Any], *, at_once: bool = False) -> None: ...
 
+    def waiting(self) -> set[str]: ...
+
     def close(self) -> None: ...
 
 
@@ -215,10 +217,12 @@ class JobRunner:
         folders = list(self.folder.iterdir()) if self.folder.is_dir() else []
         with self.sessions() as session:
             jobs = session.scalars(select(IngestJob).where(IngestJob.state.in_(ACTIVE))).all()
-            # A queued job waits for a worker, whoever queued it; the workers judge the
-            # ones whose worker died (catalog/jobs/queue.py).
+            # A job in the queue waits for a worker, whoever queued it, and the workers
+            # judge those whose worker died (catalog/jobs/queue.py); one the queue does not
+            # hold was lost with the process that was queueing it.
+            held = self.queue.waiting() if self.queue is not None and jobs else set()
             alive = self.processes.is_alive
-            live = {job.id for job in jobs if self.queue is not None or alive(job.process_id)}
+            live = {job.id for job in jobs if job.id in held or alive(job.process_id)}
         dead = [job for job in jobs if job.id not in live]
         for job in dead:
             self._finish(job.id, JobResult(FAILED, message=STOPPED))
