@@ -54,7 +54,9 @@ def status(client: Any, job: str) -> dict[str, Any]:
 
 @pytest.mark.postgresql
 @pytest.mark.processes
-def test_an_upload_waits_for_a_worker_then_a_worker_process_publishes_it(app, tmp_path):
+def test_uploads_wait_for_a_worker_then_a_worker_process_publishes_them(app, tmp_path):
+    """One worker for the cases (starting one takes a few seconds): an upload queued before
+    it started, then an upload stopped at its review and the review's answer."""
     site, client = app.extensions["site"], app.test_client()
     sign_in(client, site)
     job = job_id(upload_bytes(client, CSV, "fruit.csv", title="Fruit"))
@@ -68,32 +70,26 @@ def test_an_upload_waits_for_a_worker_then_a_worker_process_publishes_it(app, tm
         wait_for(lambda: status(client, job)["finished"], 60, "the worker to publish it")
         done = status(client, job)
         assert done["state"] == "published", (done, worker.output())
-        with site.session() as session:
-            row = session.get(IngestJob, job)
-            assert row is not None and row.process_id != site.processes.id  # the worker's
-    assert client.get(f"/dataset/{done['dataset_name']}").status_code == 200
-    assert not (site.settings.data_dir / "uploads" / job).exists()
-    assert queue_jobs(site) == []  # a job that ended well leaves the queue
+        assert client.get(f"/dataset/{done['dataset_name']}").status_code == 200
+        assert not (site.settings.data_dir / "uploads" / job).exists()
 
-
-@pytest.mark.postgresql
-@pytest.mark.processes
-def test_the_review_and_its_answer_run_on_the_worker_from_the_job_spec(app, tmp_path):
-    site, client = app.extensions["site"], app.test_client()
-    sign_in(client, site)
-    with workers(site.settings, tmp_path / "logs"):
-        first = job_id(upload_bytes(client, CSV, "fruit.csv", title="Fruit", show_columns="y"))
+        # The review and its answer: the job's spec carries the form, the schema and the
+        # answers to the worker, and the answer publishes from the kept original.
+        other = CSV.replace(b"apples", b"quinces")
+        first = job_id(upload_bytes(client, other, "more.csv", title="More", show_columns="y"))
         wait_for(lambda: status(client, first)["finished"], 60, "the review")
         page = client.get(f"/uploads/{first}")
         assert status(client, first)["state"] == "invalid" and "publishing</h1>" in page.text
         form = {"csrf_token": csrf_token(client, f"/uploads/{first}")}
-        answer = post_multipart(client, f"/uploads/{first}/fix", form)
-        second = job_id(answer)
+        second = job_id(post_multipart(client, f"/uploads/{first}/fix", form))
         wait_for(lambda: status(client, second)["finished"], 60, "the answered review")
-    done = status(client, second)
-    assert done["state"] == "published", done
+        answered = status(client, second)
+        assert answered["state"] == "published", (answered, worker.output())
+        assert answered["dataset_name"] == "more"
     with site.session() as session:
-        assert session.scalars(select(IngestJob.process_id)).all() != [site.processes.id] * 2
+        owners = set(session.scalars(select(IngestJob.process_id)))
+    assert site.processes.id not in owners and len(owners) == 1  # the worker ran them all
+    assert queue_jobs(site) == []  # a job that ended well leaves the queue
 
 
 @pytest.mark.postgresql
