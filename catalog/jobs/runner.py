@@ -129,6 +129,8 @@ class JobRunner:
         whatever its size (a file refused from its first lines) is run at once, in the
         caller's thread, so that it never waits behind others."""
         job_id = uuid.uuid4().hex
+        if spec is not None:  # as a worker receives it, whichever queue runs it
+            spec = json.loads(json.dumps(spec, ensure_ascii=False))
         with self.sessions() as session:
             session.add(
                 IngestJob(
