@@ -8,13 +8,15 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+import procrastinate
 import pytest
 from sqlalchemy import select
 
 from catalog.app import create_app
 from catalog.config import Settings
 from catalog.db.models import IngestJob
-from catalog.jobs.queue import apply_queue_schema
+from catalog.jobs.queue import apply_queue_schema, conninfo
+from catalog.jobs.runner import STOPPED
 from catalog.site import Site
 from tests.conftest import make_settings, wait_for
 from tests.test_background_upload import job_id, upload_bytes
@@ -106,3 +108,38 @@ def test_each_schema_has_a_queue_of_its_own_and_its_tables_are_made_once(app, tm
         finally:
             other.close()
     assert [j for _, j, _ in queue_jobs(site)] == [job]
+
+
+@pytest.mark.postgresql
+def test_a_restart_of_the_app_loses_no_queued_upload(settings, tmp_path):
+    """The app that queued two uploads stops before any worker runs them. Starting again,
+    it keeps the one the queue holds (its file too), and fails the one the queue lost (as
+    if its process had died before queueing it), saying so."""
+    first = create_app(settings)
+    client = first.test_client()
+    sign_in(client, first.extensions["site"])
+    kept = job_id(upload_bytes(client, CSV, "fruit.csv", title="Fruit"))
+    lost = job_id(upload_bytes(client, CSV.replace(b"pears", b"figs"), "figs.csv", title="Figs"))
+    site = first.extensions["site"]
+    queue = procrastinate.App(
+        connector=procrastinate.SyncPsycopgConnector(
+            conninfo=conninfo(settings.database_url), min_size=1, max_size=1
+        )
+    )
+    with queue.open():
+        manager = queue.job_manager
+        (gone,) = [j.id for j in manager.list_jobs() if j.task_kwargs["job_id"] == lost]
+        assert gone is not None and manager.cancel_job_by_id(gone, delete_job=True)
+    site.close()
+
+    again = create_app(settings)
+    try:
+        site = again.extensions["site"]
+        assert site.jobs.status(kept)["state"] == "queued"
+        assert (site.settings.data_dir / "uploads" / kept / "upload").read_bytes() == CSV
+        assert [j for _, j, _ in queue_jobs(site)] == [kept]
+        ended = site.jobs.status(lost)
+        assert (ended["state"], ended["message"]) == ("failed", STOPPED)
+        assert not (site.settings.data_dir / "uploads" / lost).exists()
+    finally:
+        again.extensions["site"].close()
