@@ -66,6 +66,12 @@ class Settings:
         "file kept and the volunteer told why (0: no limit).",
         minimum=0,
     )
+    job_queue: str = _setting(
+        "threads",
+        "Who runs the uploads: threads (background threads of each app process, nothing "
+        "more to start) or postgresql (a queue in the catalogue's PostgreSQL database, run "
+        "by `datastore worker` processes; a SQLite site cannot use it).",
+    )
     max_upload_mb: int = _setting(200, "Largest upload accepted, in megabytes.")
     max_unpacked_mb: int = _setting(
         1000,

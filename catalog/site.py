@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from catalog.config import Settings
 from catalog.db.engine import make_engine
 from catalog.jobs.processes import ProcessRegistry
+from catalog.jobs.queue import PostgresQueue, check_queue
 from catalog.jobs.runner import JobRunner
 from catalog.search.index import SearchIndex
 from datastore import Store, use_memory_pool
@@ -55,6 +56,12 @@ class Site:
             max_header_bytes=self.settings.max_header_bytes,
             max_cell_bytes=self.settings.max_cell_bytes,
         )
+        check_queue(self.settings.job_queue, self.settings.database_url)
+        queue = (
+            PostgresQueue(self.settings.database_url)
+            if self.settings.job_queue == "postgresql"
+            else None
+        )
         self.jobs = JobRunner(
             self.sessions,
             self.settings.data_dir / "uploads",
@@ -62,6 +69,7 @@ class Site:
             workers=self.settings.ingest_workers,
             quick_bytes=self.settings.quick_upload_mb * 1024 * 1024,
             time_limit=self.settings.job_time_limit,
+            queue=queue,
         )
 
     @contextmanager
@@ -73,6 +81,8 @@ class Site:
     def close(self) -> None:
         """Finish the running uploads, then let go of the data folder and the database."""
         self.jobs.shutdown()
+        if self.jobs.queue is not None:
+            self.jobs.queue.close()
         self.processes.close()
         self.engine.dispose()
         if self.query_limits.spill_folder is not None:

@@ -26,7 +26,8 @@ from catalog.accounts.users import create_user
 from catalog.app import create_app
 from catalog.db.models import IngestJob
 from catalog.errors import InvalidInput
-from catalog.jobs.runner import FAILED, PROGRESS_INTERVAL_SECONDS, STOPPED, UNEXPECTED, JobResult
+from catalog.jobs.progress import PROGRESS_INTERVAL_SECONDS
+from catalog.jobs.runner import FAILED, STOPPED, UNEXPECTED, JobResult
 from catalog.site import Site
 from catalog.startup import prepare
 from tests.conftest import DATA, wait_for

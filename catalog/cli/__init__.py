@@ -13,6 +13,7 @@ import click
 
 from catalog.cli.admin import backup, restore, user
 from catalog.cli.opening import open_site, prepare_site
+from catalog.cli.worker import worker
 from catalog.config import Settings, setting_help
 from catalog.datasets.licences import DEFAULT_LICENCE
 from catalog.errors import CatalogError
@@ -304,3 +305,4 @@ def reindex(ctx: click.Context) -> None:
 main.add_command(backup)
 main.add_command(restore)
 main.add_command(user)
+main.add_command(worker)

@@ -14,7 +14,10 @@ import click
 def open_site(ctx: click.Context) -> Any:
     from catalog.site import Site  # lazy: start-up time
 
-    site = Site(ctx.obj)
+    try:
+        site = Site(ctx.obj)
+    except ValueError as error:  # a setting that cannot work (catalog/jobs/queue.py, say)
+        raise click.UsageError(str(error)) from None
     ctx.call_on_close(site.close)
     prepare_site(site)
     return site

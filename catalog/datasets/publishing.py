@@ -29,7 +29,8 @@ from catalog.datasets.permissions import (
 from catalog.datasets.slugs import is_slug, slug_rule, slugify, unique_slug
 from catalog.db.models import Dataset, IngestJob, Organisation, Tag, Version, utcnow
 from catalog.errors import InvalidInput, NotAuthorised, NotFound
-from catalog.jobs.runner import TimeLimitReached
+from catalog.jobs.progress import TimeLimitReached
+from catalog.jobs.runner import AlreadyPublished
 from catalog.site import Site
 from catalog.viewer import Viewer
 from datastore import VersionRef
@@ -167,12 +168,16 @@ def publish_file(
                 dataset = _new_dataset(session, key, metadata, user_id)
             dataset.modified = utcnow()
             session.add(_new_version(dataset, result, user_id))
+            # Only where no version is recorded yet: a job run twice (its first worker
+            # died after this commit, or is thought dead) never publishes twice.
             if job_id is not None:
-                session.execute(
+                recorded = session.execute(
                     update(IngestJob)
-                    .where(IngestJob.id == job_id)
+                    .where(IngestJob.id == job_id, IngestJob.version_number.is_(None))
                     .values(dataset_name=dataset.name, version_number=result.version.number)
                 )
+                if getattr(recorded, "rowcount", 0) != 1:
+                    raise AlreadyPublished("This upload is published already.")
             session.commit()
         except Exception:
             session.rollback()

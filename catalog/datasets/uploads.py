@@ -15,7 +15,8 @@ from catalog.datasets.permissions import can_see
 from catalog.datasets.publishing import publish_file
 from catalog.datasets.review import describe_columns, needs_review, review_upload
 from catalog.db.models import Dataset, User, Version
-from catalog.jobs.runner import FAILED, INVALID, PUBLISHED, JobProgress, JobResult, TimeLimitReached
+from catalog.jobs.progress import JobProgress, TimeLimitReached
+from catalog.jobs.runner import FAILED, INVALID, PUBLISHED, JobResult
 from catalog.site import Site
 from catalog.viewer import Viewer
 from ingest.compressed import CompressedError, compression

@@ -1,13 +1,14 @@
-"""Uploads from the web page, run in the background by a few threads of the app process
-(catalog/jobs/lanes.py: which runs next, fairly, with a quick lane for small files).
+"""Uploads from the web page, run in the background: by a few threads of the app process
+(catalog/jobs/lanes.py: which runs next, fairly, with a quick lane for small files), or, with
+DATASTORE_JOB_QUEUE=postgresql, by `datastore worker` processes (catalog/jobs/queue.py).
 
 A job's record is an IngestJob row, not memory: any app process can answer its page, and a
 restart loses nothing. Its file waits in <data>/uploads/<job id>/ (a name of ours, never the
 uploader's) from the moment the request is received until the job ends. A job whose
 process died (catalog.jobs.processes tells) is marked failed, by the next process to start or
-by whichever process is asked about it first; one whose dataset was committed before the
-process died says it was published (the publish records the version on the job's row in
-the same transaction).
+by whichever process is asked about it first (the queue's workers take it up again instead);
+one whose dataset was committed before its process died says it was published (the publish
+records the version on the job's row in the same transaction, only where none is yet).
 
 A job has a time limit: its progress callback stops it (TimeLimitReached) once the limit
 has passed, at the next progress report. Work that reports no progress cannot be stopped
@@ -25,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -35,11 +36,11 @@ from catalog.db.models import IngestJob, utcnow
 from catalog.errors import CatalogError
 from catalog.jobs.lanes import Lanes, Waiting
 from catalog.jobs.processes import ProcessRegistry
+from catalog.jobs.progress import ACTIVE, JobProgress
 
 log = logging.getLogger(__name__)
 
-QUEUED, RUNNING, PUBLISHED, INVALID, FAILED = "queued", "running", "published", "invalid", "failed"
-ACTIVE = (QUEUED, RUNNING)
+QUEUED, PUBLISHED, INVALID, FAILED = "queued", "published", "invalid", "failed"
 STOPPED = "The server stopped during this upload; please upload again."
 STOPPED_AFTER = (
     "The server stopped just after publishing this file, so the dataset is published; its "
@@ -51,9 +52,6 @@ PUBLISHED_THEN = (
 )
 UNEXPECTED = "Something went wrong on our side. Nothing you sent was published."
 FOLLOWED_BY = '"followed_by": "'  # as json.dumps writes the key, for a query to find it
-PROGRESS_INTERVAL_SECONDS = 0.25  # at most four progress writes a second per job and stage
-
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -67,63 +65,30 @@ class JobResult:
     message: str = ""
 
 
-class TimeLimitReached(CatalogError):
-    """A job ran past its time limit (raised by its progress callback)."""
-
-    status = 413
-
-
-class JobProgress:
-    """A job's progress callback: records the stage, done and total, a few times a second,
-    and stops the job (TimeLimitReached) once it has run past `time_limit` seconds."""
-
-    def __init__(self, sessions: sessionmaker[Session], job_id: str, time_limit: float = 0) -> None:
-        self.sessions = sessions
-        self.job_id = job_id
-        self.writes = 0
-        self.time_limit = time_limit
-        self._started = time.monotonic()
-        self._last = float("-inf")
-        self._stage = ""
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        if self.time_limit and now - self._started > self.time_limit:
-            raise TimeLimitReached(
-                f"Checking this file took longer than the site's limit of "
-                f"{_duration(self.time_limit)} for one upload "
-                "(DATASTORE_JOB_TIME_LIMIT), so it was stopped. Splitting it into smaller "
-                "files (by year or by area, say) gets each under the limit."
-            )
-        if now - self._last < PROGRESS_INTERVAL_SECONDS and stage == self._stage:
-            return  # a new stage is always written: the page says what is happening
-        self._last, self._stage = now, stage
-        self.record(stage, done, total)
-
-    def record(self, stage: str, done: int, total: int) -> None:
-        try:
-            with self.sessions() as session:
-                session.execute(
-                    update(IngestJob)
-                    .where(IngestJob.id == self.job_id, IngestJob.state.in_(ACTIVE))
-                    .values(
-                        state=RUNNING, stage=stage[:40], done=done, total=total, updated=utcnow()
-                    )
-                )
-                session.commit()
-            self.writes += 1
-        except SQLAlchemyError:  # the upload matters more than its progress bar
-            log.warning("could not record the progress of upload %s", self.job_id, exc_info=True)
+class AlreadyPublished(CatalogError):
+    """The job's row holds a version already: this run's publish was undone (never twice)."""
 
 
 # The work of a job: given the saved file and its progress callback, publish it.
 Work = Callable[[Path, JobProgress], JobResult]
 
 
+class Queue(Protocol):
+    """Where a job goes when other processes run it (catalog/jobs/queue.py)."""
+
+    def defer(self, job_id: str, spec: dict[str, Any], *, at_once: bool = False) -> None: ...
+
+    def waiting(self) -> set[str]: ...
+
+    def close(self) -> None: ...
+
+
 class JobRunner:
-    """Runs jobs in this process's lanes (catalog/jobs/lanes.py); their state lives in the
-    database. `time_limit` is in seconds (0: none); `quick_bytes` the quick lane's largest
-    file (0: no quick lane)."""
+    """Runs jobs in this process's lanes (catalog/jobs/lanes.py), or hands them to `queue`
+    for worker processes; their state lives in the database. `time_limit` is in seconds
+    (0: none); `quick_bytes` the quick lane's largest file (0: no quick lane). A job given
+    as a spec (plain JSON) is turned into its work by `work_from`, which the site sets
+    (catalog/startup.py): the same code in this process's threads and in a worker's."""
 
     def __init__(
         self,
@@ -134,7 +99,10 @@ class JobRunner:
         *,
         quick_bytes: int = 0,
         time_limit: float = 0,
+        queue: Queue | None = None,
     ) -> None:
+        self.queue = queue
+        self.work_from: Callable[[dict[str, Any]], Work] | None = None
         self.sessions = sessions
         self.folder = folder
         self.processes = processes
@@ -148,17 +116,21 @@ class JobRunner:
         user_id: int | None,
         original_name: str,
         save: Callable[[Path], None],
-        work: Work,
+        work: Work | None = None,
+        spec: dict[str, Any] | None = None,
         keep: dict[str, Any] | None = None,
         at_once: Callable[[Path], bool] | None = None,
     ) -> str:
-        """Record a job, save its file with `save(path)`, and queue `work`. Returns its id.
+        """Record a job, save its file with `save(path)`, and queue its `work` (or its
+        `spec`, which the queue's workers can be sent; the threads make it work). Returns its id.
         `keep` is the job's result until its work gives one (what the volunteer typed, so
         that a job that fails for any reason can be started again from it). A file up to
         `quick_bytes` may take the quick lane; one that `at_once(path)` says takes a moment
         whatever its size (a file refused from its first lines) is run at once, in the
         caller's thread, so that it never waits behind others."""
         job_id = uuid.uuid4().hex
+        if spec is not None:  # as a worker receives it, whichever queue runs it
+            spec = json.loads(json.dumps(spec, ensure_ascii=False))
         with self.sessions() as session:
             session.add(
                 IngestJob(
@@ -178,6 +150,14 @@ class JobRunner:
             folder.mkdir(parents=True)
             path = folder / "upload"
             save(path)
+            if self.queue is not None:
+                if spec is None:
+                    raise ValueError("a job for the queue's workers must be given as a spec")
+                self.queue.defer(job_id, spec, at_once=at_once is not None and at_once(path))
+                return job_id
+            if work is None:
+                assert spec is not None and self.work_from is not None
+                work = self.work_from(spec)
             run = partial(self._run, job_id, work, path)
             if at_once is not None and at_once(path):
                 run()  # a moment's work: never queued behind others
@@ -206,7 +186,12 @@ class JobRunner:
     def status(self, job_id: str) -> dict[str, Any] | None:
         """The job's record as plain data, or None. A job whose process died is failed here."""
         job = self._load(job_id)
-        if job is not None and job.state in ACTIVE and not self.processes.is_alive(job.process_id):
+        if (
+            self.queue is None  # else the workers judge their dead (catalog/jobs/queue.py)
+            and job is not None
+            and job.state in ACTIVE
+            and not self.processes.is_alive(job.process_id)
+        ):
             self._finish(job_id, JobResult(FAILED, message=STOPPED))
             job = self._load(job_id)
         if job is None:
@@ -234,7 +219,12 @@ class JobRunner:
         folders = list(self.folder.iterdir()) if self.folder.is_dir() else []
         with self.sessions() as session:
             jobs = session.scalars(select(IngestJob).where(IngestJob.state.in_(ACTIVE))).all()
-            live = {job.id for job in jobs if self.processes.is_alive(job.process_id)}
+            # A job in the queue waits for a worker, whoever queued it, and the workers
+            # judge those whose worker died (catalog/jobs/queue.py); one the queue does not
+            # hold was lost with the process that was queueing it.
+            held = self.queue.waiting() if self.queue is not None and jobs else set()
+            alive = self.processes.is_alive
+            live = {job.id for job in jobs if job.id in held or alive(job.process_id)}
         dead = [job for job in jobs if job.id not in live]
         for job in dead:
             self._finish(job.id, JobResult(FAILED, message=STOPPED))
@@ -269,11 +259,54 @@ class JobRunner:
         for waiting in self._lanes.close():
             self._finish(waiting.job_id, JobResult(FAILED, message=STOPPED))
 
+    def run_claimed(self, job_id: str, spec: dict[str, Any]) -> None:
+        """Run a job a worker took from the queue: the job is this process's from now on. A
+        job already ended is left as it is, and one whose version was committed (by a worker
+        that died just after) ends as published without running again."""
+        with self.sessions() as session:
+            done = session.execute(
+                update(IngestJob)
+                .where(IngestJob.id == job_id, IngestJob.state.in_(ACTIVE))
+                .values(process_id=self.processes.id, updated=utcnow())
+            )
+            claimed = getattr(done, "rowcount", 0)
+            session.commit()
+        job = self._load(job_id)
+        if not claimed or job is None:
+            return  # ended (failed by a sweep, say) or gone
+        path = self.folder / job_id / "upload"
+        if job.version_number is not None or not path.is_file():
+            self._finish(job_id, JobResult(FAILED, message=STOPPED))  # published, if it was
+            return
+        assert self.work_from is not None
+        self._run(job_id, self.work_from(spec), path)
+
+    def owner(self, job_id: str) -> str | None:
+        """The process running the job, while it is queued or running."""
+        job = self._load(job_id)
+        return job.process_id if job is not None and job.state in ACTIVE else None
+
+    def requeue(self, job_id: str, owner: str) -> None:
+        """Say that the job, whose process `owner` died, waits for another worker."""
+        with self.sessions() as session:
+            session.execute(
+                update(IngestJob)
+                .where(IngestJob.id == job_id, IngestJob.process_id == owner)
+                .where(IngestJob.state.in_(ACTIVE))
+                .values(state=QUEUED, stage="", done=0, total=0, updated=utcnow())
+            )
+            session.commit()
+
+    def end_claimed(self, job_id: str, result: JobResult) -> None:
+        self._finish(job_id, result)  # a job ended from outside its work (a worker's sweep)
+
     def _run(self, job_id: str, work: Work, path: Path) -> None:
         progress = JobProgress(self.sessions, job_id, self.time_limit)
         try:
             progress.record("starting", 0, 0)
             result = work(path, progress)
+        except AlreadyPublished:
+            result = JobResult(FAILED, message=STOPPED)  # _finish: published, and why
         except CatalogError as error:
             result = JobResult(FAILED, message=error.message)
         except Exception:
@@ -321,12 +354,3 @@ class JobRunner:
     def _load(self, job_id: str) -> IngestJob | None:
         with self.sessions() as session:
             return session.get(IngestJob, job_id)
-
-
-def _duration(seconds: float) -> str:
-    """1 second, 90 seconds, 30 minutes, 1.5 hours."""
-    for unit, size in (("hour", 3600), ("minute", 60)):
-        if seconds >= 2 * size:
-            amount = seconds / size
-            return f"{amount:g} {unit}s"
-    return f"{seconds:g} second{'' if seconds == 1 else 's'}"

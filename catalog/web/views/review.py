@@ -5,16 +5,14 @@ original, with that recipe (catalog/datasets/review.py). POST /uploads/<job id>/
 from __future__ import annotations
 
 import shutil
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from flask import redirect, request, url_for
 
 from catalog.context import current_site, current_viewer
-from catalog.datasets.uploads import publish_upload
+from catalog.datasets.upload_jobs import upload_spec
 from catalog.errors import InvalidInput
-from catalog.foi.answers import link_uploaded_answer
 from catalog.web.views.sign_in import login_required
 from catalog.web.views.uploads import (
     MAX_COLUMNS,
@@ -125,13 +123,9 @@ def _check_again(status: dict[str, Any], result: dict[str, Any], review: dict[st
     kept = site.store.kept_original(str(result.get("kept") or ""))
     form = result.get("form") or {}
     answers = result.get("request")
-    link = None if answers is None else partial(link_uploaded_answer, site.sessions, answers)
-    work = partial(
-        publish_upload,
-        site,
+    spec = upload_spec(
         original_name=status["original_name"],
         answers=answers,
-        on_published=link,
         form=form,
         allow_copy=True,  # a copy was named, if there was one, before the review
         review=review,
@@ -148,7 +142,7 @@ def _check_again(status: dict[str, Any], result: dict[str, Any], review: dict[st
         user_id=current_viewer().id,
         original_name=status["original_name"],
         save=save,
-        work=work,
+        spec=spec,
         keep={"form": form, "request": answers},
     )
     site.jobs.followed(status["id"], new_job)  # "My uploads" then points on to it

@@ -35,9 +35,10 @@ from wtforms.validators import Length, Optional
 from catalog.context import current_site, current_viewer, request_session
 from catalog.datasets.licences import DEFAULT_LICENCE, LICENCES
 from catalog.datasets.publishing import DatasetMetadata, check_publish_request
-from catalog.datasets.uploads import publish_upload, refused_at_once
+from catalog.datasets.upload_jobs import upload_spec
+from catalog.datasets.uploads import refused_at_once
 from catalog.errors import InvalidInput, NotAuthorised, NotFound
-from catalog.foi.answers import answer_metadata, check_answerable, link_uploaded_answer
+from catalog.foi.answers import answer_metadata, check_answerable
 from catalog.foi.reading import get_request
 from catalog.jobs.runner import INVALID, QUEUED
 from catalog.params import parse_int
@@ -226,14 +227,10 @@ def upload() -> Any:
     answers = _answered_request(form)
     upload_file = form.file.data
     original_name = upload_file.filename or "upload.csv"
-    link = None if answers is None else partial(link_uploaded_answer, site.sessions, answers)
     typed = {name: form[name].data for name in KEPT_FIELDS}
-    work = partial(
-        publish_upload,
-        site,
+    spec = upload_spec(
         original_name=original_name,
         answers=answers,
-        on_published=link,
         form=typed,
         allow_copy=bool(form.allow_copy.data),
         show_columns=bool(form.show_columns.data),
@@ -246,7 +243,7 @@ def upload() -> Any:
         user_id=current_viewer().id,
         original_name=original_name,
         save=upload_file.save,
-        work=work,
+        spec=spec,
         keep={"form": typed, "request": answers},  # "upload it again" after any failure
         at_once=partial(refused_at_once, site),
     )
