@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 from typing import Any
 
@@ -97,6 +98,8 @@ class PostgresQueue:
     def __init__(self, database_url: str) -> None:
         self._conninfo = conninfo(database_url)
         self._app: procrastinate.App | None = None
+        self._pool: psycopg_pool.NullConnectionPool | None = None
+        self._lock = threading.Lock()  # the app's threads defer at once
 
     def defer(self, job_id: str, spec: dict[str, Any], *, at_once: bool = False) -> None:
         task = self._opened().configure_task(
@@ -112,25 +115,29 @@ class PostgresQueue:
         return {str(job.task_kwargs.get("job_id", "")) for job in held}
 
     def close(self) -> None:
-        if self._app is not None:
-            self._app.close()
-            self._app = None
+        with self._lock:
+            if self._app is not None and self._pool is not None:
+                self._app.close()
+                self._pool.close()  # ours: procrastinate leaves a pool it was given open
+            self._app = self._pool = None
 
     def _opened(self) -> procrastinate.App:
-        if self._app is None:
-            connector = procrastinate.SyncPsycopgConnector()
-            app = procrastinate.App(connector=connector)
-            app.open(psycopg_pool.NullConnectionPool(self._conninfo, open=True))
-            self._app = app
-        return self._app
+        with self._lock:
+            if self._app is None:
+                app = procrastinate.App(connector=procrastinate.SyncPsycopgConnector())
+                self._pool = psycopg_pool.NullConnectionPool(self._conninfo, open=True)
+                app.open(self._pool)
+                self._app = app
+            return self._app
 
 
 def run_workers(runner: JobRunner, database_url: str, concurrency: int) -> None:
     """Run `concurrency` uploads at a time from the queue until told to stop (SIGINT or
     SIGTERM: the running ones finish first)."""
-    app = procrastinate.App(
-        connector=procrastinate.PsycopgConnector(conninfo=conninfo(database_url))
+    connector = procrastinate.PsycopgConnector(
+        conninfo=conninfo(database_url), min_size=1, max_size=concurrency + 3
     )
+    app = procrastinate.App(connector=connector)
 
     @app.task(name=TASK, queue=QUEUE)
     def ingest_upload(job_id: str, spec: dict[str, Any]) -> None:
