@@ -42,6 +42,13 @@ class Settings:
     host: str = _setting("127.0.0.1", "Address `datastore run` listens on.")
     port: int = _setting(5000, "Port `datastore run` listens on.")
     threads: int = _setting(8, "Worker threads of the web server started by `datastore run`.")
+    search_backend: str = _setting(
+        "whoosh",
+        "Where search looks: whoosh (an index in the data folder) or postgresql (tables in "
+        "the catalogue's PostgreSQL database, written in the same transaction as each "
+        "change; needs the unaccent and pg_trgm extensions). Run `datastore reindex` after "
+        "switching.",
+    )
     ingest_workers: int = _setting(
         1,
         "Uploads from the web page checked and published at once by each app process, in "
