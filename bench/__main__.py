@@ -15,6 +15,7 @@ BENCHMARKS: dict[str, str] = {
     "search": "bench.search_bench",
     "hostile": "bench.hostile_bench",
     "charts": "bench.charts_bench",
+    "scale": "bench.scale_bench",
 }
 
 

@@ -24,13 +24,14 @@ from sqlalchemy.orm import Session
 from catalog.search.analysis import QUERY_CHARS
 from catalog.search.facets import FacetTable
 from catalog.search.index import FACET_LIMIT, FACETS, SUGGEST_BELOW, SearchResult
-from catalog.search.pgquery import ENGLISH, SIMPLE, VISIBLE, conditions, parse_sql
+from catalog.search.pgquery import ENGLISH, SIMPLE, VISIBLE, Ranking, conditions, parse_sql
 from catalog.search.pgsetup import LAYOUT, current_layout, set_up
 from catalog.search.pgwords import snippet_terms, suggest
 
+EXACT_RANKED = 2000  # matches beyond this are ranked by title and tags first (_page)
 BATCH = 1000  # documents written per statement by a rebuild
 COLUMNS = (
-    "dataset_id, revision, document, words, title_sort, modified, private, organisation, "
+    "dataset_id, revision, document, heading, words, title_sort, modified, private, organisation, "
     "licence, tags, formats, columns"
 )
 VALUES = f"""(:id, :revision,
@@ -38,6 +39,8 @@ VALUES = f"""(:id, :revision,
     || setweight(to_tsvector('{ENGLISH}', :tag_text), 'B')
     || setweight(to_tsvector('{ENGLISH}', :column_text), 'C')
     || setweight(to_tsvector('{ENGLISH}', :text), 'D'),
+    setweight(to_tsvector('{ENGLISH}', :title), 'A')
+    || setweight(to_tsvector('{ENGLISH}', :tag_text), 'B'),
     to_tsvector('{SIMPLE}', :spell), :title_sort, :modified, :private, :organisation,
     :licence, :tags, :formats, :columns)"""
 UPSERT = f"""INSERT INTO search_documents ({COLUMNS}) VALUES {VALUES}
@@ -88,8 +91,9 @@ class PostgresIndex:
 
     transactional = True  # documents are written in the dataset's own transaction
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, exact_ranked: int = EXACT_RANKED) -> None:
         self.engine = engine
+        self.exact_ranked = exact_ranked  # more matches than this: title and tags first
         self._ready: dict[str, str] | None = None  # extension -> schema, once set up
         self._facets = FacetCache()
 
@@ -181,7 +185,16 @@ class PostgresIndex:
                 match, rank = parsed.loose, parsed.loose_rank
             page: list[int] = []
             if len(ids) and limit > 0:
-                page = _page(connection, [match, *where], params, rank, sort, offset, limit)
+                page = _page(
+                    connection,
+                    [match, *where],
+                    params,
+                    rank,
+                    sort,
+                    offset,
+                    limit,
+                    len(ids) > self.exact_ranked,
+                )
             facets = self._facets.count(ids, facet_limit)
             suggestion = None
             if parsed.words and every_word < SUGGEST_BELOW:
@@ -224,19 +237,52 @@ def _page(
     connection: Connection,
     where: list[str],
     params: dict[str, Any],
-    rank: str | None,
+    rank: Ranking | None,
     sort: str,
     offset: int,
     limit: int,
+    many: bool,
 ) -> list[int]:
     """One page of the matches: by relevance (ties: the most recently changed first),
-    title or most recently changed (also relevance with no words to score)."""
+    title or most recently changed (also relevance with no words to score).
+
+    Relevance scores every match unless there are `many` (over EXACT_RANKED). Then
+    (a common word at 100,000 datasets matches half of them, and scoring them all took
+    hundreds of milliseconds) the datasets with every word in their title or tags come
+    first, scored on those alone, then the rest, the most recently changed first.
+    """
     if sort == "title":
-        order = "d.title_sort, d.dataset_id"
-    elif sort == "relevance" and rank is not None:
-        order = f"{rank} DESC, d.modified DESC, d.dataset_id"
-    else:
+        return _ordered(connection, where, params, "d.title_sort, d.dataset_id", offset, limit)
+    if sort != "relevance" or rank is None:
         order = "d.modified DESC, d.dataset_id"
+        return _ordered(connection, where, params, order, offset, limit)
+    if not many:
+        order = f"{rank.score()} DESC, d.modified DESC, d.dataset_id"
+        return _ordered(connection, where, params, order, offset, limit)
+    wanted = offset + limit
+    order = f"{rank.score('d.heading')} DESC, d.modified DESC, d.dataset_id"
+    first = _ordered(connection, [*where, rank.in_heading()], params, order, 0, wanted)
+    if len(first) >= wanted:
+        return first[offset:]
+    rest = _ordered(
+        connection,
+        [*where, f"NOT ({rank.in_heading()})"],
+        params,
+        "d.modified DESC, d.dataset_id",
+        max(0, offset - len(first)),
+        wanted - max(offset, len(first)),
+    )
+    return first[offset:] + rest
+
+
+def _ordered(
+    connection: Connection,
+    where: list[str],
+    params: dict[str, Any],
+    order: str,
+    offset: int,
+    limit: int,
+) -> list[int]:
     sql = (
         f"SELECT d.dataset_id FROM search_documents d WHERE {' AND '.join(where)} "  # noqa: S608 (our SQL, values bound)
         f"ORDER BY {order} LIMIT :limit OFFSET :offset"

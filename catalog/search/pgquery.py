@@ -39,8 +39,8 @@ class SqlQuery:
 
     match: str  # every word and phrase, none of the exclusions
     loose: str | None  # any of the words (no dataset had them all)
-    rank: str | None  # the SQL score of a match (None: no words to score)
-    loose_rank: str | None
+    rank: Ranking | None  # what scores a match (None: no words to score)
+    loose_rank: Ranking | None
     params: dict[str, Any] = field(default_factory=dict)
     words: list[str] = field(default_factory=list)  # plain (unstemmed), to mark snippets
     prefix: str | None = None
@@ -99,18 +99,31 @@ def parse_sql(text: str) -> SqlQuery:
     unwanted = _without(" || ".join(excluded)) if excluded else "TRUE"
     match = f"{_with(every)} AND {unwanted}" if every else unwanted
     loose = f"{_with(anyof)} AND {unwanted}" if anyof else None
-    rank = _rank(" && ".join(exact), every) if every else None
-    loose_rank = _rank(" || ".join(exact), anyof) if anyof else None
+    rank = Ranking(" && ".join(exact), every) if every else None
+    loose_rank = Ranking(" || ".join(exact), anyof) if anyof else None
     return SqlQuery(match, loose, rank, loose_rank, params, words, prefix)
 
 
-def _rank(whole: str, every: str) -> str:
-    """A match's score: ts_rank (title A, tags B, columns C, all text D) of the whole
-    words, and half that of the words with the last as a start (so "temperat" puts the
-    dataset that has the word above the one with "temperature")."""
-    return (
-        f"ts_rank({WEIGHTS}, d.document, {whole}) + 0.5 * ts_rank({WEIGHTS}, d.document, {every})"
-    )
+@dataclass(frozen=True)
+class Ranking:
+    """The tsqueries that score a match: the whole words, and the words with the last as
+    a start too."""
+
+    whole: str
+    every: str
+
+    def score(self, vector: str = "d.document") -> str:
+        """ts_rank (title A, tags B, columns C, all text D) of the whole words, and half
+        that of the words with the last as a start (so "temperat" puts the dataset that
+        has the word above the one with "temperature")."""
+        return (
+            f"ts_rank({WEIGHTS}, {vector}, {self.whole}) "
+            f"+ 0.5 * ts_rank({WEIGHTS}, {vector}, {self.every})"
+        )
+
+    def in_heading(self) -> str:
+        """The datasets with every word in their title or tags."""
+        return f"d.heading @@ ({self.every})"
 
 
 def _with(query: str) -> str:

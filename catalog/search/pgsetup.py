@@ -15,7 +15,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-LAYOUT = 1  # bump when the tables below change: the backend then remakes and refills them
+LAYOUT = 2  # bump when the tables below change: the backend then remakes and refills them
 LOCK = 1_702_417  # pg_advisory_xact_lock key: one process sets up at a time
 EXTENSIONS = ("unaccent", "pg_trgm")
 
@@ -30,6 +30,7 @@ CREATE TABLE search_documents (
     dataset_id bigint PRIMARY KEY,
     revision bigint NOT NULL,
     document tsvector NOT NULL,  -- weighted: title A, tags B, columns C, all text D
+    heading tsvector NOT NULL,   -- title A and tags B alone: ranked first at scale
     words tsvector NOT NULL,     -- the unstemmed words, for "did you mean"
     title_sort text NOT NULL,
     modified timestamp NOT NULL,
@@ -41,6 +42,7 @@ CREATE TABLE search_documents (
     columns text[] NOT NULL
 );
 CREATE INDEX search_documents_document ON search_documents USING gin (document);
+CREATE INDEX search_documents_heading ON search_documents USING gin (heading);
 CREATE INDEX search_documents_words ON search_documents USING gin (words);
 CREATE INDEX search_documents_tags ON search_documents USING gin (tags);
 CREATE INDEX search_documents_columns ON search_documents USING gin (columns);
