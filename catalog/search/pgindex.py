@@ -141,6 +141,7 @@ class PostgresIndex:
             if batch:
                 connection.execute(sql_text(UPSERT), batch)
             connection.execute(sql_text(ALL_WORDS))
+            connection.execute(sql_text("ANALYZE search_documents"))
 
     def update(self, document: dict[str, Any]) -> None:
         """Write one document in a transaction of its own."""

@@ -77,8 +77,8 @@ def snippet_terms(connection: Connection, words: list[str]) -> frozenset[str]:
     for word in words:
         if len(word) >= PREFIX_MIN:
             longer = connection.scalars(
-                text("SELECT word FROM search_words WHERE starts_with(word, :p) LIMIT :n"),
-                {"p": word, "n": EXPANDED},
+                text("SELECT word FROM search_words WHERE word LIKE :p LIMIT :n"),
+                {"p": re.sub(r"([%_\\])", r"\\\1", word) + "%", "n": EXPANDED},
             )
             terms.update(stem(w) for w in longer)
     return frozenset(terms)
