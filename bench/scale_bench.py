@@ -58,12 +58,6 @@ def main(argv: list[str] | None = None) -> int:
     for size in args.sizes:
         documents = generated_documents(size, words, tags, organisations)
         figures: dict[str, tuple[float, float, float, float]] = {}
-        if "whoosh" in args.backends:
-            folder = Path(tempfile.mkdtemp(prefix=f"scale-bench-{size}-"))
-            try:
-                figures["whoosh"] = _measure(SearchIndex(folder), documents, queries)
-            finally:
-                shutil.rmtree(folder, ignore_errors=True)
         if "postgresql" in args.backends:
             with _schema(args.database_url) as url:
                 engine = create_engine(url)
@@ -71,11 +65,14 @@ def main(argv: list[str] | None = None) -> int:
                     figures["postgresql"] = _measure(PostgresIndex(engine), documents, queries)
                 finally:
                     engine.dispose()
-        for backend, (build, first, p50, p95) in figures.items():
-            print(
-                f"  {size:,} datasets, {backend}: built in {build:.1f} s, first search "
-                f"{first:.0f} ms, p50 {p50:.1f} ms, p95 {p95:.1f} ms"
-            )
+            _say(size, "postgresql", figures["postgresql"])
+        if "whoosh" in args.backends:
+            folder = Path(tempfile.mkdtemp(prefix=f"scale-bench-{size}-"))
+            try:
+                figures["whoosh"] = _measure(SearchIndex(folder), documents, queries)
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+            _say(size, "whoosh", figures["whoosh"])
         ratio = "-"
         if len(figures) == 2:
             whoosh_p95, pg_p95 = figures["whoosh"][3], figures["postgresql"][3]
@@ -100,6 +97,15 @@ def main(argv: list[str] | None = None) -> int:
                 f"| {ratio} | {verdict} |"
             )
     return status
+
+
+def _say(size: int, backend: str, figures: tuple[float, float, float, float]) -> None:
+    build, first, p50, p95 = figures
+    print(
+        f"  {size:,} datasets, {backend}: built in {build:.1f} s, first search {first:.0f} ms, "
+        f"p50 {p50:.1f} ms, p95 {p95:.1f} ms",
+        flush=True,
+    )
 
 
 def _measure(

@@ -99,8 +99,8 @@ def parse_sql(text: str) -> SqlQuery:
     unwanted = _without(" || ".join(excluded)) if excluded else "TRUE"
     match = f"{_with(every)} AND {unwanted}" if every else unwanted
     loose = f"{_with(anyof)} AND {unwanted}" if anyof else None
-    rank = Ranking(" && ".join(exact), every) if every else None
-    loose_rank = Ranking(" || ".join(exact), anyof) if anyof else None
+    rank = Ranking(" && ".join(exact), every, unwanted) if every else None
+    loose_rank = Ranking(" || ".join(exact), anyof, unwanted) if anyof else None
     return SqlQuery(match, loose, rank, loose_rank, params, words, prefix)
 
 
@@ -111,6 +111,7 @@ class Ranking:
 
     whole: str
     every: str
+    unwanted: str = "TRUE"  # the -words' condition
 
     def score(self, vector: str = "d.document") -> str:
         """ts_rank (title A, tags B, columns C, all text D) of the whole words, and half
@@ -122,8 +123,8 @@ class Ranking:
         )
 
     def in_heading(self) -> str:
-        """The datasets with every word in their title or tags."""
-        return f"d.heading @@ ({self.every})"
+        """The datasets with every word in their title or tags (and no -word)."""
+        return f"d.heading @@ ({self.every}) AND {self.unwanted}"
 
 
 def _with(query: str) -> str:
