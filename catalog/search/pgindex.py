@@ -28,7 +28,7 @@ from catalog.search.pgquery import ENGLISH, SIMPLE, VISIBLE, Ranking, conditions
 from catalog.search.pgsetup import LAYOUT, current_layout, set_up
 from catalog.search.pgwords import snippet_terms, suggest
 
-EXACT_RANKED = 2000  # matches beyond this are ranked by title and tags first (_page)
+EXACT_RANKED = 300  # matches beyond this are ranked by title and tags first (_page)
 BATCH = 1000  # documents written per statement by a rebuild
 COLUMNS = (
     "dataset_id, revision, document, heading, words, title_sort, modified, private, organisation, "
@@ -254,10 +254,11 @@ def _page(
     """One page of the matches: by relevance (ties: the most recently changed first),
     title or most recently changed (also relevance with no words to score).
 
-    Relevance scores every match unless there are `many` (over EXACT_RANKED). Then
-    (a common word at 100,000 datasets matches half of them, and scoring them all took
-    hundreds of milliseconds) the datasets with every word in their title or tags come
-    first, scored on those alone, then the rest, the most recently changed first.
+    Relevance scores every match unless there are `many` (over EXACT_RANKED). Then (a
+    common word at 100,000 datasets matches half of them, each vector scored is read from
+    out of line, and scoring them all took hundreds of milliseconds) the datasets with
+    every word in their title or tags come first, scored on those alone, then the rest,
+    the most recently changed first.
     """
     if sort == "title":
         return _ordered(connection, where, params, "d.title_sort, d.dataset_id", offset, limit)

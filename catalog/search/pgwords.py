@@ -74,11 +74,16 @@ def snippet_terms(connection: Connection, words: list[str]) -> frozenset[str]:
     """The terms documents.snippet() marks: each word's stem (as the snippet's analyser
     stems it) and those of the known words the typed ones start."""
     terms = {stem(w) for w in words}
-    for word in words:
-        if len(word) >= PREFIX_MIN:
-            longer = connection.scalars(
-                text("SELECT word FROM search_words WHERE word LIKE :p LIMIT :n"),
-                {"p": re.sub(r"([%_\\])", r"\\\1", word) + "%", "n": EXPANDED},
-            )
-            terms.update(stem(w) for w in longer)
+    starts = [_like(w) for w in words if len(w) >= PREFIX_MIN]
+    if starts:
+        longer = connection.scalars(
+            text("SELECT word FROM search_words WHERE word LIKE ANY(:starts) LIMIT :n"),
+            {"starts": starts, "n": EXPANDED * len(starts)},
+        )
+        terms.update(stem(w) for w in longer)
     return frozenset(terms)
+
+
+def _like(word: str) -> str:
+    """A LIKE pattern for the words that start with `word`."""
+    return re.sub(r"([%_\\])", r"\\\1", word) + "%"
