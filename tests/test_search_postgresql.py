@@ -2,8 +2,9 @@
 words, a dataset's search document commits or rolls back with the dataset itself, a
 switch of backend is filled by `datastore reindex` or the next start, and past
 exact_ranked matches a page puts the datasets with the words in their titles or tags first,
-pages joining without a gap or a repeat. (The rest of search runs on both backends:
-test_search.py, test_search_ranking.py.)"""
+pages joining without a gap or a repeat; facet counts follow each write (the rows written
+since) and a rebuild; two processes writing at once lose nothing. (The rest of search runs
+on both backends: test_search.py, test_search_ranking.py, test_search_judged.py.)"""
 
 from __future__ import annotations
 
@@ -87,3 +88,41 @@ def test_many_matches_put_title_and_tag_words_first_and_pages_join(
     pages = [index.search("bus", offset=n, limit=1).dataset_ids for n in range(5)]
     assert pages == [[1], [3], [2], [4], []]
     assert index.search("bus", offset=1, limit=2).dataset_ids == [3, 2]
+
+
+def test_facets_follow_each_write_and_a_rebuild(tmp_path: Path, site: Any) -> None:
+    index = site.index
+    index.rebuild([index_document(1, "Roads", tags=["highways"])])
+    assert index.search("").facets["tags"] == [("highways", 1)]  # loaded
+    index.update(index_document(1, "Roads", tags=["potholes"]))
+    index.update(index_document(2, "Lanes", tags=["potholes"]))
+    assert index.search("").facets["tags"] == [("potholes", 2)]  # the rows written since
+    index.rebuild([index_document(3, "Paths", tags=["walks"])])
+    assert index.search("").facets["tags"] == [("walks", 1)]  # read afresh
+
+
+def _add_documents(url: str, first: int, count: int) -> None:
+    from sqlalchemy import create_engine
+
+    index = PostgresIndex(create_engine(url))
+    for number in range(first, first + count):
+        index.update(index_document(number, f"Dataset {number}", description="concurrently"))
+
+
+@pytest.mark.processes
+def test_two_processes_writing_at_once_lose_nothing(site: Any) -> None:
+    import multiprocessing
+
+    site.index.rebuild([])
+    url = site.engine.url.render_as_string(hide_password=False)
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_add_documents, args=(url, first, 60)) for first in (1, 1001)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+        assert worker.exitcode == 0
+    found = site.index.search("concurrently", limit=1000)
+    assert sorted(found.dataset_ids) == [*range(1, 61), *range(1001, 1061)]
+    assert found.facets["licence"] == [("uk-ogl", 120)]
+    assert site.index.healthy(120)
