@@ -16,6 +16,7 @@ BENCHMARKS: dict[str, str] = {
     "hostile": "bench.hostile_bench",
     "charts": "bench.charts_bench",
     "load": "bench.load_bench",
+    "scale": "bench.scale_bench",
 }
 
 

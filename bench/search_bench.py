@@ -58,23 +58,20 @@ _ENDINGS = ["", "s", "ing", "ed", "er", "ation", "al", "ly"]
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
-    rng = random.Random(SEED)
-    words = sorted({root + end for root in _ROOTS for end in _ENDINGS})
-    tags = rng.sample(words, 200)
-    organisations = [f"{rng.choice(_ROOTS)}-{rng.choice(_ROOTS)}-{n}" for n in range(50)]
+    words, tags, organisations = vocabulary()
     print("Search benchmark (Python API: SearchIndex.search, facets counted)")
     rows: list[tuple[str, ...]] = []
     status = 0
     for size in args.sizes:
         folder = Path(tempfile.mkdtemp(prefix=f"search-bench-{size}-"))
         try:
-            documents = _documents(size, words, tags, organisations)
+            documents = generated_documents(size, words, tags, organisations)
             started = time.perf_counter()
             SearchIndex(folder).rebuild(documents)
             build = time.perf_counter() - started
-            queries = _queries(words, tags)
-            o50, o95 = _time_queries(LegacyRanking(folder), queries)
-            p50, p95 = _time_queries(SearchIndex(folder), queries)
+            queries = generated_queries(words, tags)
+            o50, o95 = time_queries(LegacyRanking(folder), queries)
+            p50, p95 = time_queries(SearchIndex(folder), queries)
             verdict = "-"
             if size == TARGET_SIZE:
                 verdict = "yes" if p95 <= TARGET_P95_MS else "NO"
@@ -106,6 +103,15 @@ def main(argv: list[str] | None = None) -> int:
     return status
 
 
+def vocabulary() -> tuple[list[str], list[str], list[str]]:
+    """The seeded words, tags and organisations documents and queries are made of."""
+    rng = random.Random(SEED)
+    words = sorted({root + end for root in _ROOTS for end in _ENDINGS})
+    tags = rng.sample(words, 200)
+    organisations = [f"{rng.choice(_ROOTS)}-{rng.choice(_ROOTS)}-{n}" for n in range(50)]
+    return words, tags, organisations
+
+
 class LegacyRanking(SearchIndex):
     """The ranking BM25F replaced, kept to time against it in the same run: datasets with
     the words in their titles first, then in their tags (by how many), then the most
@@ -134,7 +140,7 @@ class LegacyRanking(SearchIndex):
         return [int(searcher.stored_fields(d)["id"]) for d in docnums[offset:]]
 
 
-def _time_queries(index: SearchIndex, queries: list[str]) -> tuple[float, float]:
+def time_queries(index: Any, queries: list[str]) -> tuple[float, float]:
     """p50 and p95 in ms of `queries` through index.search, its searcher opened first."""
     index.search(queries[0], None, 0, 20)  # open the searcher, as a running site has
     latencies = []
@@ -146,7 +152,7 @@ def _time_queries(index: SearchIndex, queries: list[str]) -> tuple[float, float]
     return statistics.median(latencies), statistics.quantiles(latencies, n=20)[-1]
 
 
-def _documents(
+def generated_documents(
     size: int, words: list[str], tags: list[str], organisations: list[str]
 ) -> list[dict[str, Any]]:
     rng = random.Random(SEED + size)
@@ -176,7 +182,7 @@ def _documents(
     return documents
 
 
-def _queries(words: list[str], tags: list[str]) -> list[str]:
+def generated_queries(words: list[str], tags: list[str]) -> list[str]:
     rng = random.Random(SEED - 1)
     queries = []
     for _ in range(QUERIES):
@@ -185,7 +191,7 @@ def _queries(words: list[str], tags: list[str]) -> list[str]:
     return queries
 
 
-def _sizes(text: str) -> list[int]:
+def parse_sizes(text: str) -> list[int]:
     sizes = []
     for part in text.split(","):
         part = part.strip().lower()
@@ -196,7 +202,9 @@ def _sizes(text: str) -> list[int]:
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench search", description=__doc__)
-    parser.add_argument("--sizes", type=_sizes, default=_sizes("1k,10k,100k"), help="e.g. 1k,10k")
+    parser.add_argument(
+        "--sizes", type=parse_sizes, default=parse_sizes("1k,10k,100k"), help="e.g. 1k,10k"
+    )
     parser.add_argument(
         "--no-http", action="store_true", help="skip package_search over HTTP (a live server)"
     )

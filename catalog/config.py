@@ -49,6 +49,13 @@ class Settings:
         "App processes `datastore run` serves with (gunicorn, pre-forked; above 1 needs a "
         "PostgreSQL catalogue). 1: one waitress process, as on a laptop.",
     )
+    search_backend: str = _setting(
+        "whoosh",
+        "Where search looks: whoosh (an index in the data folder) or postgresql (tables in "
+        "the catalogue's PostgreSQL database, written in the same transaction as each "
+        "change; needs the unaccent and pg_trgm extensions). Run `datastore reindex` after "
+        "switching.",
+    )
     ingest_workers: int = _setting(
         1,
         "Uploads from the web page checked and published at once by each app process, in "

@@ -16,7 +16,7 @@ from catalog.db.engine import make_engine
 from catalog.jobs.processes import ProcessRegistry
 from catalog.jobs.queue import PostgresQueue, check_queue
 from catalog.jobs.runner import JobRunner
-from catalog.search.index import SearchIndex
+from catalog.search.backends import SearchBackend, open_index
 from datastore import Store, use_memory_pool
 from datastore.query import QueryLimits
 from ingest.limits import TableLimits
@@ -39,7 +39,7 @@ class Site:
             info={"password_profile": self.settings.password_profile},
         )
         self.store = Store(self.settings.files_dir)
-        self.index = SearchIndex(self.settings.index_dir)
+        self.index: SearchBackend = open_index(self.settings, self.engine)
         self.processes = ProcessRegistry(self.settings.data_dir / "processes")
         # Queries spill in a folder of this process's, so that one starting after a crash
         # can tell a dead process's litter from a live one's (catalog/jobs/recovery.py).

@@ -45,7 +45,7 @@ def prepare(site: Site) -> None:
     with site.session() as session:
         count = session.scalar(select(func.count()).select_from(Dataset)) or 0
     if not site.index.healthy(expected_documents=count):
-        if site.index.folder.exists():
+        if site.index.exists():
             log.warning("search index damaged or out of step with the database: rebuilding it")
         reindex(site)
 

@@ -29,6 +29,8 @@ from sqlalchemy import create_engine, text
 from catalog.app import create_app
 from catalog.cli import main
 from catalog.config import Settings
+from catalog.search.index import SearchIndex
+from catalog.search.pgindex import PostgresIndex
 
 DATA = Path(__file__).parent / "data"
 PG_URL = os.environ.get("DATASTORE_TEST_POSTGRES_URL", "")
@@ -82,8 +84,9 @@ def postgres_schema() -> Iterator[str]:
         engine.dispose()
 
 
-def make_settings(tmp_path: Path, database_url: str) -> Settings:
+def make_settings(tmp_path: Path, database_url: str, search_backend: str = "whoosh") -> Settings:
     return Settings(
+        search_backend=search_backend,
         data_dir=tmp_path / "data",
         database_url=database_url,
         secret_key=uuid.uuid4().hex,
@@ -96,8 +99,39 @@ def make_settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    return make_settings(tmp_path, database_url)
+def search_backend() -> str:
+    """The search backend of the test's site: Whoosh, unless a module overrides this
+    fixture with SEARCH_BACKENDS (the search tests run on both)."""
+    return "whoosh"
+
+
+SEARCH_BACKENDS = ["whoosh", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str, search_backend: str) -> Settings:
+    if search_backend == "postgresql" and not database_url:
+        pytest.skip("the PostgreSQL search backend needs a PostgreSQL catalogue")
+    return make_settings(tmp_path, database_url, search_backend)
+
+
+@pytest.fixture
+def empty_index(tmp_path: Path, search_backend: str) -> Iterator[Any]:
+    """An empty search index of the test's backend, with no site: a Whoosh folder, or the
+    PostgreSQL backend's tables in a schema of its own."""
+    if search_backend == "whoosh":
+        yield SearchIndex(tmp_path / "index")
+        return
+    if not PG_URL:
+        if REQUIRE_PG:
+            pytest.fail("DATASTORE_TEST_POSTGRES_URL is not set")
+        pytest.skip("PostgreSQL not configured (set DATASTORE_TEST_POSTGRES_URL)")
+    with postgres_schema() as url:
+        engine = create_engine(url)
+        try:
+            yield PostgresIndex(engine)
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture

@@ -14,14 +14,20 @@ from catalog.datasets.publishing import DatasetMetadata, publish_file
 from catalog.search.documents import snippet
 from catalog.search.index import SearchIndex
 from catalog.startup import prepare
+from tests.conftest import SEARCH_BACKENDS
 from tests.factories import index_document
 
 _doc = index_document
 
 
+@pytest.fixture(params=SEARCH_BACKENDS)
+def search_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def index(tmp_path: Path) -> SearchIndex:
-    found = SearchIndex(tmp_path / "index")
+def index(empty_index: Any) -> Any:
+    found = empty_index
     found.rebuild(
         [
             _doc(
@@ -57,7 +63,7 @@ def index(tmp_path: Path) -> SearchIndex:
     return found
 
 
-def test_words_are_stemmed_and_match_as_prefixes(index: SearchIndex) -> None:
+def test_words_are_stemmed_and_match_as_prefixes(index: Any) -> None:
     assert index.search("households").dataset_ids == [1]  # stem of "households"
     assert index.search("journey").dataset_ids == [2]  # "journeys" by its stem
     assert index.search("hous").dataset_ids == [1]
@@ -66,20 +72,20 @@ def test_words_are_stemmed_and_match_as_prefixes(index: SearchIndex) -> None:
     assert index.search("transp -bus").total == 0
 
 
-def test_suggestions_come_from_the_index_words(index: SearchIndex) -> None:
+def test_suggestions_come_from_the_index_words(index: Any) -> None:
     found = index.search("housng")
     assert (found.total, found.suggestion) == (0, "housing")
     assert index.search("hous").suggestion is None  # a prefix of a known word
     assert index.search("london").suggestion is None
 
 
-def test_quoted_phrases_match_in_order(index: SearchIndex) -> None:
+def test_quoted_phrases_match_in_order(index: Any) -> None:
     assert index.search('"city of london"').dataset_ids == [1]
     assert index.search("city london").total == 2
     assert index.search('"london city"').total == 0
 
 
-def test_facets_count_every_match_and_filters_narrow(index: SearchIndex) -> None:
+def test_facets_count_every_match_and_filters_narrow(index: Any) -> None:
     found = index.search("", limit=1)
     assert found.total == 3 and len(found.dataset_ids) == 1
     assert found.facets == {
@@ -99,7 +105,7 @@ def test_facets_count_every_match_and_filters_narrow(index: SearchIndex) -> None
     assert both.facets["organisation"] == [("camden", 1)]
 
 
-def test_sorts_and_pages(index: SearchIndex) -> None:
+def test_sorts_and_pages(index: Any) -> None:
     assert index.search("", sort="title").dataset_ids == [3, 2, 1]
     assert index.search("", sort="modified").dataset_ids == [1, 3, 2]
     assert index.search("").dataset_ids == [1, 3, 2]  # no words: newest first
@@ -109,15 +115,15 @@ def test_sorts_and_pages(index: SearchIndex) -> None:
     assert index.search("", offset=2, limit=5, sort="modified").total == 3
 
 
-def test_column_names_and_descriptions_are_searched(index: SearchIndex) -> None:
+def test_column_names_and_descriptions_are_searched(index: Any) -> None:
     assert index.search("wardcode").dataset_ids == [1]
     assert index.search("ward code").dataset_ids == [1]  # camelCase split
     assert index.search("route number").dataset_ids == [2]
     assert index.search("people").dataset_ids == [1]  # a field's description
 
 
-def test_private_datasets_only_for_their_organisations(tmp_path: Path) -> None:
-    index = SearchIndex(tmp_path / "index")
+def test_private_datasets_only_for_their_organisations(empty_index: Any) -> None:
+    index = empty_index
     index.rebuild(
         [
             _doc(1, "Public roads", organisation="camden"),
@@ -133,7 +139,7 @@ def test_private_datasets_only_for_their_organisations(tmp_path: Path) -> None:
     assert index.search("secret", visible_organisations={"camden"}).total == 0
 
 
-def test_snippets_escape_dataset_text(index: SearchIndex) -> None:
+def test_snippets_escape_dataset_text(index: Any) -> None:
     found = index.search("waiting")
     marked = snippet(found.terms, "Garden plots <script>alert(1)</script> & waiting times.")
     assert marked is not None
@@ -199,6 +205,7 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
 
 # Whoosh leaves a damaged index's files open when it refuses them; the leak is its, not ours.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("search_backend", ["whoosh"])  # its folder damaged
 def test_damaged_or_outdated_index_is_detected_and_rebuilt(site: Any, tmp_path: Path) -> None:
     path = tmp_path / "roads.csv"
     path.write_text("road,length\nA1,10\n", encoding="utf-8")
@@ -214,6 +221,7 @@ def test_damaged_or_outdated_index_is_detected_and_rebuilt(site: Any, tmp_path: 
     assert site.index.search("road").total == 1
 
 
+@pytest.mark.parametrize("search_backend", ["whoosh"])  # its folder damaged
 def test_a_damaged_index_under_a_running_site_is_rebuilt_from_the_catalogue(
     client: Any, site: Any
 ) -> None:

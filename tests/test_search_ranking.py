@@ -13,14 +13,18 @@ from typing import Any
 import pytest
 
 from catalog.datasets.publishing import DatasetMetadata, publish_file
-from catalog.search.index import SearchIndex
+from tests.conftest import SEARCH_BACKENDS
 from tests.factories import index_document
 
 _doc = partial(index_document, days=1)
 
 
-def _index(tmp_path: Path, *documents: dict[str, Any]) -> SearchIndex:
-    index = SearchIndex(tmp_path / "index")
+@pytest.fixture(params=SEARCH_BACKENDS)
+def search_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def _index(index: Any, *documents: dict[str, Any]) -> Any:
     index.rebuild(documents)
     return index
 
@@ -29,10 +33,10 @@ FILLER = " ".join(f"filler{n}" for n in range(60))
 
 
 def test_a_word_said_often_in_a_short_description_outranks_one_mention_in_a_long_one(
-    tmp_path: Path,
+    empty_index: Any,
 ) -> None:
     index = _index(
-        tmp_path,
+        empty_index,
         _doc(1, "Dataset one", days=20, description=f"Allotments once. {FILLER}"),
         _doc(2, "Dataset two", days=2, description="Allotments, allotments and allotments."),
     )
@@ -41,10 +45,10 @@ def test_a_word_said_often_in_a_short_description_outranks_one_mention_in_a_long
 
 
 def test_the_title_counts_most_then_tags_then_columns_then_description(
-    tmp_path: Path,
+    empty_index: Any,
 ) -> None:
     index = _index(
-        tmp_path,
+        empty_index,
         _doc(1, "Road works", days=28, description="Potholes reported by residents."),
         _doc(2, "Street repairs", days=27, fields=[{"name": "pothole_count"}]),
         _doc(3, "Highways", days=26, tags=["potholes"]),
@@ -53,9 +57,9 @@ def test_the_title_counts_most_then_tags_then_columns_then_description(
     assert index.search("potholes").dataset_ids == [4, 3, 2, 1]
 
 
-def test_words_side_by_side_in_the_title_rank_first(tmp_path: Path) -> None:
+def test_words_side_by_side_in_the_title_rank_first(empty_index: Any) -> None:
     index = _index(
-        tmp_path,
+        empty_index,
         _doc(1, "Prices paid for a house, by area", days=20),
         _doc(2, "House prices since 1952", days=1),
     )
@@ -64,10 +68,10 @@ def test_words_side_by_side_in_the_title_rank_first(tmp_path: Path) -> None:
 
 
 def test_the_word_being_typed_matches_as_a_start_and_scores_below_the_word(
-    tmp_path: Path,
+    empty_index: Any,
 ) -> None:
     index = _index(
-        tmp_path,
+        empty_index,
         _doc(1, "Global temperature series", days=2),
         _doc(2, "Temperat zone forests", days=1),
     )
@@ -75,9 +79,9 @@ def test_the_word_being_typed_matches_as_a_start_and_scores_below_the_word(
     assert index.search("global temperat").dataset_ids == [1]
 
 
-def test_when_no_dataset_has_every_word_those_with_some_are_shown(tmp_path: Path) -> None:
+def test_when_no_dataset_has_every_word_those_with_some_are_shown(empty_index: Any) -> None:
     index = _index(
-        tmp_path,
+        empty_index,
         _doc(1, "Children in placement", description="Children in care, by age."),
         _doc(2, "Bus stops", description="Where buses stop."),
     )
@@ -88,31 +92,31 @@ def test_when_no_dataset_has_every_word_those_with_some_are_shown(tmp_path: Path
     assert index.search('"children foster"').total == 0  # so does a phrase
 
 
-def _words_index(tmp_path: Path) -> SearchIndex:
+def _words_index(empty_index: Any) -> Any:
     return _index(
-        tmp_path,
+        empty_index,
         _doc(1, "Cities of England", description="Its population and its area."),
         _doc(2, "Cities of Wales", description="Grants of £25,000 or more."),
         _doc(3, "Social housing", organisation="camden", description="Let at £25,000 a year."),
     )
 
 
-def test_no_did_you_mean_for_a_word_found_by_its_stem(tmp_path: Path) -> None:
-    found = _words_index(tmp_path).search("citys")  # "city", as "cities" is stemmed
+def test_no_did_you_mean_for_a_word_found_by_its_stem(empty_index: Any) -> None:
+    found = _words_index(empty_index).search("citys")  # "city", as "cities" is stemmed
     assert (found.total, found.suggestion) == (2, None)  # before: "Did you mean its?"
 
 
-def test_no_did_you_mean_inside_numbers(tmp_path: Path) -> None:
-    alone = _index(tmp_path / "alone", _doc(1, "Cities of England", description="Its area."))
+def test_no_did_you_mean_inside_numbers(empty_index: Any) -> None:
+    alone = _index(empty_index, _doc(1, "Cities of England", description="Its area."))
     assert alone.search("£25,000").suggestion is None  # before: "£of,000"
-    index = _words_index(tmp_path)
+    index = _words_index(empty_index)
     for typed in ("£25,000", "£25,00", "2019/20 grants", "A40"):
         assert index.search(typed).suggestion is None, typed
     assert index.search("housng £25,000").suggestion == "housing £25,000"
 
 
-def test_did_you_mean_only_a_suggestion_that_finds_more(tmp_path: Path) -> None:
-    index = _words_index(tmp_path)
+def test_did_you_mean_only_a_suggestion_that_finds_more(empty_index: Any) -> None:
+    index = _words_index(empty_index)
     assert index.search("housng").suggestion == "housing"
     # housing is Camden's: within another organisation it finds nothing more
     assert index.search("housng", {"organisation": "tfl"}).suggestion is None

@@ -1,5 +1,6 @@
 """A dataset's search document, and keeping the search index in step with the database:
-refreshed after each commit, rebuilt from the database on demand (`datastore reindex`)."""
+written with each change (in its transaction on the PostgreSQL backend, just after its
+commit on Whoosh), rebuilt from the database on demand (`datastore reindex`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.db.models import Dataset
@@ -22,19 +23,10 @@ log = logging.getLogger(__name__)
 
 
 def index_after_commit(site: Site, session: Session, document: dict[str, Any]) -> None:
-    """Refresh the dataset's search document once `session` commits (never if it rolls
-    back): the index only ever holds what the database holds."""
-    event.listen(session, "after_commit", lambda _: refresh_index(site, document), once=True)
-
-
-def refresh_index(site: Site, document: dict[str, Any]) -> None:
-    """Put a committed dataset's search document in the index. The database is the truth
-    and the index a cache, so a failure here is logged, not raised: the change stands, and
-    `datastore reindex` (or the next start, which finds the index out of step) repairs it."""
-    try:
-        site.index.update(document)
-    except Exception:
-        log.exception("could not update the search index for dataset %s", document.get("id"))
+    """Write the dataset's search document with `session`'s commit, never if it rolls
+    back: in the same transaction on the PostgreSQL backend (so the index cannot fall out
+    of step), just after it on Whoosh (a cache, repaired by `datastore reindex`)."""
+    site.index.write(session, document)
 
 
 _repairing = threading.Lock()

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from catalog.datasets.indexing import index_after_commit, index_document, refresh_index
+from catalog.datasets.indexing import index_after_commit, index_document
 from catalog.datasets.licences import DEFAULT_LICENCE, licence
 from catalog.datasets.owners import existing_organisation, owner_for_new_dataset
 from catalog.datasets.permissions import (
@@ -136,10 +136,10 @@ def publish_file(
     """Validate a file and publish it as a new dataset, or as a new version of one.
 
     An invalid file changes nothing in the catalogue; its original and report are kept in
-    the datastore's rejected/ folder. A valid one is committed to the database and then
-    added to the search index. The upload job `job_id`, if any, records the version in the
+    the datastore's rejected/ folder. A valid one is committed to the database with its
+    search document (on Whoosh, written to the index just after the commit). The upload job `job_id`, if any, records the version in the
     same commit, so that it says published whatever happens to its process after.
-    """
+    """  # noqa: E501
     with site.session() as session:
         dataset = None
         if dataset_name:
@@ -178,14 +178,14 @@ def publish_file(
                 )
                 if getattr(recorded, "rowcount", 0) != 1:
                     raise AlreadyPublished("This upload is published already.")
+            session.flush()
+            index_after_commit(site, session, index_document(dataset, result.schema))
             session.commit()
         except Exception:
             session.rollback()
             site.store.remove_version(result.version)
             raise
         name, number = dataset.name, result.version.number
-        document = index_document(dataset, result.schema)
-    refresh_index(site, document)
     _derive(site, result.version, None if progress is None else _past_limits(progress))
     return PublishOutcome(result, name, number)
 

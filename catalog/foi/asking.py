@@ -20,7 +20,7 @@ from catalog.foi.authorities import suggest_authorities
 from catalog.foi.permissions import can_see
 from catalog.foi.reading import request_card
 from catalog.foi.wanted import most_wanted
-from catalog.search.index import SearchIndex
+from catalog.search.backends import SearchBackend
 from catalog.viewer import ANONYMOUS, Viewer
 
 _ANALYSER = StemmingAnalyzer()
@@ -79,7 +79,7 @@ def title_from_search(query: str, filters: dict[str, str]) -> str:
 
 
 def find_publishers(
-    session: Session, index: SearchIndex, query: str, filters: dict[str, str]
+    session: Session, index: SearchBackend, query: str, filters: dict[str, str]
 ) -> list[str]:
     """Titles of the organisations that publish datasets on the topic here: the one the
     search was filtered by, then those publishing on any of its words (public data only)."""
@@ -110,7 +110,7 @@ class Suggestions:
 
 def suggest_before_asking(
     session: Session,
-    index: SearchIndex,
+    index: SearchBackend,
     title: str,
     query: str,
     filters: dict[str, str],
@@ -131,7 +131,7 @@ def suggest_before_asking(
 
 def list_wanted(
     session: Session,
-    index: SearchIndex,
+    index: SearchBackend,
     today: dt.date,
     limit: int,
     *,

@@ -126,7 +126,9 @@ def suggest(searcher: Any, text: str, visible: Any = None) -> str | None:
         if lower in STOP_WORDS or known(lower):
             return word
         nearest = corrector.suggest(lower, limit=SUGGESTIONS_CHECKED)
-        for found in sorted(nearest, key=lambda w: _distance(lower, w)):  # stable: then Whoosh's
+        for found in sorted(
+            nearest, key=lambda w: edit_distance(lower, w)
+        ):  # stable: then Whoosh's
             if found != lower and found not in NOT_SUGGESTED and seen("spell", found):
                 changed = True
                 return str(found)
@@ -142,7 +144,7 @@ def suggest(searcher: Any, text: str, visible: Any = None) -> str | None:
     return suggestion if changed else None
 
 
-def _distance(a: str, b: str) -> int:
+def edit_distance(a: str, b: str) -> int:
     """Levenshtein distance (Whoosh's corrector does not order its words by it)."""
     row = list(range(len(b) + 1))
     for i, x in enumerate(a, 1):

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from whoosh import index, writing
 from whoosh.fields import BOOLEAN, DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.query import And, Every, Not, Or, Prefix, Query, Term
@@ -82,6 +84,8 @@ class SearchResult:
 
 
 class SearchIndex:
+    transactional = False  # documents are written once the dataset's change commits
+
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._lock = threading.Lock()
@@ -100,6 +104,9 @@ class SearchIndex:
             self.folder.mkdir(parents=True, exist_ok=True)
             return index.create_in(str(self.folder), SCHEMA)
         return index.open_dir(str(self.folder))
+
+    def exists(self) -> bool:
+        return self.folder.exists()
 
     def healthy(self, expected_documents: int) -> bool:
         """Whether the index opens, has today's fields and holds one document per dataset."""
@@ -138,6 +145,18 @@ class SearchIndex:
         writer = self._open().writer(timeout=WRITER_TIMEOUT_SECONDS)
         writer.update_document(**document)
         writer.commit()
+
+    def write(self, session: Session, document: dict[str, Any]) -> None:
+        """Write the document once `session` commits (never if it rolls back): the index
+        only ever holds what the database holds. A failure then is logged, not raised: the
+        change stands, and `datastore reindex` (or the next start) repairs the index."""
+        event.listen(session, "after_commit", lambda _: self._update_logged(document), once=True)
+
+    def _update_logged(self, document: dict[str, Any]) -> None:
+        try:
+            self.update(document)
+        except Exception:
+            log.exception("could not update the search index for dataset %s", document.get("id"))
 
     # Reading ------------------------------------------------------------------------------
 
