@@ -33,7 +33,10 @@ from datastore.query_values import read_value
         ("VARCHAR", "gt", "2015-04-01", "2015-04-01"),  # year first sorts as text does
         ("VARCHAR", "gt", "1.2.3", "1.2.3"),  # a version, not a date
         ("VARCHAR", "eq", "01/04/2015", "01/04/2015"),  # equal text is equal text
-        ("BOOLEAN", "eq", "true", "true"),
+        ("BOOLEAN", "eq", "true", True),
+        ("BOOLEAN", "eq", "No", False),
+        ("TIME", "lt", "7:45", dt.time(7, 45)),
+        ("TIMESTAMP", "lt", "2020-01-31T15:00+01:00", dt.datetime(2020, 1, 31, 14)),
     ],
 )
 def test_values_as_people_type_them(kind: str, op: str, typed: Any, read: Any) -> None:
