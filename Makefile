@@ -53,11 +53,9 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	else echo "npm not found: the browser tests will be skipped"; fi
 
 # The suite runs in TEST_WORKERS processes (pytest-xdist; each test has its own data folder,
-# PostgreSQL schema and port, so they never meet); TEST_WORKERS=0 runs it in one.
-# Three on two cores: a third of the suite's time is spent waiting (servers and workers
-# starting, Chromium, polls), which a third process fills (12.5 min with two, on 2 cores). A module's
+# PostgreSQL schema and port, so they never meet); TEST_WORKERS=0 runs it in one. A module's
 # tests stay on one worker (--dist loadfile): a journey's steps carry on from each other.
-TEST_WORKERS ?= 3
+TEST_WORKERS ?= 2
 
 test: $(STAMP) $(AXE)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
