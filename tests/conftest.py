@@ -179,26 +179,3 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(0.01)
-
-
-# The slowest files, run first: a module's tests stay on one worker (--dist loadfile), and
-# a long file handed out last keeps the run waiting for it alone (measured with --durations).
-SLOW_FIRST = (
-    "test_search_judged.py",
-    "test_background_upload.py",
-    "test_job_lanes.py",
-    "test_browser_phone.py",
-    "test_browser_charts.py",
-    "test_private_sweep.py",
-    "test_backup.py",
-    "test_kill_safety.py",
-    "test_browser_journeys.py",
-    "test_browser_review.py",
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The slowest files first, the rest in their order (a stable sort: every worker
-    collects the same order, as xdist requires)."""
-    rank = {name: place for place, name in enumerate(SLOW_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(SLOW_FIRST)))
