@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,14 +135,21 @@ def suggest(searcher: Any, text: str, visible: Any = None) -> str | None:
                 return str(found)
         return word
 
+    suggestion = correct_words(text, replace)
+    return suggestion if changed else None
+
+
+def correct_words(text: str, replace: Callable[[re.Match[str]], str]) -> str:
+    """`text` with each word of letters put through `replace` (both backends' "did you
+    mean"); a token holding a digit (an amount, a date, a code) is left as typed."""
+
     def correct(match: re.Match[str]) -> str:
         token = match.group(0)
-        if any(c.isdigit() for c in token):  # an amount, a date, a code: not a word
+        if any(c.isdigit() for c in token):
             return token
         return re.sub(r"[^\W\d_]{2,}", replace, token)
 
-    suggestion = re.sub(r"\S+", correct, text)
-    return suggestion if changed else None
+    return re.sub(r"\S+", correct, text)
 
 
 def edit_distance(a: str, b: str) -> int:

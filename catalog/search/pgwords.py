@@ -12,7 +12,13 @@ from sqlalchemy.engine import Connection
 from whoosh.analysis import STOP_WORDS
 from whoosh.lang.porter import stem
 
-from catalog.search.analysis import NOT_SUGGESTED, PREFIX_MIN, SUGGESTIONS_CHECKED, edit_distance
+from catalog.search.analysis import (
+    NOT_SUGGESTED,
+    PREFIX_MIN,
+    SUGGESTIONS_CHECKED,
+    correct_words,
+    edit_distance,
+)
 from catalog.search.pgquery import ENGLISH, SIMPLE, lexeme
 
 NEAREST_LOOKED_AT = 20  # words nearest by trigrams, then ordered by edit distance
@@ -60,13 +66,7 @@ def suggest(
                 return str(found)
         return word
 
-    def correct(match: re.Match[str]) -> str:
-        token = match.group(0)
-        if any(c.isdigit() for c in token):  # an amount, a date, a code: not a word
-            return token
-        return re.sub(r"[^\W\d_]{2,}", replace, token)
-
-    suggestion = re.sub(r"\S+", correct, typed)
+    suggestion = correct_words(typed, replace)
     return suggestion if changed else None
 
 
